@@ -1,0 +1,48 @@
+import { nameTable } from './name-table.ts';
+
+/** Subclasses of frame type IAX (6): RFC 5456 §8.4 plus Asterisk's RTKEY and CALLTOKEN. */
+export const IaxCommand = {
+  NEW: 1,
+  PING: 2,
+  PONG: 3,
+  ACK: 4,
+  HANGUP: 5,
+  REJECT: 6,
+  ACCEPT: 7,
+  AUTHREQ: 8,
+  AUTHREP: 9,
+  INVAL: 10,
+  LAGRQ: 11,
+  LAGRP: 12,
+  REGREQ: 13,
+  REGAUTH: 14,
+  REGACK: 15,
+  REGREJ: 16,
+  REGREL: 17,
+  VNAK: 18,
+  DPREQ: 19,
+  DPREP: 20,
+  DIAL: 21,
+  TXREQ: 22,
+  TXCNT: 23,
+  TXACC: 24,
+  TXREADY: 25,
+  TXREL: 26,
+  TXREJ: 27,
+  QUELCH: 28,
+  UNQUELCH: 29,
+  POKE: 30,
+  PAGE: 31,
+  MWI: 32,
+  UNSUPPORT: 33,
+  TRANSFER: 34,
+  PROVISION: 35,
+  FWDOWNL: 36,
+  FWDATA: 37,
+  TXMEDIA: 38,
+  RTKEY: 39,
+  CALLTOKEN: 40,
+} as const;
+export type IaxCommand = (typeof IaxCommand)[keyof typeof IaxCommand];
+
+export const iaxCommands = nameTable(IaxCommand);
