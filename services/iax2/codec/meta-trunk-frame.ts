@@ -113,7 +113,7 @@ export function encodeMetaTrunkFrame(frame: MetaTrunkFrame, buf: Buffer, offset:
   buf.writeUInt32BE(frame.timestamp, offset + 4);
   let at = offset + META_TRUNK_HEADER_LENGTH;
   frame.entries.forEach((entry, index) => {
-    checkCallNumber(`trunk entry ${index}`, entry.call, 1);
+    checkCallNumber(`trunk entry ${index}`, entry.call);
     const length = entry.payload.length;
     if (length > 0xffff) {
       throw new Iax2EncodeError(EncodeErrorCode.TRUNK_ENTRY_TOO_LONG, `trunk entry ${index} payload is ${length} bytes; at most 65535 fit`);
