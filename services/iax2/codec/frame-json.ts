@@ -3,7 +3,7 @@ import type { Frame } from './frame.ts';
 import { FrameType, frameTypes } from './frame-types.ts';
 import type { Ie, IeValue } from './ie.ts';
 import { ieIds } from './ie-table.ts';
-import { formatSockAddr, type SockAddr } from './sockaddr.ts';
+import { formatSockAddr } from './sockaddr.ts';
 import { subclassName } from './subclass-name.ts';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -84,6 +84,6 @@ export function ieValueToJson(value: IeValue): JsonValue {
   if (Buffer.isBuffer(value)) return value.toString('hex');
   if (typeof value === 'string' || typeof value === 'number') return value;
   if (typeof value === 'bigint') return value > MAX_SAFE ? value.toString() : Number(value);
-  if ('family' in value) return formatSockAddr(value as SockAddr);
+  if ('family' in value) return formatSockAddr(value);
   return formatDateTime(value);
 }
