@@ -7,7 +7,7 @@ const dir = new URL('../../fixtures/iax2/', import.meta.url);
 const names = readdirSync(dir).filter((f) => f.endsWith('.bin')).map((f) => f.slice(0, -4)).sort();
 
 /** The numbers a `tshark -V` dissection states, read off its lines. */
-function readDissection(text: string): Record<string, number[]> {
+function readDissection(text: string) {
   const grab = (pattern: RegExp): number[] => [...text.matchAll(pattern)].map((m) => Number(m[1]));
   return {
     sourceCall: grab(/= Source call: (\d+)$/gm),
@@ -24,7 +24,9 @@ function readDissection(text: string): Record<string, number[]> {
   };
 }
 
-function ours(frame: Frame): Record<string, number[]> {
+type Dissection = ReturnType<typeof readDissection>;
+
+function ours(frame: Frame): Dissection {
   const none: number[] = [];
   if (frame.kind === 'full') {
     return {
