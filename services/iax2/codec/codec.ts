@@ -1,6 +1,6 @@
 import { DecodeErrorCode, EncodeErrorCode, Iax2DecodeError, Iax2EncodeError } from './errors.ts';
 import type { Frame } from './frame.ts';
-import { decodeFullFrame, encodeFullFrame, FULL_HEADER_LENGTH, fullFrameEncodingLength } from './full-frame.ts';
+import { decodeFullFrame, encodeFullFrame, fullFrameEncodingLength } from './full-frame.ts';
 import {
   decodeMetaTrunkFrame,
   encodeMetaTrunkFrame,
@@ -34,16 +34,7 @@ export function decodeDatagram(buf: Buffer): Frame {
     }
     return decodeMetaTrunkFrame(buf);
   }
-  if ((buf[0]! & 0x80) !== 0) {
-    if (buf.length < FULL_HEADER_LENGTH) {
-      throw new Iax2DecodeError(
-        DecodeErrorCode.TRUNCATED_HEADER,
-        `full frame of ${buf.length} bytes is shorter than its ${FULL_HEADER_LENGTH}-byte header`,
-        buf.length,
-      );
-    }
-    return decodeFullFrame(buf);
-  }
+  if ((buf[0]! & 0x80) !== 0) return decodeFullFrame(buf);
   return decodeMiniFrame(buf);
 }
 

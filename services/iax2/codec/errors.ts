@@ -61,3 +61,12 @@ export class Iax2EncodeError extends StrowgerError {
     super(code, detail, options);
   }
 }
+
+/** The error for a datagram shorter than its frame kind's fixed header. */
+export function truncatedHeader(what: string, length: number, headerLength: number): Iax2DecodeError {
+  return new Iax2DecodeError(
+    DecodeErrorCode.TRUNCATED_HEADER,
+    `${what} of ${length} bytes is shorter than its ${headerLength}-byte header`,
+    length,
+  );
+}

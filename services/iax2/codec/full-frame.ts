@@ -1,4 +1,4 @@
-import { DecodeErrorCode, Iax2DecodeError } from './errors.ts';
+import { truncatedHeader } from './errors.ts';
 import { checkCallNumber, checkField } from './field-checks.ts';
 import type { FullFrame } from './frame.ts';
 import { FrameType } from './frame-types.ts';
@@ -25,11 +25,7 @@ const CALL_MASK = 0x7fff;
 
 export function decodeFullFrame(buf: Buffer): FullFrame {
   if (buf.length < FULL_HEADER_LENGTH) {
-    throw new Iax2DecodeError(
-      DecodeErrorCode.TRUNCATED_HEADER,
-      `full frame of ${buf.length} bytes is shorter than its ${FULL_HEADER_LENGTH}-byte header`,
-      buf.length,
-    );
+    throw truncatedHeader('full frame', buf.length, FULL_HEADER_LENGTH);
   }
   const word0 = buf.readUInt16BE(0);
   const word1 = buf.readUInt16BE(2);

@@ -1,4 +1,4 @@
-import { DecodeErrorCode, EncodeErrorCode, Iax2DecodeError, Iax2EncodeError } from './errors.ts';
+import { DecodeErrorCode, EncodeErrorCode, Iax2DecodeError, Iax2EncodeError, truncatedHeader } from './errors.ts';
 import { checkCallNumber, checkField } from './field-checks.ts';
 import type { MetaTrunkFrame, TrunkEntry } from './frame.ts';
 
@@ -51,11 +51,7 @@ export class TrunkEntryView implements TrunkEntry {
 
 export function decodeMetaTrunkFrame(buf: Buffer): MetaTrunkFrame {
   if (buf.length < META_TRUNK_HEADER_LENGTH) {
-    throw new Iax2DecodeError(
-      DecodeErrorCode.TRUNCATED_HEADER,
-      `meta trunk frame of ${buf.length} bytes is shorter than its ${META_TRUNK_HEADER_LENGTH}-byte header`,
-      buf.length,
-    );
+    throw truncatedHeader('meta trunk frame', buf.length, META_TRUNK_HEADER_LENGTH);
   }
   const cmdData = buf[3];
   if (cmdData !== TRUNK_CMD_DATA_PLAIN && cmdData !== TRUNK_CMD_DATA_TIMESTAMPS) {

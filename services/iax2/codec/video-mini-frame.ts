@@ -1,4 +1,4 @@
-import { DecodeErrorCode, Iax2DecodeError } from './errors.ts';
+import { truncatedHeader } from './errors.ts';
 import { checkCallNumber, checkField } from './field-checks.ts';
 import type { VideoMiniFrame } from './frame.ts';
 
@@ -16,11 +16,7 @@ export const VIDEO_MINI_HEADER_LENGTH = 6;
 
 export function decodeVideoMiniFrame(buf: Buffer): VideoMiniFrame {
   if (buf.length < VIDEO_MINI_HEADER_LENGTH) {
-    throw new Iax2DecodeError(
-      DecodeErrorCode.TRUNCATED_HEADER,
-      `video mini frame of ${buf.length} bytes is shorter than its ${VIDEO_MINI_HEADER_LENGTH}-byte header`,
-      buf.length,
-    );
+    throw truncatedHeader('video mini frame', buf.length, VIDEO_MINI_HEADER_LENGTH);
   }
   const word = buf.readUInt16BE(4);
   return {
