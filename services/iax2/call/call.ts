@@ -1,0 +1,621 @@
+/**
+ * One call leg: reliable delivery, sequence numbers, timestamps, the state machine, media and
+ * call control, PING/LAGRQ and teardown, behaving on the wire as Asterisk's chan_iax2 does
+ * (iax2-facts §4-§6, §10.2). Call setup (tokens, authentication, negotiation) is driven by the
+ * engine through the `setup` hook; everything after the handshake is handled here.
+ */
+import type { Clock, TimerHandle } from '../../../shared/clock.ts';
+import type { Logger } from '../../../shared/logger.ts';
+import { decodeDatagram, encode, FrameType, IaxCommand, IeId, type FullFrame, type Ie, type MiniFrame } from '../codec/index.ts';
+import { ControlSubclass } from '../codec/control-subclasses.ts';
+import type { RemoteAddress } from '../transport.ts';
+import { TypedEvents } from '../typed-events.ts';
+import { CallState, CallStateError, canTransition, isStarted } from './call-state.ts';
+import { frameDurationMs } from './media-timing.ts';
+import { ReliableSender, type QueuedFrame } from './reliable-sender.ts';
+import { RrStats, type RrReport } from './rr-stats.ts';
+import { rebuildTimestamp, TxTimestamps } from './timestamps.ts';
+
+export const PING_INTERVAL_MS = 21_000;
+export const LAGRQ_INTERVAL_MS = 10_000;
+/** A sent HANGUP is given this long to be acknowledged (iax2-facts §4.6). */
+export const HANGUP_DESTROY_MS = 10_000;
+/** Q.850 cause 27, "destination out of order": the local cause when delivery gives up. */
+export const CAUSE_DESTINATION_OUT_OF_ORDER = 27;
+
+/** AES-128 for this call (crypto/aes-frame.ts), installed once keys are agreed. */
+export interface CallCipher {
+  /** Encrypts with `key` (the key a queued frame was first sent with) or the current one. */
+  encrypt(plain: Buffer, kind: 'full' | 'mini', key?: Buffer): Buffer;
+  decrypt(datagram: Buffer, kind: 'full' | 'mini'): Buffer | undefined;
+  /** RTKEY received: the peer's frames now use these 16 bytes (§11.5). */
+  setReceiveKey(key: Buffer): void;
+  /** The key this side transmits with now (kept with each queued frame for retransmission). */
+  readonly transmitKey: Buffer;
+}
+
+export type CloseReason =
+  | 'hangup-sent'
+  | 'hangup-received'
+  | 'rejected'
+  | 'reject-sent'
+  | 'gave-up'
+  | 'inval'
+  | 'autokill'
+  | 'engine-closed';
+
+export interface CallEvents {
+  [event: string]: unknown;
+  /** Caller: the callee accepted with this format. */
+  accepted: { format: bigint };
+  /** The peer refused the call (REJECT). */
+  rejected: { cause: string | undefined; causeCode: number | undefined };
+  control: { subclass: number; payload: Buffer };
+  voice: { payload: Buffer; format: bigint; timestamp: number };
+  dtmf: { digit: string; end: boolean };
+  text: { text: string };
+  cng: { payload: Buffer };
+  /** The peer hung up, or delivery failed (cause 27, nothing sent). */
+  hangup: { causeCode: number | undefined; cause: string | undefined };
+  pong: { rttMs: number; rr: RrReport | undefined };
+  closed: { reason: CloseReason };
+}
+
+/** Frames the setup logic (engine) handles for this call; return true when consumed. */
+export interface CallSetupHandler {
+  handle(frame: FullFrame): boolean;
+}
+
+export interface CallInit {
+  localCall: number;
+  remoteCall?: number;
+  remote: RemoteAddress;
+  direction: 'inbound' | 'outbound';
+  clock: Clock;
+  logger: Logger;
+  send: (datagram: Buffer) => void;
+  /** Outbound `autokill`: congest locally when no IAX frame comes back within 2 x this. */
+  autokillMs?: number;
+}
+
+export class Call {
+  readonly localCall: number;
+  remoteCall: number;
+  readonly remote: RemoteAddress;
+  readonly direction: 'inbound' | 'outbound';
+  readonly events: TypedEvents<CallEvents>;
+  state: CallState = CallState.Idle;
+  /** The negotiated voice format. */
+  format = 0n;
+  setup: CallSetupHandler | undefined;
+  cipher: CallCipher | undefined;
+  /** Details the setup learned (user, context, called number ...), for the engine's user. */
+  readonly info: Record<string, unknown> = {};
+
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly sendDatagram: (datagram: Buffer) => void;
+  private readonly reliable: ReliableSender;
+  private readonly tx: TxTimestamps;
+  private readonly rr = new RrStats();
+  private oseqno = 0;
+  private iseqno = 0;
+  private lastSentIseqno = 0;
+  private lastSentTs = 0;
+  private txVoiceFormat = 0n;
+  private rxVoiceFormat = 0n;
+  /** Highest 32-bit peer timestamp seen (§5.3). */
+  private rxLast = 0;
+  private pingTimer: TimerHandle | undefined;
+  private lagrqTimer: TimerHandle | undefined;
+  private autokillTimer: TimerHandle | undefined;
+  private destroyTimer: TimerHandle | undefined;
+  /** Asterisk holds non-IAX frames until the peer has sent an IAX frame (§6.2). */
+  private heardIax = false;
+  private rejectSent = false;
+
+  constructor(init: CallInit) {
+    this.localCall = init.localCall;
+    this.remoteCall = init.remoteCall ?? 0;
+    this.remote = init.remote;
+    this.direction = init.direction;
+    this.clock = init.clock;
+    this.logger = init.logger;
+    this.sendDatagram = init.send;
+    this.events = new TypedEvents<CallEvents>((event, error) =>
+      this.logger.error('call event listener threw', { event, error, call: this.localCall }),
+    );
+    this.tx = new TxTimestamps(init.clock);
+    this.reliable = new ReliableSender(init.clock, {
+      transmit: (plain, key) => this.transmit(plain, key),
+      currentIseqno: () => this.iseqno,
+      gaveUp: (frame) => this.onGiveUp(frame),
+      finalAcked: () => this.close(this.state === CallState.HangingUp && this.rejectSent ? 'reject-sent' : 'hangup-sent'),
+    });
+    if (init.direction === 'outbound' && init.autokillMs !== undefined && init.autokillMs > 0) {
+      this.reliable.pingtimeMs = init.autokillMs / 2;
+      this.autokillTimer = this.clock.setTimer(2 * init.autokillMs, () => this.onAutokill());
+    }
+  }
+
+  get closed(): boolean {
+    return this.state === CallState.Closed;
+  }
+
+  get pingtimeMs(): number {
+    return this.reliable.pingtimeMs;
+  }
+
+  set pingtimeMs(ms: number) {
+    this.reliable.pingtimeMs = ms;
+  }
+
+  get retransmissions(): number {
+    return this.reliable.retransmissions;
+  }
+
+  get unacknowledged(): number {
+    return this.reliable.pending;
+  }
+
+  transition(to: CallState): void {
+    if (this.state === to) return;
+    if (!canTransition(this.state, to)) throw new CallStateError(this.state, to);
+    this.state = to;
+  }
+
+  // ---- sending -------------------------------------------------------------------------
+
+  /** Sends an IAX command; reliable unless it is one of the unsequenced replies. */
+  sendIax(command: number, ies: Ie[], options: { final?: boolean; timestamp?: number } = {}): void {
+    this.sendFull(FrameType.IAX, command, undefined, ies, { ...options, timestamp: options.timestamp ?? this.tx.forIax() });
+  }
+
+  private sendFull(
+    frameType: number,
+    subclass: number,
+    payload: Buffer | undefined,
+    ies: Ie[] | undefined,
+    options: { final?: boolean; timestamp: number },
+  ): void {
+    if (this.closed) return;
+    const frame: FullFrame = {
+      kind: 'full',
+      sourceCall: this.localCall,
+      destCall: this.remoteCall,
+      retransmitted: false,
+      timestamp: options.timestamp,
+      oseqno: this.oseqno,
+      iseqno: this.iseqno,
+      frameType,
+      subclass,
+      ies,
+      payload,
+    };
+    const oseqno = this.oseqno;
+    this.oseqno = (this.oseqno + 1) & 0xff;
+    this.lastSentIseqno = this.iseqno;
+    this.lastSentTs = options.timestamp;
+    this.reliable.send(oseqno, encode(frame), options.final === true, this.cipher?.transmitKey);
+    this.startPeriodicTimers();
+  }
+
+  /** ACK: echoes the acknowledged frame's timestamp, takes no sequence number (§4.3). */
+  private sendAck(acked: FullFrame): void {
+    this.sendUnsequenced(IaxCommand.ACK, acked.timestamp, acked.iseqno);
+  }
+
+  /** VNAK: "resend from my ISeqno", unreliable, OSeqno and ISeqno both ours (§4.5). */
+  private sendVnak(): void {
+    this.sendUnsequenced(IaxCommand.VNAK, this.tx.forIax(), this.iseqno);
+  }
+
+  private sendUnsequenced(command: number, timestamp: number, oseqno: number): void {
+    if (this.closed) return;
+    const frame: FullFrame = {
+      kind: 'full',
+      sourceCall: this.localCall,
+      destCall: this.remoteCall,
+      retransmitted: false,
+      timestamp,
+      oseqno,
+      iseqno: this.iseqno,
+      frameType: FrameType.IAX,
+      subclass: command,
+      ies: [],
+    };
+    this.lastSentIseqno = this.iseqno;
+    this.transmit(encode(frame), this.cipher?.transmitKey);
+  }
+
+  private transmit(plain: Buffer, key: Buffer | undefined): void {
+    const kind = (plain[0]! & 0x80) !== 0 ? 'full' : 'mini';
+    this.sendDatagram(this.cipher === undefined ? plain : this.cipher.encrypt(plain, kind, key));
+  }
+
+  sendControl(subclass: number, payload?: Buffer): void {
+    this.sendFull(FrameType.CONTROL, subclass, payload ?? Buffer.alloc(0), undefined, { timestamp: this.tx.forSignal() });
+  }
+
+  ringing(): void {
+    this.sendControl(ControlSubclass.RINGING);
+  }
+
+  progress(): void {
+    this.sendControl(ControlSubclass.PROGRESS);
+  }
+
+  answer(): void {
+    this.sendControl(ControlSubclass.ANSWER);
+    if (this.state === CallState.Accepted) this.transition(CallState.Answered);
+  }
+
+  /** DTMF: BEGIN then END, as Asterisk sends them (§2.1). */
+  sendDtmf(digit: string, phase: 'begin' | 'end' | 'both' = 'both'): void {
+    const code = digit.charCodeAt(0);
+    if (phase !== 'end') this.sendFull(FrameType.DTMF_BEGIN, code, Buffer.alloc(0), undefined, { timestamp: this.tx.forSignal() });
+    if (phase !== 'begin') this.sendFull(FrameType.DTMF_END, code, Buffer.alloc(0), undefined, { timestamp: this.tx.forSignal() });
+  }
+
+  /** TEXT carries its trailing NUL on the wire (§2.1). */
+  sendText(text: string): void {
+    this.sendFull(FrameType.TEXT, 0, Buffer.from(`${text}\0`, 'utf8'), undefined, { timestamp: this.tx.forSignal() });
+  }
+
+  /**
+   * Voice: a reliable full frame for the first frame and every format change, and whenever
+   * the top 16 timestamp bits move (RFC 5456 recommends a full frame at the wrap; Asterisk
+   * copes either way); mini frames otherwise (§5.2).
+   */
+  sendVoice(payload: Buffer, options: { format?: bigint; timestamp?: number } = {}): void {
+    if (!isStarted(this.state) || this.closed) return;
+    const format = options.format ?? this.format;
+    const timestamp = this.tx.forVoice(frameDurationMs(format, payload.length), options.timestamp);
+    const sameHigh = timestamp >>> 16 === this.lastSentTs >>> 16;
+    if (format === this.txVoiceFormat && sameHigh) {
+      this.lastSentTs = timestamp;
+      const mini: MiniFrame = { kind: 'mini', sourceCall: this.localCall, timestamp: timestamp & 0xffff, payload };
+      this.transmit(encode(mini), this.cipher?.transmitKey);
+      return;
+    }
+    this.txVoiceFormat = format;
+    this.sendFull(FrameType.VOICE, Number(format), payload, undefined, { timestamp });
+  }
+
+  /** Callee: hangs up with a Q.850 cause (16 normal clearing by default). */
+  hangup(causeCode = 16, cause?: string): void {
+    if (this.closed || this.state === CallState.HangingUp) return;
+    const ies: Ie[] = [];
+    if (cause !== undefined) ies.push({ id: IeId.CAUSE, value: cause });
+    ies.push({ id: IeId.CAUSECODE, value: causeCode });
+    this.sendIax(IaxCommand.HANGUP, ies, { final: true });
+    this.enterHangingUp(HANGUP_DESTROY_MS);
+  }
+
+  /** Refuses the call: REJECT with CAUSE and CAUSECODE, final (§6.3). */
+  reject(cause: string, causeCode: number): void {
+    if (this.closed || this.state === CallState.HangingUp) return;
+    this.rejectSent = true;
+    this.sendIax(IaxCommand.REJECT, [
+      { id: IeId.CAUSE, value: cause },
+      { id: IeId.CAUSECODE, value: causeCode },
+    ], { final: true });
+    this.enterHangingUp(undefined);
+  }
+
+  private enterHangingUp(destroyAfterMs: number | undefined): void {
+    this.transition(CallState.HangingUp);
+    this.stopPeriodicTimers();
+    if (destroyAfterMs !== undefined) {
+      this.destroyTimer = this.clock.setTimer(destroyAfterMs, () => this.close(this.rejectSent ? 'reject-sent' : 'hangup-sent'));
+    }
+  }
+
+  // ---- receiving -----------------------------------------------------------------------
+
+  /** A datagram for this call (full or mini), as received: decrypted here when encrypted. */
+  receiveDatagram(datagram: Buffer): void {
+    if (this.closed) return;
+    let plain = datagram;
+    const kind = (datagram[0]! & 0x80) !== 0 ? 'full' : 'mini';
+    if (this.cipher !== undefined) {
+      const decrypted = this.cipher.decrypt(datagram, kind);
+      if (decrypted === undefined) {
+        this.logger.debug('frame did not decrypt; dropped', { call: this.localCall });
+        return;
+      }
+      plain = decrypted;
+    }
+    const frame = decodeDatagram(plain);
+    if (frame.kind === 'full') this.receiveFull(frame);
+    else if (frame.kind === 'mini') this.receiveMini(frame.timestamp, frame.payload);
+  }
+
+  /** A meta trunk entry for this call (never encrypted, §11.4). */
+  receiveTrunkEntry(payload: Buffer, timestamp16: number | undefined, trunkTimestamp: number): void {
+    if (this.closed) return;
+    if (timestamp16 === undefined || timestamp16 === 0) {
+      this.deliverVoice(payload, Math.max(this.rxLast, trunkTimestamp));
+      return;
+    }
+    this.receiveMini(timestamp16, payload);
+  }
+
+  private receiveMini(timestamp16: number, payload: Buffer): void {
+    if (this.rxVoiceFormat === 0n) {
+      // Voice before any full voice frame cannot be decoded: VNAK, drop (§1.3, §4.5).
+      this.rr.drop();
+      this.sendVnak();
+      return;
+    }
+    const timestamp = rebuildTimestamp(this.rxLast, timestamp16, 16);
+    if (timestamp > this.rxLast) this.rxLast = timestamp;
+    this.deliverVoice(payload, timestamp);
+  }
+
+  private deliverVoice(payload: Buffer, timestamp: number): void {
+    if (!isStarted(this.state)) return;
+    this.rr.voice(timestamp, this.clock.now(), frameDurationMs(this.rxVoiceFormat, payload.length));
+    this.events.emit('voice', { payload, format: this.rxVoiceFormat, timestamp });
+  }
+
+  receiveFull(frame: FullFrame): void {
+    if (this.closed) return;
+    const isIax = frame.frameType === FrameType.IAX;
+    const command = isIax ? frame.subclass : -1;
+
+    // Stateless replies from call number 1 open no dialog and take no sequence numbers (§7.2).
+    if (frame.sourceCall === 1 && isIax && (command === IaxCommand.CALLTOKEN || command === IaxCommand.REJECT)) {
+      this.setup?.handle(frame);
+      return;
+    }
+    if (this.remoteCall === 0 && frame.sourceCall !== 0) this.remoteCall = frame.sourceCall;
+    if (isIax) {
+      this.heardIax = true;
+      this.clock.clearTimer(this.autokillTimer);
+      this.autokillTimer = undefined;
+    }
+    // Implicit acknowledgement by every full frame but INVAL (§4.2).
+    if (command !== IaxCommand.INVAL) this.reliable.acknowledge(frame.iseqno);
+    if (this.closed) return;
+
+    const unsequenced =
+      command === IaxCommand.ACK || command === IaxCommand.INVAL || command === IaxCommand.VNAK ||
+      command === IaxCommand.TXCNT || command === IaxCommand.TXACC;
+    if (frame.oseqno !== this.iseqno) {
+      const alwaysProcessed = unsequenced || command === IaxCommand.TXREADY || command === IaxCommand.TXREL || command === IaxCommand.UNQUELCH;
+      if (!alwaysProcessed) {
+        if (((this.iseqno - frame.oseqno) & 0xff) < 128) {
+          // An old duplicate: re-ACK it (not ACKs or INVALs), then drop it.
+          if (command !== IaxCommand.ACK && command !== IaxCommand.INVAL) this.sendAck(frame);
+        } else {
+          this.sendVnak(); // a gap: ask for what is missing (§4.2)
+        }
+        return;
+      }
+    } else if (!unsequenced) {
+      this.iseqno = (this.iseqno + 1) & 0xff;
+    }
+
+    if (!this.updatesRxClock(frame)) {
+      // ACK, PONG and LAGRP carry our own clock echoed back.
+    } else if (frame.timestamp > this.rxLast) {
+      this.rxLast = frame.timestamp;
+    }
+
+    this.dispatch(frame, command);
+    // ACK only when nothing we sent while handling it already carried the new ISeqno (§4.3).
+    if (!unsequenced && !this.closed && this.lastSentIseqno !== this.iseqno) this.sendAck(frame);
+  }
+
+  private updatesRxClock(frame: FullFrame): boolean {
+    if (frame.frameType !== FrameType.IAX) return true;
+    return frame.subclass !== IaxCommand.ACK && frame.subclass !== IaxCommand.PONG && frame.subclass !== IaxCommand.LAGRP;
+  }
+
+  private dispatch(frame: FullFrame, command: number): void {
+    if (frame.frameType === FrameType.IAX) {
+      this.handleIax(frame, command);
+      return;
+    }
+    // Before ACCEPT, media and control are acknowledged and thrown away (§6.2).
+    if (!isStarted(this.state)) return;
+    const payload = frame.payload ?? Buffer.alloc(0);
+    switch (frame.frameType) {
+      case FrameType.VOICE:
+        this.rxVoiceFormat = BigInt(frame.subclass);
+        this.deliverVoice(payload, frame.timestamp);
+        return;
+      case FrameType.CONTROL:
+        if (frame.subclass === ControlSubclass.ANSWER && this.state === CallState.Accepted) this.transition(CallState.Answered);
+        this.events.emit('control', { subclass: frame.subclass, payload });
+        return;
+      case FrameType.DTMF_BEGIN:
+      case FrameType.DTMF_END:
+        this.events.emit('dtmf', { digit: String.fromCharCode(frame.subclass), end: frame.frameType === FrameType.DTMF_END });
+        return;
+      case FrameType.TEXT: {
+        const nul = payload.indexOf(0);
+        this.events.emit('text', { text: payload.toString('utf8', 0, nul < 0 ? payload.length : nul) });
+        return;
+      }
+      case FrameType.CNG:
+        this.events.emit('cng', { payload });
+        return;
+      default:
+        return;
+    }
+  }
+
+  private handleIax(frame: FullFrame, command: number): void {
+    switch (command) {
+      case IaxCommand.ACK:
+        return;
+      case IaxCommand.PING:
+        this.sendIax(IaxCommand.PONG, this.rrIes(), { timestamp: frame.timestamp });
+        return;
+      case IaxCommand.PONG: {
+        const rtt = Math.max(1, this.tx.forIax() - frame.timestamp);
+        this.reliable.pingtimeMs = rtt;
+        this.events.emit('pong', { rttMs: rtt, rr: readRr(frame.ies ?? []) });
+        return;
+      }
+      case IaxCommand.LAGRQ:
+        this.sendIax(IaxCommand.LAGRP, [], { timestamp: frame.timestamp });
+        return;
+      case IaxCommand.LAGRP:
+        return;
+      case IaxCommand.VNAK:
+        this.reliable.resendFrom(frame.iseqno);
+        return;
+      case IaxCommand.INVAL:
+        this.close('inval');
+        return;
+      case IaxCommand.HANGUP: {
+        this.sendAck(frame);
+        const ies = frame.ies ?? [];
+        this.events.emit('hangup', { causeCode: ieNumber(ies, IeId.CAUSECODE), cause: ieText(ies, IeId.CAUSE) });
+        this.close('hangup-received');
+        return;
+      }
+      case IaxCommand.REJECT: {
+        this.sendAck(frame);
+        if (this.setup?.handle(frame) === true) return;
+        const ies = frame.ies ?? [];
+        this.events.emit('rejected', { cause: ieText(ies, IeId.CAUSE), causeCode: ieNumber(ies, IeId.CAUSECODE) });
+        this.close('rejected');
+        return;
+      }
+      case IaxCommand.RTKEY: {
+        const key = (frame.ies ?? []).find((ie) => ie.id === IeId.CHALLENGE)?.value;
+        if (this.cipher !== undefined && Buffer.isBuffer(key) && key.length === 16) this.cipher.setReceiveKey(key);
+        return;
+      }
+      case IaxCommand.UNSUPPORT:
+      case IaxCommand.QUELCH:
+      case IaxCommand.UNQUELCH:
+        return;
+      default:
+        if (this.setup?.handle(frame) === true) return;
+        // Anything else, including firmware and provisioning: UNSUPPORT naming it (§2.2).
+        this.sendIax(IaxCommand.UNSUPPORT, [{ id: IeId.IAX_UNKNOWN, value: command & 0xff }]);
+    }
+  }
+
+  private rrIes(): Ie[] {
+    const r = this.rr.report();
+    return [
+      { id: IeId.RR_JITTER, value: r.jitterMs },
+      { id: IeId.RR_LOSS, value: ((r.lossPercent & 0xff) << 24 | (r.lostFrames & 0xffffff)) >>> 0 },
+      { id: IeId.RR_PKTS, value: r.packets },
+      { id: IeId.RR_DELAY, value: r.delayMs },
+      { id: IeId.RR_DROPPED, value: r.dropped },
+      { id: IeId.RR_OOO, value: r.outOfOrder },
+    ];
+  }
+
+  /** The receive statistics we would report in a PONG now. */
+  receiveStats(): RrReport {
+    return this.rr.report();
+  }
+
+  // ---- timers and teardown -------------------------------------------------------------
+
+  /** PING every 21 s and LAGRQ every 10 s once the peer's call number is known (§10.2). */
+  private startPeriodicTimers(): void {
+    if (this.remoteCall === 0 || this.pingTimer !== undefined || !isStarted(this.state)) return;
+    const ping = (): void => {
+      this.pingTimer = this.clock.setTimer(PING_INTERVAL_MS, () => {
+        this.sendIax(IaxCommand.PING, []);
+        ping();
+      });
+    };
+    const lagrq = (): void => {
+      this.lagrqTimer = this.clock.setTimer(LAGRQ_INTERVAL_MS, () => {
+        this.sendIax(IaxCommand.LAGRQ, []);
+        lagrq();
+      });
+    };
+    ping();
+    lagrq();
+  }
+
+  /** Called by setup once ACCEPT is sent or received. */
+  started(format: bigint): void {
+    this.format = format;
+    this.transition(CallState.Accepted);
+    this.startPeriodicTimers();
+  }
+
+  private stopPeriodicTimers(): void {
+    this.clock.clearTimer(this.pingTimer);
+    this.clock.clearTimer(this.lagrqTimer);
+    this.pingTimer = undefined;
+    this.lagrqTimer = undefined;
+  }
+
+  private onGiveUp(frame: QueuedFrame): void {
+    if (frame.final || this.state === CallState.HangingUp) {
+      this.close(this.rejectSent ? 'reject-sent' : 'hangup-sent');
+      return;
+    }
+    // Delivery failed: the call is dead, cause 27, and no HANGUP is sent (§4.4).
+    this.events.emit('hangup', { causeCode: CAUSE_DESTINATION_OUT_OF_ORDER, cause: 'delivery gave up' });
+    this.close('gave-up');
+  }
+
+  private onAutokill(): void {
+    this.autokillTimer = undefined;
+    if (this.heardIax || this.closed) return;
+    // Nothing came back: congest locally, tell the far side (cause 0), as Asterisk does (§13.2).
+    this.events.emit('hangup', { causeCode: 34, cause: 'autokill' });
+    this.sendIax(IaxCommand.HANGUP, [{ id: IeId.CAUSECODE, value: 0 }], { final: true });
+    this.close('autokill');
+  }
+
+  /** Resets sequencing for a resend after CALLTOKEN (§7.2): both counters to 0, queue dropped. */
+  resetForTokenRetry(): void {
+    this.reliable.clear();
+    this.oseqno = 0;
+    this.iseqno = 0;
+    this.lastSentIseqno = 0;
+    this.remoteCall = 0;
+  }
+
+  /** Idempotent: stops every timer, drops the queue, emits `closed` once. */
+  close(reason: CloseReason): void {
+    if (this.closed) return;
+    this.state = CallState.Closed;
+    this.stopPeriodicTimers();
+    this.clock.clearTimer(this.autokillTimer);
+    this.clock.clearTimer(this.destroyTimer);
+    this.reliable.clear();
+    this.events.emit('closed', { reason });
+    this.events.removeAll();
+  }
+}
+
+function ieNumber(ies: readonly Ie[], id: number): number | undefined {
+  const value = ies.find((ie) => ie.id === id)?.value;
+  return typeof value === 'number' ? value : undefined;
+}
+
+function ieText(ies: readonly Ie[], id: number): string | undefined {
+  const value = ies.find((ie) => ie.id === id)?.value;
+  return typeof value === 'string' ? value : undefined;
+}
+
+function readRr(ies: readonly Ie[]): RrReport | undefined {
+  const jitter = ieNumber(ies, IeId.RR_JITTER);
+  if (jitter === undefined) return undefined;
+  const loss = ieNumber(ies, IeId.RR_LOSS) ?? 0;
+  return {
+    jitterMs: jitter,
+    lossPercent: loss >>> 24,
+    lostFrames: loss & 0xffffff,
+    packets: ieNumber(ies, IeId.RR_PKTS) ?? 0,
+    delayMs: ieNumber(ies, IeId.RR_DELAY) ?? 0,
+    dropped: ieNumber(ies, IeId.RR_DROPPED) ?? 0,
+    outOfOrder: ieNumber(ies, IeId.RR_OOO) ?? 0,
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * A small typed event emitter for long-lived protocol objects. A listener that throws is
+ * reported to `onListenerError` and never stops the others or the emitter.
+ */
+export type EventMap = Record<string, unknown>;
+
+export class TypedEvents<E extends EventMap> {
+  private readonly listeners = new Map<keyof E, Array<(payload: never) => void>>();
+
+  constructor(private readonly onListenerError: (event: string, error: unknown) => void = () => {}) {}
+
+  on<K extends keyof E>(event: K, listener: (payload: E[K]) => void): () => void {
+    const list = this.listeners.get(event) ?? [];
+    list.push(listener as (payload: never) => void);
+    this.listeners.set(event, list);
+    return () => this.off(event, listener);
+  }
+
+  once<K extends keyof E>(event: K, listener: (payload: E[K]) => void): () => void {
+    const off = this.on(event, (payload) => {
+      off();
+      listener(payload);
+    });
+    return off;
+  }
+
+  off<K extends keyof E>(event: K, listener: (payload: E[K]) => void): void {
+    const list = this.listeners.get(event);
+    if (list === undefined) return;
+    const at = list.indexOf(listener as (payload: never) => void);
+    if (at >= 0) list.splice(at, 1);
+  }
+
+  emit<K extends keyof E>(event: K, payload: E[K]): void {
+    const list = this.listeners.get(event);
+    if (list === undefined) return;
+    for (const listener of [...list]) {
+      try {
+        (listener as (payload: E[K]) => void)(payload);
+      } catch (error) {
+        this.onListenerError(String(event), error);
+      }
+    }
+  }
+
+  removeAll(): void {
+    this.listeners.clear();
+  }
+}
