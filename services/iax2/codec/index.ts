@@ -25,6 +25,7 @@ export { FrameType, frameTypes } from './frame-types.ts';
 export { decodeFullFrame, FULL_HEADER_LENGTH, setRetransmitted } from './full-frame.ts';
 export { IaxCommand, iaxCommands } from './iax-commands.ts';
 export { decodeIes, encodeIes, formatValue, ieLabel, iesEncodingLength, type Ie, type IeValue } from './ie.ts';
+export { hasIe, ieBytes, ieFormat, ieNumber, ieString, peerCapability } from './ie-access.ts';
 export { AuthMethod, DialplanStatus, EncryptionMethod, IeId, ieIds, ieKind, type IeKind } from './ie-table.ts';
 export { decodeMetaTrunkFrame, META_TRUNK_HEADER_LENGTH, TrunkEntryView } from './meta-trunk-frame.ts';
 export { decodeMiniFrame, decodeMiniFrameInto, MINI_HEADER_LENGTH, MiniFrameView } from './mini-frame.ts';

@@ -1,0 +1,62 @@
+/**
+ * What the engine needs to know about the users and peers it serves, asked through an
+ * injected directory (a config file, DynamoDB through the realtime cache, or a test table).
+ * Field names follow iax.conf (../shared/seeds/chan_iax-notes.txt).
+ */
+import type { AclRule } from './acl.ts';
+import type { CodecPriority } from './engine/codec-negotiation.ts';
+
+export type AuthMethodName = 'plaintext' | 'md5' | 'rsa';
+
+export interface IaxUser {
+  /** The IAX2 name (USERNAME IE). */
+  name: string;
+  /** Owning tenant, for the platform; opaque to the engine. */
+  tenant?: string;
+  /** Every accepted secret (several `secret=` lines or ';'-joined). */
+  secrets: readonly string[];
+  /** `dbsecret=family/key`: looked up through the directory at authentication time. */
+  dbsecret?: string;
+  /** `inkeys=a:b:c`: PEM public keys (BEGIN PUBLIC KEY), tried in order. */
+  inkeys: readonly string[];
+  /** `auth=`; default: md5 (+rsa with inkeys) with a secret, rsa with only inkeys (§8.1). */
+  auth?: readonly AuthMethodName[];
+  /** `context=` lines; the first is the default. */
+  contexts: readonly string[];
+  /** `permit=`/`deny=`, last match wins. */
+  acl: readonly AclRule[];
+  /** `allow=`/`disallow=` result, as a mask, and the allow order. */
+  capability: bigint;
+  prefs: readonly bigint[];
+  codecPriority?: CodecPriority;
+  /** `requirecalltoken=`; undefined = the engine's default (yes). */
+  requireCallToken?: boolean;
+  /** `encryption=aes128` / `forceencryption=yes`. */
+  encryption?: boolean;
+  forceEncryption?: boolean;
+  /** `maxauthreq`, default 3. */
+  maxAuthReq?: number;
+  trunk?: boolean;
+}
+
+export interface PeerDirectory {
+  /** The user called `name`, or undefined. May be served from a cache. */
+  findUser(name: string): Promise<IaxUser | undefined> | IaxUser | undefined;
+  /** The user for a NEW without USERNAME: by source address (static hosts), else `guest`. */
+  findUserByAddress?(address: string, port: number): Promise<IaxUser | undefined> | IaxUser | undefined;
+  /** `dbsecret`: the astdb value at family/key. */
+  resolveDbSecret?(family: string, key: string): Promise<string | undefined> | string | undefined;
+}
+
+/** AUTHMETHODS a user is asked for, per Asterisk's defaults (§8.1). */
+export function authMethodsFor(user: IaxUser): AuthMethodName[] {
+  if (user.auth !== undefined) return [...user.auth];
+  const hasSecret = user.secrets.length > 0 || user.dbsecret !== undefined;
+  if (hasSecret) return user.inkeys.length > 0 ? ['md5', 'rsa'] : ['md5'];
+  return user.inkeys.length > 0 ? ['rsa'] : ['md5'];
+}
+
+/** True when the user needs no authentication at all (no secret, no inkeys, §6.2). */
+export function isUnauthenticated(user: IaxUser): boolean {
+  return user.secrets.length === 0 && user.dbsecret === undefined && user.inkeys.length === 0;
+}

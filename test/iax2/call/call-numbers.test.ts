@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ManualClock } from '../../../shared/clock.ts';
+import { CallNumberAllocator, CALLNO_HOLD_OFF_MS } from '../../../services/iax2/call/call-numbers.ts';
+import { SeededRandom } from '../../helpers/seeded-random.ts';
+
+describe('call numbers (iax2-facts §0, §7.5)', () => {
+  it('draws normal calls from 2..16383 and trunked ones from 16384..32767, at random', () => {
+    const rng = new SeededRandom(7);
+    const a = new CallNumberAllocator(new ManualClock(), {}, () => rng.next());
+    const normal = Array.from({ length: 200 }, () => a.allocate('10.0.0.1', true) as number);
+    assert.ok(normal.every((n) => n >= 2 && n <= 16383));
+    assert.equal(new Set(normal).size, 200);
+    assert.ok(Math.max(...normal) - Math.min(...normal) > 8000, 'spread over the range, not sequential');
+    const trunk = a.allocate('10.0.0.1', true, true) as number;
+    assert.ok(trunk >= 16384 && trunk <= 32767);
+  });
+
+  it('holds a released number off for 60 s, and the per-IP count with it', () => {
+    const clock = new ManualClock();
+    const a = new CallNumberAllocator(clock, { maxPerIp: 1 });
+    const n = a.allocate('10.0.0.1', true) as number;
+    a.release(n);
+    assert.equal(a.allocate('10.0.0.1', true), 'ip-limit');
+    clock.advance(CALLNO_HOLD_OFF_MS - 1);
+    assert.equal(a.allocate('10.0.0.1', true), 'ip-limit');
+    clock.advance(1);
+    assert.equal(typeof a.allocate('10.0.0.1', true), 'number');
+  });
+
+  it('applies [callnumberlimits] networks and per-peer overrides before the default', () => {
+    const a = new CallNumberAllocator(new ManualClock(), { maxPerIp: 5, networks: [{ network: '192.0.2.0/24', max: 2 }] });
+    assert.equal(a.limitFor('192.0.2.9'), 2);
+    assert.equal(a.limitFor('198.51.100.1'), 5);
+    a.setIpLimit('192.0.2.9', 10);
+    assert.equal(a.limitFor('192.0.2.9'), 10);
+  });
+
+  it('caps calls without a validated token across all addresses', () => {
+    const a = new CallNumberAllocator(new ManualClock(), { maxNonValidated: 3 });
+    for (let i = 0; i < 3; i++) assert.equal(typeof a.allocate(`10.0.0.${i}`, false), 'number');
+    assert.equal(a.allocate('10.0.0.9', false), 'nonvalidated-limit');
+    assert.equal(typeof a.allocate('10.0.0.9', true), 'number', 'validated calls are not counted');
+  });
+});
