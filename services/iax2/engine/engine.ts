@@ -1,0 +1,394 @@
+/**
+ * The IAX2 engine: owns a Transport, turns datagrams into calls and calls into datagrams
+ * (DESIGN.md §3). It classifies every datagram, answers the stateless requests (POKE, the
+ * CALLTOKEN step, refusals) without allocating anything, gates NEW on a valid call token (or
+ * a configured exemption) before a call number is taken, and demultiplexes the rest: full
+ * frames by our call number, mini frames and trunk entries by (peer address, peer call).
+ * A datagram that does not decode is counted and dropped; nothing a peer sends can throw out
+ * of the socket loop.
+ */
+import type { Clock } from '../../../shared/clock.ts';
+import { silentLogger, type Logger } from '../../../shared/logger.ts';
+import { Call } from '../call/call.ts';
+import { CallNumberAllocator, type CallNumberLimits } from '../call/call-numbers.ts';
+import {
+  classifyDatagram,
+  decodeFullFrame,
+  decodeMetaTrunkFrame,
+  FrameType,
+  FULL_BANDWIDTH,
+  Iax2DecodeError,
+  IaxCommand,
+  IeId,
+  ieBytes,
+  ieString,
+  type FullFrame,
+} from '../codec/index.ts';
+import { CallTokenService, loadPublicKey, type RsaPublicKey } from '../crypto/index.ts';
+import { aclAllows, addressBytes, networkContains, parseNetwork, type AclRule, type Network } from '../acl.ts';
+import type { IaxUser, PeerDirectory } from '../peer-directory.ts';
+import { addressKey, type RemoteAddress, type Transport } from '../transport.ts';
+import { TypedEvents } from '../typed-events.ts';
+import { InboundSetup, type IncomingCallInfo } from './inbound-setup.ts';
+import { OutboundSetup, type OutboundCallOptions } from './outbound-setup.ts';
+import type { EngineStats, SetupContext } from './setup-context.ts';
+import { callTokenReply, pokeReply, statelessRefusal } from './stateless-replies.ts';
+
+export interface EngineOptions {
+  transport: Transport;
+  clock: Clock;
+  directory: PeerDirectory;
+  logger?: Logger;
+  /** Call tokens; by default a service on `clock` with Asterisk's 10 s expiry. */
+  callTokens?: CallTokenService;
+  limits?: CallNumberLimits;
+  /** `calltokenoptional`: networks whose NEWs may come without a token. */
+  callTokenOptional?: readonly string[];
+  /** Engine-wide `permit`/`deny`, checked before anything else. */
+  acl?: readonly AclRule[];
+  /** `delayreject`: authentication refusals wait this long (Asterisk's `yes` is 1000 ms). */
+  delayRejectMs?: number;
+  /** Formats offered when a user has none of its own. */
+  defaultCapability?: bigint;
+  random?: () => number;
+}
+
+export interface EngineEvents {
+  [event: string]: unknown;
+  /** An authenticated call wants to be routed: accept it with `engine.accept()` or reject it. */
+  incomingCall: { call: Call; info: IncomingCallInfo };
+}
+
+export class Iax2Engine {
+  readonly events: TypedEvents<EngineEvents>;
+  readonly stats: EngineStats = {
+    datagramsIn: 0,
+    datagramsOut: 0,
+    decodeErrors: 0,
+    droppedUnknownCall: 0,
+    callTokensSent: 0,
+    statelessRejects: 0,
+    authFailures: 0,
+    callsIn: 0,
+    callsOut: 0,
+  };
+  readonly callNumbers: CallNumberAllocator;
+
+  private readonly transport: Transport;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly directory: PeerDirectory;
+  private readonly tokens: CallTokenService;
+  private readonly tokenOptional: Network[];
+  private readonly acl: readonly AclRule[];
+  private readonly calls = new Map<number, Call>();
+  private readonly byRemote = new Map<string, Call>();
+  private readonly inbound = new Map<Call, InboundSetup>();
+  /** NEWs whose user lookup is still running, so a retransmission does not start another. */
+  private readonly pendingNew = new Set<string>();
+  private readonly keyCache = new Map<string, RsaPublicKey | null>();
+  private readonly context: SetupContext;
+  private closed = false;
+
+  constructor(options: EngineOptions) {
+    this.transport = options.transport;
+    this.clock = options.clock;
+    this.logger = options.logger ?? silentLogger;
+    this.directory = options.directory;
+    this.tokens = options.callTokens ?? new CallTokenService({ clock: options.clock });
+    this.tokenOptional = (options.callTokenOptional ?? []).map(parseNetwork);
+    this.acl = options.acl ?? [];
+    this.callNumbers = new CallNumberAllocator(options.clock, options.limits, options.random);
+    this.events = new TypedEvents<EngineEvents>((event, error) => this.logger.error('engine listener threw', { event, error }));
+    const random = options.random ?? Math.random;
+    this.context = {
+      clock: this.clock,
+      logger: this.logger,
+      directory: this.directory,
+      stats: this.stats,
+      delayRejectMs: options.delayRejectMs ?? 0,
+      defaultCapability: options.defaultCapability ?? FULL_BANDWIDTH,
+      authReqOutstanding: new Map(),
+      lastAuthMethods: 0x0002,
+      newChallenge: () => String(Math.floor(random() * 0x7fffffff)).slice(0, 9),
+      publicKeys: (pems) => this.publicKeys(pems),
+      onIncomingCall: (call, info) => this.events.emit('incomingCall', { call, info }),
+    };
+    this.transport.onDatagram((datagram, from) => this.receive(datagram, from));
+  }
+
+  /** Every call the engine holds, by our call number. */
+  get activeCalls(): ReadonlyMap<number, Call> {
+    return this.calls;
+  }
+
+  // ---- receiving -------------------------------------------------------------------------
+
+  private receive(datagram: Buffer, from: RemoteAddress): void {
+    if (this.closed) return;
+    this.stats.datagramsIn++;
+    try {
+      this.demux(datagram, from);
+    } catch (error) {
+      if (error instanceof Iax2DecodeError) {
+        this.stats.decodeErrors++;
+        this.logger.debug('undecodable datagram dropped', { code: error.code, from: addressKey(from) });
+        return;
+      }
+      // A bug must not take the socket loop down with it; say so loudly and carry on.
+      this.logger.error('datagram handling failed', { error, from: addressKey(from) });
+    }
+  }
+
+  private demux(datagram: Buffer, from: RemoteAddress): void {
+    switch (classifyDatagram(datagram)) {
+      case 'full': {
+        const dest = ((datagram[2]! << 8) | datagram[3]!) & 0x7fff;
+        if (dest !== 0) {
+          const call = this.calls.get(dest);
+          if (call === undefined || call.remote.port !== from.port || call.remote.address !== from.address) {
+            // Unknown calls are dropped silently, as Asterisk does (§4.6).
+            this.stats.droppedUnknownCall++;
+            return;
+          }
+          call.receiveDatagram(datagram);
+          this.indexRemote(call);
+          return;
+        }
+        this.receiveDialogRequest(decodeFullFrame(datagram), from);
+        return;
+      }
+      case 'mini': {
+        const source = ((datagram[0]! << 8) | datagram[1]!) & 0x7fff;
+        const call = this.byRemote.get(`${addressKey(from)}#${source}`);
+        if (call === undefined) {
+          this.stats.droppedUnknownCall++;
+          return;
+        }
+        call.receiveDatagram(datagram);
+        return;
+      }
+      case 'meta-trunk': {
+        const trunk = decodeMetaTrunkFrame(datagram);
+        const key = addressKey(from);
+        for (const entry of trunk.entries) {
+          const call = this.byRemote.get(`${key}#${entry.call}`);
+          if (call === undefined) this.stats.droppedUnknownCall++;
+          else call.receiveTrunkEntry(entry.payload, entry.timestamp, trunk.timestamp);
+        }
+        return;
+      }
+      case 'meta-video':
+        // No video relay yet; Asterisk needs a full video frame first anyway.
+        return;
+      case 'invalid':
+        this.stats.decodeErrors++;
+        return;
+    }
+  }
+
+  /** A full frame to call 0: only requests that open a dialog mean anything here (§7.1). */
+  private receiveDialogRequest(frame: FullFrame, from: RemoteAddress): void {
+    if (frame.frameType !== FrameType.IAX) return;
+    switch (frame.subclass) {
+      case IaxCommand.POKE:
+        // Any POKE gets a stateless PONG, tokens or not (§10.1).
+        this.send(pokeReply(frame), from);
+        return;
+      case IaxCommand.NEW: {
+        const existing = this.byRemote.get(`${addressKey(from)}#${frame.sourceCall}`);
+        if (existing !== undefined) {
+          // A retransmitted NEW: the call it opened answers it (a duplicate, re-ACKed).
+          existing.receiveFull(frame);
+          return;
+        }
+        void this.receiveNew(frame, from);
+        return;
+      }
+      default:
+        // REGREQ/REGREL belong to the registrar; FWDOWNL and the rest get nothing (§13.2).
+        return;
+    }
+  }
+
+  private receiveNew(frame: FullFrame, from: RemoteAddress): void {
+    if (!aclAllows(this.acl, from.address)) {
+      this.refuse(frame, from);
+      return;
+    }
+    const token = frame.ies?.find((ie) => ie.id === IeId.CALLTOKEN);
+    let validated = false;
+    if (token !== undefined) {
+      const bytes = ieBytes([token], IeId.CALLTOKEN) ?? Buffer.alloc(0);
+      if (bytes.length === 0) {
+        this.sendCallToken(frame, from);
+        return;
+      }
+      if (this.tokens.validate(bytes, from) !== 'valid') {
+        this.refuse(frame, from);
+        return;
+      }
+      validated = true;
+    }
+    const key = `${addressKey(from)}#${frame.sourceCall}`;
+    if (this.pendingNew.has(key)) return;
+    const found = this.lookUpUser(frame, from);
+    if (!(found instanceof Promise)) {
+      this.admitNew(frame, from, validated, found);
+      return;
+    }
+    // A directory that has to go to its store: hold further copies of this NEW meanwhile.
+    this.pendingNew.add(key);
+    found
+      .catch((error: unknown) => {
+        this.logger.error('peer directory lookup failed', { error });
+        return undefined;
+      })
+      .then((user) => {
+        this.pendingNew.delete(key);
+        if (!this.closed && !this.byRemote.has(key)) this.admitNew(frame, from, validated, user);
+      })
+      .catch((error: unknown) => this.logger.error('NEW handling failed', { error }));
+  }
+
+  /** After the lookup: the token exemption, the call-number limits, then a call (§7.4, §7.5). */
+  private admitNew(frame: FullFrame, from: RemoteAddress, validated: boolean, user: IaxUser | undefined): void {
+    if (!validated && !this.tokenOptionalFor(from.address) && user?.requireCallToken !== false) {
+      this.refuse(frame, from);
+      return;
+    }
+    const callNumber = this.callNumbers.allocate(from.address, validated);
+    if (typeof callNumber !== 'number') {
+      this.refuse(frame, from);
+      return;
+    }
+    const call = this.createCall(callNumber, from, 'inbound', frame.sourceCall);
+    const setup = new InboundSetup(this.context, call, frame, user);
+    call.setup = setup;
+    this.inbound.set(call, setup);
+    this.stats.callsIn++;
+    call.receiveFull(frame);
+  }
+
+  private lookUpUser(frame: FullFrame, from: RemoteAddress): IaxUser | undefined | Promise<IaxUser | undefined> {
+    const username = ieString(frame.ies, IeId.USERNAME);
+    try {
+      if (username !== undefined) return this.directory.findUser(username);
+      const byAddress = this.directory.findUserByAddress?.(from.address, from.port);
+      if (byAddress instanceof Promise) return byAddress.then((u) => u ?? this.directory.findUser('guest'));
+      return byAddress ?? this.directory.findUser('guest');
+    } catch (error) {
+      this.logger.error('peer directory lookup failed', { error, username });
+      return undefined;
+    }
+  }
+
+  private tokenOptionalFor(address: string): boolean {
+    const bytes = addressBytes(address);
+    return bytes !== undefined && this.tokenOptional.some((network) => networkContains(network, bytes));
+  }
+
+  /**
+   * The CALLTOKEN reply. It is bigger than the smallest request that can ask for it, so a
+   * request smaller than the reply gets nothing: no source can use us to amplify traffic.
+   */
+  private sendCallToken(frame: FullFrame, from: RemoteAddress): void {
+    const reply = callTokenReply(frame, this.tokens.issue(from));
+    if (reply.length > (frame.payload?.length ?? 0) + 12) return;
+    this.stats.callTokensSent++;
+    this.send(reply, from);
+  }
+
+  private refuse(frame: FullFrame, from: RemoteAddress): void {
+    this.stats.statelessRejects++;
+    this.send(statelessRefusal(frame), from);
+  }
+
+  // ---- calls -----------------------------------------------------------------------------
+
+  private createCall(localCall: number, remote: RemoteAddress, direction: 'inbound' | 'outbound', remoteCall?: number, autokillMs?: number): Call {
+    const call = new Call({
+      localCall,
+      remoteCall,
+      remote: { address: remote.address, port: remote.port },
+      direction,
+      clock: this.clock,
+      logger: this.logger.child({ call: localCall }),
+      send: (datagram) => this.send(datagram, remote),
+      autokillMs,
+    });
+    this.calls.set(localCall, call);
+    if (remoteCall !== undefined && remoteCall !== 0) this.byRemote.set(`${addressKey(remote)}#${remoteCall}`, call);
+    call.events.on('closed', () => {
+      this.calls.delete(localCall);
+      for (const [key, indexed] of this.byRemote) if (indexed === call) this.byRemote.delete(key);
+      this.inbound.delete(call);
+      this.callNumbers.release(localCall);
+    });
+    return call;
+  }
+
+  /** Files a call under its peer's call number once that is known, for mini and trunk frames. */
+  private indexRemote(call: Call): void {
+    if (call.remoteCall === 0 || call.closed) return;
+    const key = `${addressKey(call.remote)}#${call.remoteCall}`;
+    if (this.byRemote.get(key) !== call) this.byRemote.set(key, call);
+  }
+
+  /**
+   * Accepts an incoming call that the `incomingCall` event announced: ACCEPT with the format
+   * negotiated from the user's and the caller's capabilities (or `format`). Returns the format,
+   * or undefined when nothing was common (the caller then got REJECT, cause 58).
+   */
+  accept(call: Call, format?: bigint): bigint | undefined {
+    return this.inbound.get(call)?.accept(format);
+  }
+
+  /** Places a call (the caller side): NEW, token, authentication, encryption, ACCEPT. */
+  call(options: OutboundCallOptions): Call {
+    if (this.closed) throw new Error('engine is closed');
+    const callNumber = this.callNumbers.allocate(options.remote.address, true);
+    if (typeof callNumber !== 'number') {
+      throw Object.assign(new Error(`no call number for ${addressKey(options.remote)}: ${callNumber}`), { code: 'IAX2_ERR_NO_CALL_NUMBER' });
+    }
+    const call = this.createCall(callNumber, options.remote, 'outbound', undefined, options.autokillMs);
+    const setup = new OutboundSetup(this.context, call, options);
+    call.setup = setup;
+    this.stats.callsOut++;
+    setup.start();
+    return call;
+  }
+
+  private publicKeys(pems: readonly string[]): RsaPublicKey[] {
+    const keys: RsaPublicKey[] = [];
+    for (const pem of pems) {
+      let key = this.keyCache.get(pem);
+      if (key === undefined) {
+        try {
+          key = loadPublicKey(pem);
+        } catch (error) {
+          this.logger.warn('unusable inkey ignored', { error });
+          key = null;
+        }
+        this.keyCache.set(pem, key);
+      }
+      if (key !== null) keys.push(key);
+    }
+    return keys;
+  }
+
+  private send(datagram: Buffer, to: RemoteAddress): void {
+    this.stats.datagramsOut++;
+    this.transport.send(datagram, to);
+  }
+
+  /** Closes every call (no frames sent) and stops listening. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const call of [...this.calls.values()]) call.close('engine-closed');
+    this.callNumbers.close();
+    this.events.removeAll();
+  }
+}
+

@@ -1,0 +1,267 @@
+/**
+ * The callee's side of call setup, after the engine has checked the call token and allocated
+ * a call number (iax2-facts §6, §8, §11.1): AUTHREQ with a fresh challenge, AUTHREP checked
+ * by RSA, MD5 or plaintext in Asterisk's order, encryption agreed, then the engine's user is
+ * told of the call and accepts (ACCEPT with the negotiated format) or rejects it.
+ *
+ * Unknown users, users whose ACL refuses the source and wrong credentials all look the same
+ * from outside: an AUTHREQ, then REJECT "No authority found" (50) after the same delay.
+ */
+import type { Call, CallSetupHandler } from '../call/call.ts';
+import { CallState } from '../call/call-state.ts';
+import { decodeCodecPrefs } from '../codec/codec-prefs.ts';
+import {
+  EncryptionMethod,
+  FrameType,
+  IaxCommand,
+  IeId,
+  ieFormat,
+  ieNumber,
+  ieString,
+  lowFormatBits,
+  peerCapability,
+  type FullFrame,
+  type Ie,
+} from '../codec/index.ts';
+import { matchMd5, md5Key, rsaVerify, splitSecrets } from '../crypto/index.ts';
+import { aclAllows } from '../acl.ts';
+import { authMethodsFor, isUnauthenticated, type AuthMethodName, type IaxUser } from '../peer-directory.ts';
+import { AesCallCipher } from './call-cipher.ts';
+import { chooseFormat, NO_COMMON_CODEC } from './codec-negotiation.ts';
+import type { SetupContext } from './setup-context.ts';
+
+export const NO_AUTHORITY = { cause: 'No authority found', causeCode: 50 } as const;
+export const AUTH_LIMIT = { cause: 'Unauthenticated call limit reached', causeCode: 21 } as const;
+
+const METHOD_BITS: Record<AuthMethodName, number> = { plaintext: 0x0001, md5: 0x0002, rsa: 0x0004 };
+
+/** What the engine's user learns about an incoming call. */
+export interface IncomingCallInfo {
+  username: string | undefined;
+  user: IaxUser | undefined;
+  calledNumber: string;
+  calledContext: string | undefined;
+  callingNumber: string | undefined;
+  callingName: string | undefined;
+  language: string | undefined;
+  peerCapability: bigint;
+  peerFormat: bigint;
+  peerPrefs: bigint[];
+  encrypted: boolean;
+}
+
+export class InboundSetup implements CallSetupHandler {
+  private challenge = '';
+  private methods = 0;
+  private decoy = false;
+  private secrets: string[] = [];
+  private encryptionAgreed = false;
+  private countedAuthReq = false;
+  private started = false;
+  readonly info: IncomingCallInfo;
+
+  constructor(
+    private readonly ctx: SetupContext,
+    private readonly call: Call,
+    newFrame: FullFrame,
+    private readonly user: IaxUser | undefined,
+  ) {
+    const ies = newFrame.ies ?? [];
+    this.info = {
+      username: ieString(ies, IeId.USERNAME),
+      user,
+      calledNumber: ieString(ies, IeId.CALLED_NUMBER) ?? 's',
+      calledContext: ieString(ies, IeId.CALLED_CONTEXT),
+      callingNumber: ieString(ies, IeId.CALLING_NUMBER),
+      callingName: ieString(ies, IeId.CALLING_NAME),
+      language: ieString(ies, IeId.LANGUAGE),
+      peerCapability: peerCapability(ies),
+      peerFormat: ieFormat(ies, IeId.FORMAT, IeId.FORMAT2),
+      peerPrefs: decodeCodecPrefs(ieString(ies, IeId.CODEC_PREFS) ?? ''),
+      encrypted: false,
+    };
+    Object.assign(call.info, { incoming: this.info });
+    call.events.on('closed', () => this.releaseAuthReq());
+  }
+
+  handle(frame: FullFrame): boolean {
+    if (frame.frameType !== FrameType.IAX) return false;
+    if (frame.subclass === IaxCommand.NEW && !this.started) {
+      this.started = true;
+      this.begin(frame);
+      return true;
+    }
+    if (frame.subclass === IaxCommand.AUTHREP && this.call.state === CallState.AuthReqSent) {
+      this.onAuthRep(frame);
+      return true;
+    }
+    return false;
+  }
+
+  private begin(frame: FullFrame): void {
+    const ies = frame.ies ?? [];
+    this.call.transition(CallState.NewReceived);
+    // A newer protocol version than ours is refused as Asterisk does (§0).
+    if ((ieNumber(ies, IeId.VERSION) ?? 2) > 2) {
+      this.call.reject(NO_AUTHORITY.cause, NO_AUTHORITY.causeCode);
+      return;
+    }
+    const user = this.user;
+    const allowed = user !== undefined && aclAllows(user.acl, this.call.remote.address);
+    if (user === undefined || !allowed) {
+      if (this.info.username === undefined) {
+        // No name and no password-less user: Asterisk rejects at once.
+        this.call.reject(NO_AUTHORITY.cause, NO_AUTHORITY.causeCode);
+        return;
+      }
+      this.sendDecoy();
+      return;
+    }
+    if (user.forceEncryption === true && user.secrets.length === 0 && user.dbsecret === undefined) {
+      this.call.reject(NO_AUTHORITY.cause, NO_AUTHORITY.causeCode);
+      return;
+    }
+    if (isUnauthenticated(user)) {
+      this.authenticated();
+      return;
+    }
+    const outstanding = this.ctx.authReqOutstanding.get(user.name) ?? 0;
+    if (outstanding >= (user.maxAuthReq ?? 3)) {
+      this.call.reject(AUTH_LIMIT.cause, AUTH_LIMIT.causeCode);
+      return;
+    }
+    void this.sendAuthReq(user, ies);
+  }
+
+  private async sendAuthReq(user: IaxUser, newIes: readonly Ie[]): Promise<void> {
+    this.secrets = [...user.secrets.flatMap(splitSecrets)];
+    if (user.dbsecret !== undefined && this.ctx.directory.resolveDbSecret !== undefined) {
+      const [family = '', key = ''] = user.dbsecret.split('/');
+      const secret = await this.ctx.directory.resolveDbSecret(family, key);
+      if (this.call.closed) return;
+      if (secret !== undefined) this.secrets.push(...splitSecrets(secret));
+    }
+    const methods = authMethodsFor(user);
+    this.methods = methods.reduce((bits, m) => bits | METHOD_BITS[m], 0);
+    this.ctx.lastAuthMethods = this.methods;
+    this.challenge = this.ctx.newChallenge();
+    const ies: Ie[] = [{ id: IeId.AUTHMETHODS, value: this.methods }];
+    if ((this.methods & (METHOD_BITS.md5 | METHOD_BITS.rsa)) !== 0) ies.push({ id: IeId.CHALLENGE, value: this.challenge });
+    // Encryption only when both ask for it and MD5 or RSA is in play (§11.1).
+    const asked = ieNumber(newIes, IeId.ENCRYPTION) ?? 0;
+    if (user.encryption === true && (asked & EncryptionMethod.AES128) !== 0 && (this.methods & 0x6) !== 0 && this.secrets.length > 0) {
+      this.encryptionAgreed = true;
+      ies.push({ id: IeId.ENCRYPTION, value: EncryptionMethod.AES128 });
+    }
+    ies.push({ id: IeId.USERNAME, value: user.name });
+    this.countAuthReq(user.name);
+    this.call.transition(CallState.AuthReqSent);
+    this.call.sendIax(IaxCommand.AUTHREQ, ies);
+    if (this.encryptionAgreed) {
+      // The AUTHREQ went in clear; from now on we expect ciphertext, keyed by whichever
+      // secret the caller used (§11.1).
+      const keys = this.secrets.map((secret) => md5Key(this.challenge, secret));
+      this.call.cipher = new AesCallCipher(keys[0]!, keys, this.call.localCall);
+      this.info.encrypted = true;
+    }
+  }
+
+  /** Unknown name or refused address: an AUTHREQ like any other; every answer fails (§6.4). */
+  private sendDecoy(): void {
+    this.decoy = true;
+    this.challenge = this.ctx.newChallenge();
+    this.call.transition(CallState.AuthReqSent);
+    this.call.sendIax(IaxCommand.AUTHREQ, [
+      { id: IeId.AUTHMETHODS, value: this.ctx.lastAuthMethods },
+      { id: IeId.CHALLENGE, value: this.challenge },
+      { id: IeId.USERNAME, value: this.info.username ?? '' },
+    ]);
+  }
+
+  private onAuthRep(frame: FullFrame): void {
+    this.releaseAuthReq();
+    const ies = frame.ies ?? [];
+    if (this.decoy || this.user === undefined || !this.verify(this.user, ies)) {
+      this.ctx.stats.authFailures++;
+      this.rejectLater(NO_AUTHORITY);
+      return;
+    }
+    if (this.user.forceEncryption === true && !this.encryptionAgreed) {
+      this.rejectLater(NO_AUTHORITY);
+      return;
+    }
+    this.authenticated();
+  }
+
+  /** Asterisk's order: RSA when allowed, offered and keyed; else MD5; else plaintext (§8.4). */
+  private verify(user: IaxUser, ies: readonly Ie[]): boolean {
+    const rsa = ieString(ies, IeId.RSA_RESULT);
+    if ((this.methods & METHOD_BITS.rsa) !== 0 && rsa !== undefined && user.inkeys.length > 0) {
+      const keys = this.ctx.publicKeys(user.inkeys);
+      return rsaVerify(this.challenge, rsa, keys) >= 0;
+    }
+    const md5 = ieString(ies, IeId.MD5_RESULT);
+    if ((this.methods & METHOD_BITS.md5) !== 0 && md5 !== undefined) {
+      return matchMd5(this.challenge, md5, this.secrets) !== undefined;
+    }
+    const password = ieString(ies, IeId.PASSWORD);
+    if ((this.methods & METHOD_BITS.plaintext) !== 0 && password !== undefined) {
+      // Plaintext compares the whole configured secret, so only one secret works (§8.5).
+      return password === user.secrets.join(';');
+    }
+    return false;
+  }
+
+  private rejectLater(reason: { cause: string; causeCode: number }): void {
+    const reject = (): void => this.call.reject(reason.cause, reason.causeCode);
+    if (this.ctx.delayRejectMs > 0) this.ctx.clock.setTimer(this.ctx.delayRejectMs, reject);
+    else reject();
+  }
+
+  private authenticated(): void {
+    this.call.transition(CallState.Authenticated);
+    this.ctx.onIncomingCall(this.call, this.info);
+  }
+
+  /**
+   * Accepts the call with the negotiated format (or `format` when the user chose one):
+   * ACCEPT carries FORMAT (low 32 bits) and FORMAT2 (§6.3). No common format: REJECT 58.
+   */
+  accept(format?: bigint): bigint | undefined {
+    if (this.call.state !== CallState.Authenticated) return undefined;
+    const user = this.user;
+    const chosen =
+      format ??
+      chooseFormat({
+        hostCapability: user?.capability ?? this.ctx.defaultCapability,
+        hostPrefs: user?.prefs ?? [],
+        peerCapability: this.info.peerCapability,
+        peerFormat: this.info.peerFormat,
+        peerPrefs: this.info.peerPrefs,
+        priority: user?.codecPriority ?? 'host',
+      });
+    if (chosen === undefined) {
+      this.call.reject(NO_COMMON_CODEC.cause, NO_COMMON_CODEC.causeCode);
+      return undefined;
+    }
+    this.call.sendIax(IaxCommand.ACCEPT, [
+      { id: IeId.FORMAT, value: lowFormatBits(chosen) },
+      { id: IeId.FORMAT2, value: chosen },
+    ]);
+    this.call.started(chosen);
+    return chosen;
+  }
+
+  private countAuthReq(name: string): void {
+    this.countedAuthReq = true;
+    this.ctx.authReqOutstanding.set(name, (this.ctx.authReqOutstanding.get(name) ?? 0) + 1);
+  }
+
+  private releaseAuthReq(): void {
+    if (!this.countedAuthReq || this.user === undefined) return;
+    this.countedAuthReq = false;
+    const left = (this.ctx.authReqOutstanding.get(this.user.name) ?? 1) - 1;
+    if (left <= 0) this.ctx.authReqOutstanding.delete(this.user.name);
+    else this.ctx.authReqOutstanding.set(this.user.name, left);
+  }
+}

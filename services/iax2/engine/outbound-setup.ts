@@ -1,0 +1,177 @@
+/**
+ * The caller's side of call setup (iax2-facts §6.1, §7.2, §8.4, §11.1): NEW with an empty
+ * call token, the token round trip, AUTHREP by whatever method the callee asks for and we can
+ * do, encryption switched on before the AUTHREP, and the ACCEPT's format checked.
+ */
+import type { Call, CallSetupHandler } from '../call/call.ts';
+import { CallState } from '../call/call-state.ts';
+import { encodeCodecPrefs } from '../codec/codec-prefs.ts';
+import {
+  dateTimeAt,
+  EncryptionMethod,
+  FrameType,
+  IaxCommand,
+  IeId,
+  ieBytes,
+  ieFormat,
+  ieNumber,
+  ieString,
+  lowFormatBits,
+  type FullFrame,
+  type Ie,
+} from '../codec/index.ts';
+import { md5Key, md5Result, rsaSign, type RsaPrivateKey } from '../crypto/index.ts';
+import type { RemoteAddress } from '../transport.ts';
+import { AesCallCipher } from './call-cipher.ts';
+import { acceptable, NO_COMMON_CODEC } from './codec-negotiation.ts';
+import { NO_AUTHORITY } from './inbound-setup.ts';
+import type { SetupContext } from './setup-context.ts';
+
+export interface OutboundCallOptions {
+  remote: RemoteAddress;
+  calledNumber: string;
+  calledContext?: string;
+  username?: string;
+  secret?: string;
+  /** `outkey`: sign RSA challenges with this key. */
+  outkey?: RsaPrivateKey;
+  callingNumber?: string;
+  callingName?: string;
+  language?: string;
+  /** Formats we can do (CAPABILITY) and the one we would like (FORMAT). */
+  capability: bigint;
+  format: bigint;
+  prefs?: readonly bigint[];
+  encryption?: boolean;
+  forceEncryption?: boolean;
+  /** Send PASSWORD when the callee asks for plaintext; off unless asked (it exposes the secret). */
+  allowPlaintext?: boolean;
+  autokillMs?: number;
+  /** The zone for the DATETIME IE. */
+  timeZone?: string;
+}
+
+const MAX_TOKEN_ROUNDS = 2;
+
+export class OutboundSetup implements CallSetupHandler {
+  private tokenRounds = 0;
+
+  constructor(
+    private readonly ctx: SetupContext,
+    private readonly call: Call,
+    private readonly options: OutboundCallOptions,
+  ) {}
+
+  start(): void {
+    this.call.transition(CallState.NewSent);
+    this.sendNew(Buffer.alloc(0));
+  }
+
+  /** NEW, IEs in Asterisk's order, the CALLTOKEN always last (§6.1). */
+  private sendNew(token: Buffer): void {
+    const o = this.options;
+    const ies: Ie[] = [
+      { id: IeId.VERSION, value: 2 },
+      { id: IeId.CALLED_NUMBER, value: o.calledNumber },
+      { id: IeId.CODEC_PREFS, value: encodeCodecPrefs(o.prefs ?? [o.format]) },
+    ];
+    if (o.callingNumber !== undefined) {
+      ies.push({ id: IeId.CALLING_NUMBER, value: o.callingNumber }, { id: IeId.CALLINGPRES, value: 0x00 });
+    } else {
+      ies.push({ id: IeId.CALLINGPRES, value: 0x43 });
+    }
+    ies.push({ id: IeId.CALLINGTON, value: 0 }, { id: IeId.CALLINGTNS, value: 0 }, { id: IeId.CALLINGANI2, value: 0 });
+    if (o.callingName !== undefined) ies.push({ id: IeId.CALLING_NAME, value: o.callingName });
+    if (o.language !== undefined) ies.push({ id: IeId.LANGUAGE, value: o.language });
+    if (o.calledContext !== undefined) ies.push({ id: IeId.CALLED_CONTEXT, value: o.calledContext });
+    if (o.username !== undefined) ies.push({ id: IeId.USERNAME, value: o.username });
+    if (o.encryption === true || o.forceEncryption === true) {
+      ies.push({ id: IeId.ENCRYPTION, value: EncryptionMethod.AES128 | EncryptionMethod.KEY_ROTATION });
+    }
+    ies.push(
+      { id: IeId.FORMAT, value: lowFormatBits(o.format) },
+      { id: IeId.FORMAT2, value: o.format },
+      { id: IeId.CAPABILITY, value: lowFormatBits(o.capability) },
+      { id: IeId.CAPABILITY2, value: o.capability },
+      { id: IeId.ADSICPE, value: 0 },
+      { id: IeId.DATETIME, value: dateTimeAt(new Date(this.ctx.clock.wallNow()), o.timeZone ?? 'UTC') },
+      { id: IeId.CALLTOKEN, value: token },
+    );
+    this.call.sendIax(IaxCommand.NEW, ies);
+  }
+
+  handle(frame: FullFrame): boolean {
+    if (frame.frameType !== FrameType.IAX) return false;
+    const ies = frame.ies ?? [];
+    switch (frame.subclass) {
+      case IaxCommand.CALLTOKEN: {
+        if (this.call.state !== CallState.NewSent || this.tokenRounds >= MAX_TOKEN_ROUNDS) return true;
+        this.tokenRounds++;
+        // Stop the first NEW, both counters back to 0, forget call 1, resend with the token (§7.2).
+        this.call.resetForTokenRetry();
+        this.sendNew(ieBytes(ies, IeId.CALLTOKEN) ?? Buffer.alloc(0));
+        return true;
+      }
+      case IaxCommand.REJECT:
+        if (frame.sourceCall !== 1) return false;
+        // The stateless refusal (bad token, limits): no cause, no dialog.
+        this.call.events.emit('rejected', { cause: undefined, causeCode: undefined });
+        this.call.close('rejected');
+        return true;
+      case IaxCommand.AUTHREQ:
+        if (this.call.state === CallState.NewSent) this.answerAuthReq(ies);
+        return true;
+      case IaxCommand.ACCEPT:
+        if (this.call.state === CallState.NewSent || this.call.state === CallState.AuthRepSent) this.onAccept(ies);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** RSA if we have an outkey and RSA is allowed; else MD5; else plaintext if allowed (§8.4). */
+  private answerAuthReq(ies: readonly Ie[]): void {
+    const o = this.options;
+    const methods = ieNumber(ies, IeId.AUTHMETHODS) ?? 0;
+    const challenge = ieString(ies, IeId.CHALLENGE);
+    const encryption = ieNumber(ies, IeId.ENCRYPTION) ?? 0;
+    const wantEncryption = o.encryption === true || o.forceEncryption === true;
+    if (o.forceEncryption === true && (encryption & EncryptionMethod.AES128) === 0) {
+      this.call.hangup(NO_COMMON_CODEC.causeCode);
+      return;
+    }
+    let reply: Ie | undefined;
+    if (o.outkey !== undefined && (methods & 0x4) !== 0 && challenge !== undefined) {
+      reply = { id: IeId.RSA_RESULT, value: rsaSign(challenge, o.outkey) };
+    } else if (o.secret !== undefined && (methods & 0x2) !== 0 && challenge !== undefined) {
+      reply = { id: IeId.MD5_RESULT, value: md5Result(challenge, o.secret) };
+    } else if (o.secret !== undefined && (methods & 0x1) !== 0 && o.allowPlaintext === true) {
+      reply = { id: IeId.PASSWORD, value: o.secret };
+    }
+    if (reply === undefined) {
+      this.call.reject(NO_AUTHORITY.cause, NO_AUTHORITY.causeCode);
+      return;
+    }
+    // Encryption starts with the AUTHREP itself: the key is MD5(challenge ‖ secret) (§11.1-11.2).
+    if (wantEncryption && (encryption & EncryptionMethod.AES128) !== 0 && challenge !== undefined) {
+      if (o.secret === undefined) {
+        this.call.hangup(NO_AUTHORITY.causeCode);
+        return;
+      }
+      this.call.cipher = new AesCallCipher(md5Key(challenge, o.secret));
+      this.call.info.encrypted = true;
+    }
+    this.call.transition(CallState.AuthRepSent);
+    this.call.sendIax(IaxCommand.AUTHREP, [reply]);
+  }
+
+  private onAccept(ies: readonly Ie[]): void {
+    const format = ieFormat(ies, IeId.FORMAT, IeId.FORMAT2);
+    if (!acceptable(format, this.options.capability)) {
+      this.call.reject(NO_COMMON_CODEC.cause, NO_COMMON_CODEC.causeCode);
+      return;
+    }
+    this.call.started(format);
+    this.call.events.emit('accepted', { format });
+  }
+}
