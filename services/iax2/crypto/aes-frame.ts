@@ -32,7 +32,10 @@ const PAD_LENGTH_BYTE = 15;
 const CLEAR_PREFIX: Record<EncryptedFrameKind, number> = { full: 4, mini: 2 };
 /** The frame's own header: the least a decrypted datagram may hold (§11.3). */
 const HEADER_LENGTH: Record<EncryptedFrameKind, number> = { full: 12, mini: 4 };
-/** Asterisk drops shorter encrypted datagrams unread: a header plus one block (§11.3). */
+/**
+ * Asterisk drops shorter encrypted datagrams unread: a header plus one block (§11.3). The
+ * header check after decrypting would refuse them too; this only saves the decryption.
+ */
 const MIN_ENCRYPTED: Record<EncryptedFrameKind, number> = { full: 12 + BLOCK, mini: 4 + BLOCK };
 
 /** P for L bytes to encrypt: 16..31, making L + P a multiple of 16 (§11.3). */

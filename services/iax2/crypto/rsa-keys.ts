@@ -35,7 +35,16 @@ interface ForgePbe {
 }
 
 /** The DEK-Info ciphers node-forge can undo for a traditional encrypted PEM. */
-const LEGACY_PEM_CIPHERS = new Set(['DES-CBC', 'DES-EDE3-CBC', 'AES-128-CBC', 'AES-192-CBC', 'AES-256-CBC', 'RC2-40-CBC', 'RC2-64-CBC', 'RC2-128-CBC']);
+const LEGACY_PEM_CIPHERS = new Set([
+  'DES-CBC',
+  'DES-EDE3-CBC',
+  'AES-128-CBC',
+  'AES-192-CBC',
+  'AES-256-CBC',
+  'RC2-40-CBC',
+  'RC2-64-CBC',
+  'RC2-128-CBC',
+]);
 const PRIVATE_KEY_TYPES = new Set(['RSA PRIVATE KEY', 'PRIVATE KEY', 'ENCRYPTED PRIVATE KEY']);
 
 /**
@@ -54,7 +63,7 @@ export function loadPublicKey(pem: string): RsaPublicKey {
     key = forge.pki.publicKeyFromAsn1(forge.asn1.fromDer(der));
     // forge also takes a bare PKCS#1 body under this header; OpenSSL does not. Re-encoding
     // and comparing keeps only a well-formed SubjectPublicKeyInfo.
-    if (false) {
+    if (forge.asn1.toDer(forge.pki.publicKeyToAsn1(key)).getBytes() !== der) {
       throw new Error('body is not an RSA SubjectPublicKeyInfo in DER');
     }
   } catch (cause) {
@@ -75,7 +84,7 @@ export function loadPrivateKey(pem: string, passphrase?: string): RsaPrivateKey 
   if (message.type === 'ENCRYPTED PRIVATE KEY') {
     key = decryptPkcs8(message.body, requirePassphrase(passphrase));
   } else if (isLegacyEncrypted(message)) {
-    key = decryptLegacy(pem, message, requirePassphrase(passphrase));
+    key = decryptLegacy(message, requirePassphrase(passphrase));
   } else {
     try {
       key = forge.pki.privateKeyFromAsn1(forge.asn1.fromDer(message.body));
@@ -133,14 +142,15 @@ function requirePassphrase(passphrase: string | undefined): string {
  * or as garbage that will not parse; once decryption has started, every failure is blamed
  * on the passphrase. Unknown ciphers are checked first, so they stay format errors.
  */
-function decryptLegacy(pem: string, message: forge.pem.ObjectPEM, passphrase: string): forge.pki.rsa.PrivateKey {
+function decryptLegacy(message: forge.pem.ObjectPEM, passphrase: string): forge.pki.rsa.PrivateKey {
   const dekInfo = message.dekInfo as { algorithm?: unknown } | undefined;
   const algorithm = typeof dekInfo?.algorithm === 'string' ? dekInfo.algorithm : '';
   if (!LEGACY_PEM_CIPHERS.has(algorithm)) throw formatError(`encrypted PEM with unsupported DEK-Info cipher "${algorithm}"`);
   // Typed as never null, but node-forge returns null when the padding does not check out.
   let key: forge.pki.rsa.PrivateKey | null;
   try {
-    key = forge.pki.decryptRsaPrivateKey(pem, passphrase);
+    // Re-encoded so forge decrypts this block even when the file holds others before it.
+    key = forge.pki.decryptRsaPrivateKey(forge.pem.encode(message), passphrase);
   } catch (cause) {
     throw passphraseError(cause);
   }
@@ -191,7 +201,10 @@ function asn1Children(node: forge.asn1.Asn1 | undefined): Array<forge.asn1.Asn1 
 function checkBits(modulus: forge.jsbn.BigInteger): typeof RSA_KEY_BITS {
   const bits = modulus.bitLength();
   if (bits !== RSA_KEY_BITS) {
-    throw new Iax2CryptoError(CryptoErrorCode.RSA_KEY_SIZE, `RSA key of ${bits} bits; Asterisk loads only ${RSA_KEY_BITS}-bit keys`);
+    throw new Iax2CryptoError(
+      CryptoErrorCode.RSA_KEY_SIZE,
+      `RSA key of ${bits} bits; Asterisk loads only ${RSA_KEY_BITS}-bit keys`,
+    );
   }
   return RSA_KEY_BITS;
 }
