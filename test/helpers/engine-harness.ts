@@ -35,13 +35,15 @@ export function directoryOf(users: readonly IaxUser[], dbsecrets: Record<string,
 }
 
 /** Wraps a transport so every datagram it sends is kept, in order, for assertions. */
-export function tapped(transport: Transport, log: Buffer[] = []): { transport: Transport; sent: Buffer[] } {
+export function tapped(transport: Transport, log: Buffer[] = [], times: number[] = [], now: () => number = () => 0): { transport: Transport; sent: Buffer[]; times: number[] } {
   const sent: Buffer[] = [];
   return {
     sent,
+    times,
     transport: {
       send: (datagram, to) => {
         sent.push(Buffer.from(datagram));
+        times.push(now());
         log.push(Buffer.from(datagram));
         transport.send(datagram, to);
       },
@@ -57,6 +59,8 @@ export interface Harness {
   network: MemoryNetwork;
   /** Every datagram each engine sent. */
   sentByCaller: Buffer[];
+  /** When (clock ms) each of the caller's datagrams was sent. */
+  sentByCallerAt: number[];
   sentByCallee: Buffer[];
   /** Both engines' datagrams in the order they were sent. */
   sentInOrder: Buffer[];
@@ -82,7 +86,7 @@ export function harness(options: HarnessOptions = {}): Harness {
   const random = new SeededRandom(options.seed ?? 1234);
   const network = new MemoryNetwork({ clock, random: () => random.next(), conditions: options.conditions });
   const sentInOrder: Buffer[] = [];
-  const callerTap = tapped(network.endpoint(CALLER_ADDRESS), sentInOrder);
+  const callerTap = tapped(network.endpoint(CALLER_ADDRESS), sentInOrder, [], () => clock.now());
   const calleeTap = tapped(network.endpoint(CALLEE_ADDRESS), sentInOrder);
   const caller = new Iax2Engine({ transport: callerTap.transport, clock, directory: directoryOf([]), random: () => random.next() });
   const callee = new Iax2Engine({
@@ -101,6 +105,7 @@ export function harness(options: HarnessOptions = {}): Harness {
     clock,
     network,
     sentByCaller: callerTap.sent,
+    sentByCallerAt: callerTap.times,
     sentByCallee: calleeTap.sent,
     sentInOrder,
     caller,

@@ -167,8 +167,11 @@ export class Call {
   // ---- sending -------------------------------------------------------------------------
 
   /** Sends an IAX command; reliable unless it is one of the unsequenced replies. */
-  sendIax(command: number, ies: Ie[], options: { final?: boolean; timestamp?: number } = {}): void {
-    this.sendFull(FrameType.IAX, command, undefined, ies, { ...options, timestamp: options.timestamp ?? this.tx.forIax() });
+  /** Returns the timestamp the frame carries. */
+  sendIax(command: number, ies: Ie[], options: { final?: boolean; timestamp?: number } = {}): number {
+    const timestamp = options.timestamp ?? this.tx.forIax();
+    this.sendFull(FrameType.IAX, command, undefined, ies, { ...options, timestamp });
+    return timestamp;
   }
 
   private sendFull(
@@ -369,7 +372,10 @@ export class Call {
       this.setup?.handle(frame);
       return;
     }
-    if (this.remoteCall === 0 && frame.sourceCall !== 0) this.remoteCall = frame.sourceCall;
+    if (this.remoteCall === 0 && frame.sourceCall !== 0) {
+      this.remoteCall = frame.sourceCall;
+      this.startPeriodicTimers();
+    }
     if (isIax) {
       this.heardIax = true;
       this.clock.clearTimer(this.autokillTimer);
@@ -521,9 +527,13 @@ export class Call {
 
   // ---- timers and teardown -------------------------------------------------------------
 
-  /** PING every 21 s and LAGRQ every 10 s once the peer's call number is known (§10.2). */
+  /**
+   * PING every 21 s and LAGRQ every 10 s on every call whose peer call number is known, from
+   * setup on (§10.2). Besides statistics this is what finds a peer that went away mid-setup:
+   * the PING goes unanswered and delivery gives up.
+   */
   private startPeriodicTimers(): void {
-    if (this.remoteCall === 0 || this.pingTimer !== undefined || !isStarted(this.state)) return;
+    if (this.remoteCall === 0 || this.pingTimer !== undefined || this.closed || this.state === CallState.HangingUp) return;
     const ping = (): void => {
       this.pingTimer = this.clock.setTimer(PING_INTERVAL_MS, () => {
         this.sendIax(IaxCommand.PING, []);

@@ -51,10 +51,14 @@ export interface OutboundCallOptions {
   timeZone?: string;
 }
 
-const MAX_TOKEN_ROUNDS = 2;
+/** Token round trips per call: the first, and fresh ones when a token NEW outlived its token. */
+const MAX_TOKEN_ROUNDS = 3;
 
 export class OutboundSetup implements CallSetupHandler {
   private tokenRounds = 0;
+  private token: Buffer = Buffer.alloc(0);
+  /** The current NEW's timestamp: stateless replies echo it, so older ones are recognised. */
+  private newTimestamp = -1;
 
   constructor(
     private readonly ctx: SetupContext,
@@ -97,7 +101,7 @@ export class OutboundSetup implements CallSetupHandler {
       { id: IeId.DATETIME, value: dateTimeAt(new Date(this.ctx.clock.wallNow()), o.timeZone ?? 'UTC') },
       { id: IeId.CALLTOKEN, value: token },
     );
-    this.call.sendIax(IaxCommand.NEW, ies);
+    this.newTimestamp = this.call.sendIax(IaxCommand.NEW, ies);
   }
 
   handle(frame: FullFrame): boolean {
@@ -105,15 +109,27 @@ export class OutboundSetup implements CallSetupHandler {
     const ies = frame.ies ?? [];
     switch (frame.subclass) {
       case IaxCommand.CALLTOKEN: {
-        if (this.call.state !== CallState.NewSent || this.tokenRounds >= MAX_TOKEN_ROUNDS) return true;
+        const token = ieBytes(ies, IeId.CALLTOKEN) ?? Buffer.alloc(0);
+        // A duplicate of the reply we already acted on changes nothing.
+        if (this.call.state !== CallState.NewSent || this.tokenRounds >= MAX_TOKEN_ROUNDS || token.equals(this.token)) return true;
         this.tokenRounds++;
+        this.token = token;
         // Stop the first NEW, both counters back to 0, forget call 1, resend with the token (§7.2).
         this.call.resetForTokenRetry();
-        this.sendNew(ieBytes(ies, IeId.CALLTOKEN) ?? Buffer.alloc(0));
+        this.sendNew(token);
         return true;
       }
       case IaxCommand.REJECT:
         if (frame.sourceCall !== 1) return false;
+        if (frame.timestamp !== this.newTimestamp) return true; // answers an earlier NEW
+        if (this.call.state === CallState.NewSent && this.token.length > 0 && this.tokenRounds < MAX_TOKEN_ROUNDS) {
+          // Our token NEW was refused statelessly: most likely it was retransmitted past the
+          // token's 10 s life. Ask for a fresh token rather than give up.
+          this.token = Buffer.alloc(0);
+          this.call.resetForTokenRetry();
+          this.sendNew(this.token);
+          return true;
+        }
         // The stateless refusal (bad token, limits): no cause, no dialog.
         this.call.events.emit('rejected', { cause: undefined, causeCode: undefined });
         this.call.close('rejected');
