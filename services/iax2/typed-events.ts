@@ -11,7 +11,7 @@ export class TypedEvents<E extends EventMap> {
 
   on<K extends keyof E>(event: K, listener: (payload: E[K]) => void): () => void {
     const list = this.listeners.get(event) ?? [];
-    list.push(listener as (payload: never) => void);
+    list.push(listener);
     this.listeners.set(event, list);
     return () => this.off(event, listener);
   }
@@ -27,7 +27,7 @@ export class TypedEvents<E extends EventMap> {
   off<K extends keyof E>(event: K, listener: (payload: E[K]) => void): void {
     const list = this.listeners.get(event);
     if (list === undefined) return;
-    const at = list.indexOf(listener as (payload: never) => void);
+    const at = list.indexOf(listener);
     if (at >= 0) list.splice(at, 1);
   }
 

@@ -112,6 +112,11 @@ export class Call {
   private destroyTimer: TimerHandle | undefined;
   /** Asterisk holds non-IAX frames until the peer has sent an IAX frame (§6.2). */
   private heardIax = false;
+  /**
+   * Send a full voice frame when the 16-bit mini timestamp wraps (RFC 5456's advice). False
+   * sends mini frames straight across the wrap, as Asterisk does (iax2-facts §5.2).
+   */
+  fullVoiceAtWrap = true;
   private rejectSent = false;
 
   constructor(init: CallInit) {
@@ -274,7 +279,9 @@ export class Call {
     if (!isStarted(this.state) || this.closed) return;
     const format = options.format ?? this.format;
     const timestamp = this.tx.forVoice(frameDurationMs(format, payload.length), options.timestamp);
-    const sameHigh = timestamp >>> 16 === this.lastSentTs >>> 16;
+    const high = timestamp >>> 16;
+    const lastHigh = this.lastSentTs >>> 16;
+    const sameHigh = high === lastHigh || (!this.fullVoiceAtWrap && high === lastHigh + 1);
     if (format === this.txVoiceFormat && sameHigh) {
       this.lastSentTs = timestamp;
       const mini: MiniFrame = { kind: 'mini', sourceCall: this.localCall, timestamp: timestamp & 0xffff, payload };
@@ -285,7 +292,12 @@ export class Call {
     this.sendFull(FrameType.VOICE, Number(format), payload, undefined, { timestamp });
   }
 
-  /** Callee: hangs up with a Q.850 cause (16 normal clearing by default). */
+  /** Sends a PING now (they also go every 21 s); the PONG's RR statistics arrive as `pong`. */
+  ping(): void {
+    this.sendIax(IaxCommand.PING, []);
+  }
+
+  /** Hangs up with a Q.850 cause (16 normal clearing by default). */
   hangup(causeCode = 16, cause?: string): void {
     if (this.closed || this.state === CallState.HangingUp) return;
     const ies: Ie[] = [];
