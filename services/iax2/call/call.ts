@@ -4,6 +4,7 @@
  * (iax2-facts §4-§6, §10.2). Call setup (tokens, authentication, negotiation) is driven by the
  * engine through the `setup` hook; everything after the handshake is handled here.
  */
+import { randomBytes, randomInt } from 'node:crypto';
 import type { Clock, TimerHandle } from '../../../shared/clock.ts';
 import type { Logger } from '../../../shared/logger.ts';
 import { decodeDatagram, encode, FrameType, IaxCommand, IeId, type FullFrame, type Ie, type MiniFrame } from '../codec/index.ts';
@@ -22,6 +23,9 @@ export const LAGRQ_INTERVAL_MS = 10_000;
 export const HANGUP_DESTROY_MS = 10_000;
 /** Q.850 cause 27, "destination out of order": the local cause when delivery gives up. */
 export const CAUSE_DESTINATION_OUT_OF_ORDER = 27;
+/** Key rotation: every 120 s plus up to 180 s at random, after the first at the first voice (§11.5). */
+export const RTKEY_BASE_MS = 120_000;
+export const RTKEY_SPREAD_MS = 180_000;
 
 /** AES-128 for this call (crypto/aes-frame.ts), installed once keys are agreed. */
 export interface CallCipher {
@@ -32,6 +36,8 @@ export interface CallCipher {
   setReceiveKey(key: Buffer): void;
   /** The key this side transmits with now (kept with each queued frame for retransmission). */
   readonly transmitKey: Buffer;
+  /** Our own rotation: the new key applies to everything sent from now on. */
+  setTransmitKey(key: Buffer): void;
 }
 
 export type CloseReason =
@@ -117,6 +123,10 @@ export class Call {
    * sends mini frames straight across the wrap, as Asterisk does (iax2-facts §5.2).
    */
   fullVoiceAtWrap = true;
+  /** Rotate our transmit key with RTKEY (set when the peer's NEW offered rotation, §11.1). */
+  rotateKeys = false;
+  private rotationTimer: TimerHandle | undefined;
+  private rotationStarted = false;
   private rejectSent = false;
 
   constructor(init: CallInit) {
@@ -277,6 +287,10 @@ export class Call {
    */
   sendVoice(payload: Buffer, options: { format?: bigint; timestamp?: number } = {}): void {
     if (!isStarted(this.state) || this.closed) return;
+    if (this.rotateKeys && !this.rotationStarted && this.cipher !== undefined) {
+      this.rotationStarted = true;
+      this.rotateKey();
+    }
     const format = options.format ?? this.format;
     const timestamp = this.tx.forVoice(frameDurationMs(format, payload.length), options.timestamp);
     const high = timestamp >>> 16;
@@ -290,6 +304,19 @@ export class Call {
     }
     this.txVoiceFormat = format;
     this.sendFull(FrameType.VOICE, Number(format), payload, undefined, { timestamp });
+  }
+
+  /**
+   * RTKEY: a fresh 16-byte key sent under the old one, then used for all we send (§11.5).
+   * Frames already queued keep retransmitting under the key they were first sent with.
+   */
+  rotateKey(): void {
+    if (this.cipher === undefined || this.closed) return;
+    const key = randomBytes(16);
+    this.sendIax(IaxCommand.RTKEY, [{ id: IeId.CHALLENGE, value: key }]);
+    this.cipher.setTransmitKey(key);
+    this.clock.clearTimer(this.rotationTimer);
+    this.rotationTimer = this.clock.setTimer(RTKEY_BASE_MS + randomInt(RTKEY_SPREAD_MS + 1), () => this.rotateKey());
   }
 
   /** Sends a PING now (they also go every 21 s); the PONG's RR statistics arrive as `pong`. */
@@ -611,6 +638,7 @@ export class Call {
     this.stopPeriodicTimers();
     this.clock.clearTimer(this.autokillTimer);
     this.clock.clearTimer(this.destroyTimer);
+    this.clock.clearTimer(this.rotationTimer);
     this.reliable.clear();
     this.events.emit('closed', { reason });
     this.events.removeAll();

@@ -130,17 +130,35 @@ export class InboundSetup implements CallSetupHandler {
       this.call.reject(AUTH_LIMIT.cause, AUTH_LIMIT.causeCode);
       return;
     }
-    void this.sendAuthReq(user, ies);
+    this.sendAuthReq(user, ies);
   }
 
-  private async sendAuthReq(user: IaxUser, newIes: readonly Ie[]): Promise<void> {
+  /** Gathers the user's secrets (dbsecret from the directory, maybe asynchronously), then challenges. */
+  private sendAuthReq(user: IaxUser, newIes: readonly Ie[]): void {
     this.secrets = [...user.secrets.flatMap(splitSecrets)];
     if (user.dbsecret !== undefined && this.ctx.directory.resolveDbSecret !== undefined) {
       const [family = '', key = ''] = user.dbsecret.split('/');
-      const secret = await this.ctx.directory.resolveDbSecret(family, key);
-      if (this.call.closed) return;
-      if (secret !== undefined) this.secrets.push(...splitSecrets(secret));
+      const found = this.ctx.directory.resolveDbSecret(family, key);
+      if (found instanceof Promise) {
+        found
+          .catch((error: unknown) => {
+            this.ctx.logger.error('dbsecret lookup failed', { error, user: user.name });
+            return undefined;
+          })
+          .then((secret) => {
+            if (this.call.closed) return;
+            if (secret !== undefined) this.secrets.push(...splitSecrets(secret));
+            this.sendChallenge(user, newIes);
+          })
+          .catch((error: unknown) => this.ctx.logger.error('AUTHREQ failed', { error }));
+        return;
+      }
+      if (found !== undefined) this.secrets.push(...splitSecrets(found));
     }
+    this.sendChallenge(user, newIes);
+  }
+
+  private sendChallenge(user: IaxUser, newIes: readonly Ie[]): void {
     const methods = authMethodsFor(user);
     this.methods = methods.reduce((bits, m) => bits | METHOD_BITS[m], 0);
     this.ctx.lastAuthMethods = this.methods;
@@ -162,6 +180,8 @@ export class InboundSetup implements CallSetupHandler {
       // secret the caller used (§11.1).
       const keys = this.secrets.map((secret) => md5Key(this.challenge, secret));
       this.call.cipher = new AesCallCipher(keys[0]!, keys, this.call.localCall);
+      // We rotate only when the caller said it can take RTKEY (§11.1).
+      this.call.rotateKeys = (asked & EncryptionMethod.KEY_ROTATION) !== 0;
       this.info.encrypted = true;
     }
   }

@@ -253,6 +253,17 @@ describe('refusals allocate nothing', () => {
     assertStatelessReject(b.received[0]);
   });
 
+  it('maxauthreq: with that many AUTHREQs unanswered, the next NEW gets "Unauthenticated call limit reached", 21', () => {
+    const t = setup({}, [user('alice', { secrets: ['labsecret'], maxAuthReq: 2 })]);
+    const c = t.client(CLIENT);
+    const token = tokenFor(t, c);
+    for (const call of [0x200, 0x201, 0x202]) c.send(newFrame(token, [], call));
+    t.clock.advance(1);
+    assert.deepEqual(c.received.map((f) => f.subclass), [IaxCommand.AUTHREQ, IaxCommand.AUTHREQ, IaxCommand.REJECT]);
+    const reject = c.received[2]!;
+    assert.deepEqual([ieString(reject.ies, IeId.CAUSE), ieNumber(reject.ies, IeId.CAUSECODE)], ['Unauthenticated call limit reached', 21]);
+  });
+
   it('10,000 NEWs from spoofed ports leave the call table unchanged and a real call working', async () => {
     const t = setup();
     const flood = t.client({ address: '203.0.113.5', port: 1 });
