@@ -7,18 +7,20 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Clock, TimerHandle } from '../../../shared/clock.ts';
 import type { Logger } from '../../../shared/logger.ts';
-import { decodeDatagram, encode, FrameType, IaxCommand, IeId, type FullFrame, type Ie, type MiniFrame } from '../codec/index.ts';
+import { decodeDatagram, encode, FrameType, IaxCommand, IeId, ieNumber, ieString, type FullFrame, type Ie, type MiniFrame } from '../codec/index.ts';
 import { ControlSubclass } from '../codec/control-subclasses.ts';
-import type { RemoteAddress } from '../transport.ts';
 import { TypedEvents } from '../typed-events.ts';
 import { CallState, CallStateError, canTransition, isStarted } from './call-state.ts';
+import { Keepalive } from './keepalive.ts';
 import { frameDurationMs } from './media-timing.ts';
 import { ReliableSender, type QueuedFrame } from './reliable-sender.ts';
-import { RrStats, type RrReport } from './rr-stats.ts';
+import type { RemoteAddress } from '../transport.ts';
+import type { CallCipher, CallEvents, CallInit, CallSetupHandler, CloseReason } from './call-types.ts';
+import { rrFromIes, RrStats, rrToIes, type RrReport } from './rr-stats.ts';
 import { rebuildTimestamp, TxTimestamps } from './timestamps.ts';
 
-export const PING_INTERVAL_MS = 21_000;
-export const LAGRQ_INTERVAL_MS = 10_000;
+export { LAGRQ_INTERVAL_MS, PING_INTERVAL_MS } from './keepalive.ts';
+export type { CallCipher, CallEvents, CallInit, CallSetupHandler, CloseReason } from './call-types.ts';
 /** A sent HANGUP is given this long to be acknowledged (iax2-facts §4.6). */
 export const HANGUP_DESTROY_MS = 10_000;
 /** Q.850 cause 27, "destination out of order": the local cause when delivery gives up. */
@@ -26,63 +28,6 @@ export const CAUSE_DESTINATION_OUT_OF_ORDER = 27;
 /** Key rotation: every 120 s plus up to 180 s at random, after the first at the first voice (§11.5). */
 export const RTKEY_BASE_MS = 120_000;
 export const RTKEY_SPREAD_MS = 180_000;
-
-/** AES-128 for this call (crypto/aes-frame.ts), installed once keys are agreed. */
-export interface CallCipher {
-  /** Encrypts with `key` (the key a queued frame was first sent with) or the current one. */
-  encrypt(plain: Buffer, kind: 'full' | 'mini', key?: Buffer): Buffer;
-  decrypt(datagram: Buffer, kind: 'full' | 'mini'): Buffer | undefined;
-  /** RTKEY received: the peer's frames now use these 16 bytes (§11.5). */
-  setReceiveKey(key: Buffer): void;
-  /** The key this side transmits with now (kept with each queued frame for retransmission). */
-  readonly transmitKey: Buffer;
-  /** Our own rotation: the new key applies to everything sent from now on. */
-  setTransmitKey(key: Buffer): void;
-}
-
-export type CloseReason =
-  | 'hangup-sent'
-  | 'hangup-received'
-  | 'rejected'
-  | 'reject-sent'
-  | 'gave-up'
-  | 'inval'
-  | 'autokill'
-  | 'engine-closed';
-
-export interface CallEvents {
-  [event: string]: unknown;
-  /** Caller: the callee accepted with this format. */
-  accepted: { format: bigint };
-  /** The peer refused the call (REJECT). */
-  rejected: { cause: string | undefined; causeCode: number | undefined };
-  control: { subclass: number; payload: Buffer };
-  voice: { payload: Buffer; format: bigint; timestamp: number };
-  dtmf: { digit: string; end: boolean };
-  text: { text: string };
-  cng: { payload: Buffer };
-  /** The peer hung up, or delivery failed (cause 27, nothing sent). */
-  hangup: { causeCode: number | undefined; cause: string | undefined };
-  pong: { rttMs: number; rr: RrReport | undefined };
-  closed: { reason: CloseReason };
-}
-
-/** Frames the setup logic (engine) handles for this call; return true when consumed. */
-export interface CallSetupHandler {
-  handle(frame: FullFrame): boolean;
-}
-
-export interface CallInit {
-  localCall: number;
-  remoteCall?: number;
-  remote: RemoteAddress;
-  direction: 'inbound' | 'outbound';
-  clock: Clock;
-  logger: Logger;
-  send: (datagram: Buffer) => void;
-  /** Outbound `autokill`: congest locally when no IAX frame comes back within 2 x this. */
-  autokillMs?: number;
-}
 
 export class Call {
   readonly localCall: number;
@@ -112,8 +57,7 @@ export class Call {
   private rxVoiceFormat = 0n;
   /** Highest 32-bit peer timestamp seen (§5.3). */
   private rxLast = 0;
-  private pingTimer: TimerHandle | undefined;
-  private lagrqTimer: TimerHandle | undefined;
+  private readonly keepalive: Keepalive;
   private autokillTimer: TimerHandle | undefined;
   private destroyTimer: TimerHandle | undefined;
   /** Asterisk holds non-IAX frames until the peer has sent an IAX frame (§6.2). */
@@ -141,6 +85,10 @@ export class Call {
       this.logger.error('call event listener threw', { event, error, call: this.localCall }),
     );
     this.tx = new TxTimestamps(init.clock);
+    this.keepalive = new Keepalive(init.clock, {
+      ping: () => this.sendIax(IaxCommand.PING, []),
+      lagrq: () => this.sendIax(IaxCommand.LAGRQ, []),
+    });
     this.reliable = new ReliableSender(init.clock, {
       transmit: (plain, key) => this.transmit(plain, key),
       currentIseqno: () => this.iseqno,
@@ -197,25 +145,30 @@ export class Call {
     options: { final?: boolean; timestamp: number },
   ): void {
     if (this.closed) return;
-    const frame: FullFrame = {
-      kind: 'full',
-      sourceCall: this.localCall,
-      destCall: this.remoteCall,
-      retransmitted: false,
-      timestamp: options.timestamp,
-      oseqno: this.oseqno,
-      iseqno: this.iseqno,
-      frameType,
-      subclass,
-      ies,
-      payload,
-    };
+    const frame = this.frame(frameType, subclass, options.timestamp, this.oseqno, ies, payload);
     const oseqno = this.oseqno;
     this.oseqno = (this.oseqno + 1) & 0xff;
     this.lastSentIseqno = this.iseqno;
     this.lastSentTs = options.timestamp;
     this.reliable.send(oseqno, encode(frame), options.final === true, this.cipher?.transmitKey);
     this.startPeriodicTimers();
+  }
+
+  /** A full frame of this call, carrying our current ISeqno. */
+  private frame(frameType: number, subclass: number, timestamp: number, oseqno: number, ies: Ie[] | undefined, payload: Buffer | undefined): FullFrame {
+    return {
+      kind: 'full',
+      sourceCall: this.localCall,
+      destCall: this.remoteCall,
+      retransmitted: false,
+      timestamp,
+      oseqno,
+      iseqno: this.iseqno,
+      frameType,
+      subclass,
+      ies,
+      payload,
+    };
   }
 
   /** ACK: echoes the acknowledged frame's timestamp, takes no sequence number (§4.3). */
@@ -230,18 +183,7 @@ export class Call {
 
   private sendUnsequenced(command: number, timestamp: number, oseqno: number): void {
     if (this.closed) return;
-    const frame: FullFrame = {
-      kind: 'full',
-      sourceCall: this.localCall,
-      destCall: this.remoteCall,
-      retransmitted: false,
-      timestamp,
-      oseqno,
-      iseqno: this.iseqno,
-      frameType: FrameType.IAX,
-      subclass: command,
-      ies: [],
-    };
+    const frame = this.frame(FrameType.IAX, command, timestamp, oseqno, [], undefined);
     this.lastSentIseqno = this.iseqno;
     this.transmit(encode(frame), this.cipher?.transmitKey);
   }
@@ -497,12 +439,12 @@ export class Call {
       case IaxCommand.ACK:
         return;
       case IaxCommand.PING:
-        this.sendIax(IaxCommand.PONG, this.rrIes(), { timestamp: frame.timestamp });
+        this.sendIax(IaxCommand.PONG, rrToIes(this.rr.report()), { timestamp: frame.timestamp });
         return;
       case IaxCommand.PONG: {
         const rtt = Math.max(1, this.tx.forIax() - frame.timestamp);
         this.reliable.pingtimeMs = rtt;
-        this.events.emit('pong', { rttMs: rtt, rr: readRr(frame.ies ?? []) });
+        this.events.emit('pong', { rttMs: rtt, rr: rrFromIes(frame.ies ?? []) });
         return;
       }
       case IaxCommand.LAGRQ:
@@ -519,7 +461,7 @@ export class Call {
       case IaxCommand.HANGUP: {
         this.sendAck(frame);
         const ies = frame.ies ?? [];
-        this.events.emit('hangup', { causeCode: ieNumber(ies, IeId.CAUSECODE), cause: ieText(ies, IeId.CAUSE) });
+        this.events.emit('hangup', { causeCode: ieNumber(ies, IeId.CAUSECODE), cause: ieString(ies, IeId.CAUSE) });
         this.close('hangup-received');
         return;
       }
@@ -527,7 +469,7 @@ export class Call {
         this.sendAck(frame);
         if (this.setup?.handle(frame) === true) return;
         const ies = frame.ies ?? [];
-        this.events.emit('rejected', { cause: ieText(ies, IeId.CAUSE), causeCode: ieNumber(ies, IeId.CAUSECODE) });
+        this.events.emit('rejected', { cause: ieString(ies, IeId.CAUSE), causeCode: ieNumber(ies, IeId.CAUSECODE) });
         this.close('rejected');
         return;
       }
@@ -547,18 +489,6 @@ export class Call {
     }
   }
 
-  private rrIes(): Ie[] {
-    const r = this.rr.report();
-    return [
-      { id: IeId.RR_JITTER, value: r.jitterMs },
-      { id: IeId.RR_LOSS, value: ((r.lossPercent & 0xff) << 24 | (r.lostFrames & 0xffffff)) >>> 0 },
-      { id: IeId.RR_PKTS, value: r.packets },
-      { id: IeId.RR_DELAY, value: r.delayMs },
-      { id: IeId.RR_DROPPED, value: r.dropped },
-      { id: IeId.RR_OOO, value: r.outOfOrder },
-    ];
-  }
-
   /** The receive statistics we would report in a PONG now. */
   receiveStats(): RrReport {
     return this.rr.report();
@@ -572,21 +502,8 @@ export class Call {
    * the PING goes unanswered and delivery gives up.
    */
   private startPeriodicTimers(): void {
-    if (this.remoteCall === 0 || this.pingTimer !== undefined || this.closed || this.state === CallState.HangingUp) return;
-    const ping = (): void => {
-      this.pingTimer = this.clock.setTimer(PING_INTERVAL_MS, () => {
-        this.sendIax(IaxCommand.PING, []);
-        ping();
-      });
-    };
-    const lagrq = (): void => {
-      this.lagrqTimer = this.clock.setTimer(LAGRQ_INTERVAL_MS, () => {
-        this.sendIax(IaxCommand.LAGRQ, []);
-        lagrq();
-      });
-    };
-    ping();
-    lagrq();
+    if (this.remoteCall === 0 || this.closed || this.state === CallState.HangingUp) return;
+    this.keepalive.start();
   }
 
   /** Called by setup once ACCEPT is sent or received. */
@@ -597,10 +514,7 @@ export class Call {
   }
 
   private stopPeriodicTimers(): void {
-    this.clock.clearTimer(this.pingTimer);
-    this.clock.clearTimer(this.lagrqTimer);
-    this.pingTimer = undefined;
-    this.lagrqTimer = undefined;
+    this.keepalive.stop();
   }
 
   private onGiveUp(frame: QueuedFrame): void {
@@ -643,29 +557,4 @@ export class Call {
     this.events.emit('closed', { reason });
     this.events.removeAll();
   }
-}
-
-function ieNumber(ies: readonly Ie[], id: number): number | undefined {
-  const value = ies.find((ie) => ie.id === id)?.value;
-  return typeof value === 'number' ? value : undefined;
-}
-
-function ieText(ies: readonly Ie[], id: number): string | undefined {
-  const value = ies.find((ie) => ie.id === id)?.value;
-  return typeof value === 'string' ? value : undefined;
-}
-
-function readRr(ies: readonly Ie[]): RrReport | undefined {
-  const jitter = ieNumber(ies, IeId.RR_JITTER);
-  if (jitter === undefined) return undefined;
-  const loss = ieNumber(ies, IeId.RR_LOSS) ?? 0;
-  return {
-    jitterMs: jitter,
-    lossPercent: loss >>> 24,
-    lostFrames: loss & 0xffffff,
-    packets: ieNumber(ies, IeId.RR_PKTS) ?? 0,
-    delayMs: ieNumber(ies, IeId.RR_DELAY) ?? 0,
-    dropped: ieNumber(ies, IeId.RR_DROPPED) ?? 0,
-    outOfOrder: ieNumber(ies, IeId.RR_OOO) ?? 0,
-  };
 }

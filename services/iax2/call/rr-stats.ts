@@ -1,3 +1,7 @@
+import { ieNumber } from '../codec/ie-access.ts';
+import type { Ie } from '../codec/ie.ts';
+import { IeId } from '../codec/ie-table.ts';
+
 /**
  * Receive statistics for the RR IEs of a PONG (iax2-facts §10.2): jitter (RFC 3550 §6.4.1
  * estimator over voice timestamps versus arrival times), loss from gaps in the voice timeline,
@@ -57,4 +61,32 @@ export class RrStats {
       outOfOrder: this.outOfOrder,
     };
   }
+}
+
+/** The RR IEs of a PONG: RR_LOSS packs the percent in its top byte over a 24-bit count. */
+export function rrToIes(r: RrReport): Ie[] {
+  return [
+    { id: IeId.RR_JITTER, value: r.jitterMs },
+    { id: IeId.RR_LOSS, value: (((r.lossPercent & 0xff) << 24) | (r.lostFrames & 0xffffff)) >>> 0 },
+    { id: IeId.RR_PKTS, value: r.packets },
+    { id: IeId.RR_DELAY, value: r.delayMs },
+    { id: IeId.RR_DROPPED, value: r.dropped },
+    { id: IeId.RR_OOO, value: r.outOfOrder },
+  ];
+}
+
+/** The peer's report from a PONG, or undefined when it carried none. */
+export function rrFromIes(ies: readonly Ie[]): RrReport | undefined {
+  const jitter = ieNumber(ies, IeId.RR_JITTER);
+  if (jitter === undefined) return undefined;
+  const loss = ieNumber(ies, IeId.RR_LOSS) ?? 0;
+  return {
+    jitterMs: jitter,
+    lossPercent: loss >>> 24,
+    lostFrames: loss & 0xffffff,
+    packets: ieNumber(ies, IeId.RR_PKTS) ?? 0,
+    delayMs: ieNumber(ies, IeId.RR_DELAY) ?? 0,
+    dropped: ieNumber(ies, IeId.RR_DROPPED) ?? 0,
+    outOfOrder: ieNumber(ies, IeId.RR_OOO) ?? 0,
+  };
 }

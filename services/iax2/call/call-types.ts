@@ -1,0 +1,66 @@
+/**
+ * The shapes around a Call: what it is built from, what it tells its user, and the hooks the
+ * engine plugs into it (setup logic and encryption).
+ */
+import type { Clock } from '../../../shared/clock.ts';
+import type { Logger } from '../../../shared/logger.ts';
+import type { FullFrame } from '../codec/index.ts';
+import type { RemoteAddress } from '../transport.ts';
+import type { RrReport } from './rr-stats.ts';
+
+/** AES-128 for this call (crypto/aes-frame.ts), installed once keys are agreed. */
+export interface CallCipher {
+  /** Encrypts with `key` (the key a queued frame was first sent with) or the current one. */
+  encrypt(plain: Buffer, kind: 'full' | 'mini', key?: Buffer): Buffer;
+  decrypt(datagram: Buffer, kind: 'full' | 'mini'): Buffer | undefined;
+  /** RTKEY received: the peer's frames now use these 16 bytes (§11.5). */
+  setReceiveKey(key: Buffer): void;
+  /** The key this side transmits with now (kept with each queued frame for retransmission). */
+  readonly transmitKey: Buffer;
+  /** Our own rotation: the new key applies to everything sent from now on. */
+  setTransmitKey(key: Buffer): void;
+}
+
+export type CloseReason =
+  | 'hangup-sent'
+  | 'hangup-received'
+  | 'rejected'
+  | 'reject-sent'
+  | 'gave-up'
+  | 'inval'
+  | 'autokill'
+  | 'engine-closed';
+
+export interface CallEvents {
+  [event: string]: unknown;
+  /** Caller: the callee accepted with this format. */
+  accepted: { format: bigint };
+  /** The peer refused the call (REJECT). */
+  rejected: { cause: string | undefined; causeCode: number | undefined };
+  control: { subclass: number; payload: Buffer };
+  voice: { payload: Buffer; format: bigint; timestamp: number };
+  dtmf: { digit: string; end: boolean };
+  text: { text: string };
+  cng: { payload: Buffer };
+  /** The peer hung up, or delivery failed (cause 27, nothing sent). */
+  hangup: { causeCode: number | undefined; cause: string | undefined };
+  pong: { rttMs: number; rr: RrReport | undefined };
+  closed: { reason: CloseReason };
+}
+
+/** Frames the setup logic (engine) handles for this call; return true when consumed. */
+export interface CallSetupHandler {
+  handle(frame: FullFrame): boolean;
+}
+
+export interface CallInit {
+  localCall: number;
+  remoteCall?: number;
+  remote: RemoteAddress;
+  direction: 'inbound' | 'outbound';
+  clock: Clock;
+  logger: Logger;
+  send: (datagram: Buffer) => void;
+  /** Outbound `autokill`: congest locally when no IAX frame comes back within 2 x this. */
+  autokillMs?: number;
+}
