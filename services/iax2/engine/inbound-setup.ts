@@ -23,9 +23,10 @@ import {
   type FullFrame,
   type Ie,
 } from '../codec/index.ts';
-import { matchMd5, md5Key, rsaVerify, splitSecrets } from '../crypto/index.ts';
+import { md5Key, splitSecrets } from '../crypto/index.ts';
 import { aclAllows } from '../acl.ts';
-import { authMethodsFor, isUnauthenticated, type AuthMethodName, type IaxUser } from '../peer-directory.ts';
+import { authMethodsFor, isUnauthenticated, type IaxUser } from '../peer-directory.ts';
+import { AUTH_BITS, credentialsOf, methodBits, verifyAnswer } from './authenticate.ts';
 import { AesCallCipher } from './call-cipher.ts';
 import { chooseFormat, NO_COMMON_CODEC } from './codec-negotiation.ts';
 import type { SetupContext } from './setup-context.ts';
@@ -33,7 +34,6 @@ import type { SetupContext } from './setup-context.ts';
 export const NO_AUTHORITY = { cause: 'No authority found', causeCode: 50 } as const;
 export const AUTH_LIMIT = { cause: 'Unauthenticated call limit reached', causeCode: 21 } as const;
 
-const METHOD_BITS: Record<AuthMethodName, number> = { plaintext: 0x0001, md5: 0x0002, rsa: 0x0004 };
 
 /** What the engine's user learns about an incoming call. */
 export interface IncomingCallInfo {
@@ -54,7 +54,10 @@ export class InboundSetup implements CallSetupHandler {
   private challenge = '';
   private methods = 0;
   private decoy = false;
+  /** Every secret the caller may have used (for MD5 and the AES key). */
   private secrets: string[] = [];
+  /** Those that came from `dbsecret`. */
+  private dbSecrets: string[] = [];
   private encryptionAgreed = false;
   private countedAuthReq = false;
   private started = false;
@@ -147,24 +150,29 @@ export class InboundSetup implements CallSetupHandler {
           })
           .then((secret) => {
             if (this.call.closed) return;
-            if (secret !== undefined) this.secrets.push(...splitSecrets(secret));
+            if (secret !== undefined) this.addDbSecret(secret);
             this.sendChallenge(user, newIes);
           })
           .catch((error: unknown) => this.ctx.logger.error('AUTHREQ failed', { error }));
         return;
       }
-      if (found !== undefined) this.secrets.push(...splitSecrets(found));
+      if (found !== undefined) this.addDbSecret(found);
     }
     this.sendChallenge(user, newIes);
   }
 
+  private addDbSecret(secret: string): void {
+    this.dbSecrets.push(secret);
+    this.secrets.push(...splitSecrets(secret));
+  }
+
   private sendChallenge(user: IaxUser, newIes: readonly Ie[]): void {
     const methods = authMethodsFor(user);
-    this.methods = methods.reduce((bits, m) => bits | METHOD_BITS[m], 0);
+    this.methods = methodBits(methods);
     this.ctx.lastAuthMethods = this.methods;
     this.challenge = this.ctx.newChallenge();
     const ies: Ie[] = [{ id: IeId.AUTHMETHODS, value: this.methods }];
-    if ((this.methods & (METHOD_BITS.md5 | METHOD_BITS.rsa)) !== 0) ies.push({ id: IeId.CHALLENGE, value: this.challenge });
+    if ((this.methods & (AUTH_BITS.md5 | AUTH_BITS.rsa)) !== 0) ies.push({ id: IeId.CHALLENGE, value: this.challenge });
     // Encryption only when both ask for it and MD5 or RSA is in play (§11.1).
     const asked = ieNumber(newIes, IeId.ENCRYPTION) ?? 0;
     if (user.encryption === true && (asked & EncryptionMethod.AES128) !== 0 && (this.methods & 0x6) !== 0 && this.secrets.length > 0) {
@@ -213,23 +221,9 @@ export class InboundSetup implements CallSetupHandler {
     this.authenticated();
   }
 
-  /** Asterisk's order: RSA when allowed, offered and keyed; else MD5; else plaintext (§8.4). */
   private verify(user: IaxUser, ies: readonly Ie[]): boolean {
-    const rsa = ieString(ies, IeId.RSA_RESULT);
-    if ((this.methods & METHOD_BITS.rsa) !== 0 && rsa !== undefined && user.inkeys.length > 0) {
-      const keys = this.ctx.publicKeys(user.inkeys);
-      return rsaVerify(this.challenge, rsa, keys) >= 0;
-    }
-    const md5 = ieString(ies, IeId.MD5_RESULT);
-    if ((this.methods & METHOD_BITS.md5) !== 0 && md5 !== undefined) {
-      return matchMd5(this.challenge, md5, this.secrets) !== undefined;
-    }
-    const password = ieString(ies, IeId.PASSWORD);
-    if ((this.methods & METHOD_BITS.plaintext) !== 0 && password !== undefined) {
-      // Plaintext compares the whole configured secret, so only one secret works (§8.5).
-      return password === user.secrets.join(';');
-    }
-    return false;
+    const credentials = credentialsOf(user.secrets, this.dbSecrets, this.ctx.publicKeys(user.inkeys));
+    return verifyAnswer(this.methods, this.challenge, ies, credentials);
   }
 
   private rejectLater(reason: { cause: string; causeCode: number }): void {

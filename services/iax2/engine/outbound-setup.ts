@@ -20,7 +20,8 @@ import {
   type FullFrame,
   type Ie,
 } from '../codec/index.ts';
-import { md5Key, md5Result, rsaSign, type RsaPrivateKey } from '../crypto/index.ts';
+import { md5Key, type RsaPrivateKey } from '../crypto/index.ts';
+import { answerChallenge } from './authenticate.ts';
 import type { RemoteAddress } from '../transport.ts';
 import { AesCallCipher } from './call-cipher.ts';
 import { acceptable, NO_COMMON_CODEC } from './codec-negotiation.ts';
@@ -148,7 +149,6 @@ export class OutboundSetup implements CallSetupHandler {
   /** RSA if we have an outkey and RSA is allowed; else MD5; else plaintext if allowed (§8.4). */
   private answerAuthReq(ies: readonly Ie[]): void {
     const o = this.options;
-    const methods = ieNumber(ies, IeId.AUTHMETHODS) ?? 0;
     const challenge = ieString(ies, IeId.CHALLENGE);
     const encryption = ieNumber(ies, IeId.ENCRYPTION) ?? 0;
     const wantEncryption = o.encryption === true || o.forceEncryption === true;
@@ -156,14 +156,7 @@ export class OutboundSetup implements CallSetupHandler {
       this.call.hangup(NO_COMMON_CODEC.causeCode);
       return;
     }
-    let reply: Ie | undefined;
-    if (o.outkey !== undefined && (methods & 0x4) !== 0 && challenge !== undefined) {
-      reply = { id: IeId.RSA_RESULT, value: rsaSign(challenge, o.outkey) };
-    } else if (o.secret !== undefined && (methods & 0x2) !== 0 && challenge !== undefined) {
-      reply = { id: IeId.MD5_RESULT, value: md5Result(challenge, o.secret) };
-    } else if (o.secret !== undefined && (methods & 0x1) !== 0 && o.allowPlaintext === true) {
-      reply = { id: IeId.PASSWORD, value: o.secret };
-    }
+    const reply = answerChallenge(ies, o);
     if (reply === undefined) {
       this.call.reject(NO_AUTHORITY.cause, NO_AUTHORITY.causeCode);
       return;
