@@ -60,3 +60,36 @@ export function authMethodsFor(user: IaxUser): AuthMethodName[] {
 export function isUnauthenticated(user: IaxUser): boolean {
   return user.secrets.length === 0 && user.dbsecret === undefined && user.inkeys.length === 0;
 }
+
+/** A peer as the registrar sees it (`type=peer`/`friend` in iax.conf). */
+export interface IaxPeer {
+  name: string;
+  tenant?: string;
+  secrets: readonly string[];
+  dbsecret?: string;
+  /** PEM public keys (`inkeys`). */
+  inkeys: readonly string[];
+  auth?: readonly AuthMethodName[];
+  acl: readonly AclRule[];
+  /** `host=dynamic`: only these may register. */
+  dynamic: boolean;
+  requireCallToken?: boolean;
+  /** Voicemail counts for MSGCOUNT in REGACK (present only with a mailbox). */
+  mailbox?: { newMessages: number; oldMessages: number };
+  /** `callerid`, sent in REGACK when set. */
+  callerId?: { number?: string; name?: string };
+  /** `qualify=yes|<maxms>`, `qualifysmoothing`, `qualifyfreqok`, `qualifyfreqnotok`. */
+  qualify?: { maxMs: number; smoothing?: boolean; freqOkMs?: number; freqNotOkMs?: number };
+  regexten?: string;
+  regcontext?: string;
+  /** A peer's own `maxcallnumbers`, applied to its address once it registers. */
+  maxCallNumbers?: number;
+}
+
+/** AUTHMETHODS for a registering peer: MD5 by default, RSA with inkeys (§8.1). */
+export function peerAuthMethods(peer: IaxPeer): AuthMethodName[] {
+  if (peer.auth !== undefined) return [...peer.auth];
+  const hasSecret = peer.secrets.length > 0 || peer.dbsecret !== undefined;
+  if (hasSecret) return peer.inkeys.length > 0 ? ['md5', 'rsa'] : ['md5'];
+  return peer.inkeys.length > 0 ? ['rsa'] : ['md5'];
+}

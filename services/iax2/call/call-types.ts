@@ -29,7 +29,9 @@ export type CloseReason =
   | 'gave-up'
   | 'inval'
   | 'autokill'
-  | 'engine-closed';
+  | 'engine-closed'
+  /** A dialog that is not a call (registration, qualify) finished its exchange. */
+  | 'done';
 
 export interface CallEvents {
   [event: string]: unknown;
@@ -63,4 +65,8 @@ export interface CallInit {
   send: (datagram: Buffer) => void;
   /** Outbound `autokill`: congest locally when no IAX frame comes back within 2 x this. */
   autokillMs?: number;
+  /** PING/LAGRQ while the call lasts; off for registration and qualify dialogs. */
+  keepalive?: boolean;
+  /** The first pingtime (sets the first retransmission gap); 1000 ms unless said (§4.4). */
+  pingtimeMs?: number;
 }

@@ -58,6 +58,7 @@ export class Call {
   /** Highest 32-bit peer timestamp seen (§5.3). */
   private rxLast = 0;
   private readonly keepalive: Keepalive;
+  private readonly keepaliveEnabled: boolean;
   private autokillTimer: TimerHandle | undefined;
   private destroyTimer: TimerHandle | undefined;
   /** Asterisk holds non-IAX frames until the peer has sent an IAX frame (§6.2). */
@@ -72,6 +73,7 @@ export class Call {
   private rotationTimer: TimerHandle | undefined;
   private rotationStarted = false;
   private rejectSent = false;
+  private finishing = false;
 
   constructor(init: CallInit) {
     this.localCall = init.localCall;
@@ -93,8 +95,10 @@ export class Call {
       transmit: (plain, key) => this.transmit(plain, key),
       currentIseqno: () => this.iseqno,
       gaveUp: (frame) => this.onGiveUp(frame),
-      finalAcked: () => this.close(this.state === CallState.HangingUp && this.rejectSent ? 'reject-sent' : 'hangup-sent'),
+      finalAcked: () => this.close(this.finalReason()),
     });
+    this.keepaliveEnabled = init.keepalive ?? true;
+    if (init.pingtimeMs !== undefined) this.reliable.pingtimeMs = init.pingtimeMs;
     if (init.direction === 'outbound' && init.autokillMs !== undefined && init.autokillMs > 0) {
       this.reliable.pingtimeMs = init.autokillMs / 2;
       this.autokillTimer = this.clock.setTimer(2 * init.autokillMs, () => this.onAutokill());
@@ -284,6 +288,17 @@ export class Call {
       { id: IeId.CAUSE, value: cause },
       { id: IeId.CAUSECODE, value: causeCode },
     ], { final: true });
+    this.enterHangingUp(undefined);
+  }
+
+  /**
+   * Ends a dialog with a final frame (REGACK, REGREJ, ...): the dialog closes when the peer
+   * acknowledges it, or when delivery gives up (iax2-facts §4.2).
+   */
+  finish(command: number, ies: Ie[]): void {
+    if (this.closed || this.state === CallState.HangingUp) return;
+    this.finishing = true;
+    this.sendIax(command, ies, { final: true });
     this.enterHangingUp(undefined);
   }
 
@@ -502,7 +517,7 @@ export class Call {
    * the PING goes unanswered and delivery gives up.
    */
   private startPeriodicTimers(): void {
-    if (this.remoteCall === 0 || this.closed || this.state === CallState.HangingUp) return;
+    if (!this.keepaliveEnabled || this.remoteCall === 0 || this.closed || this.state === CallState.HangingUp) return;
     this.keepalive.start();
   }
 
@@ -517,9 +532,13 @@ export class Call {
     this.keepalive.stop();
   }
 
+  private finalReason(): CloseReason {
+    return this.finishing ? 'done' : this.rejectSent ? 'reject-sent' : 'hangup-sent';
+  }
+
   private onGiveUp(frame: QueuedFrame): void {
     if (frame.final || this.state === CallState.HangingUp) {
-      this.close(this.rejectSent ? 'reject-sent' : 'hangup-sent');
+      this.close(this.finalReason());
       return;
     }
     // Delivery failed: the call is dead, cause 27, and no HANGUP is sent (§4.4).

@@ -9,7 +9,7 @@
  */
 import type { Clock } from '../../../shared/clock.ts';
 import { silentLogger, type Logger } from '../../../shared/logger.ts';
-import { Call } from '../call/call.ts';
+import { Call, type CallSetupHandler } from '../call/call.ts';
 import { CallNumberAllocator, type CallNumberLimits } from '../call/call-numbers.ts';
 import {
   classifyDatagram,
@@ -26,11 +26,12 @@ import {
 } from '../codec/index.ts';
 import { CallTokenService, loadPublicKey, type RsaPublicKey } from '../crypto/index.ts';
 import { aclAllows, addressBytes, networkContains, parseNetwork, type AclRule, type Network } from '../acl.ts';
-import type { IaxUser, PeerDirectory } from '../peer-directory.ts';
+import type { IaxPeer, IaxUser, PeerDirectory } from '../peer-directory.ts';
 import { addressKey, type RemoteAddress, type Transport } from '../transport.ts';
 import { TypedEvents } from '../typed-events.ts';
 import { InboundSetup, type IncomingCallInfo } from './inbound-setup.ts';
 import { OutboundSetup, type OutboundCallOptions } from './outbound-setup.ts';
+import { ReplyBudget } from './reply-budget.ts';
 import type { EngineStats, SetupContext } from './setup-context.ts';
 import { callTokenReply, pokeReply, statelessRefusal } from './stateless-replies.ts';
 
@@ -51,6 +52,15 @@ export interface EngineOptions {
   /** Formats offered when a user has none of its own. */
   defaultCapability?: bigint;
   random?: () => number;
+}
+
+/**
+ * Who answers REGREQ/REGREL (the registrar). The engine does the token and limit checks and
+ * opens the dialog; the registrar looks the peer up and drives the exchange.
+ */
+export interface RegistrationHandler {
+  findPeer(name: string): IaxPeer | undefined | Promise<IaxPeer | undefined>;
+  admit(call: Call, request: FullFrame, peer: IaxPeer | undefined): CallSetupHandler;
 }
 
 export interface EngineEvents {
@@ -87,7 +97,9 @@ export class Iax2Engine {
   /** NEWs whose user lookup is still running, so a retransmission does not start another. */
   private readonly pendingNew = new Set<string>();
   private readonly keyCache = new Map<string, RsaPublicKey | null>();
-  private readonly context: SetupContext;
+  readonly context: SetupContext;
+  private registrar: RegistrationHandler | undefined;
+  private readonly oversizeReplies: ReplyBudget;
   private closed = false;
 
   constructor(options: EngineOptions) {
@@ -114,7 +126,13 @@ export class Iax2Engine {
       publicKeys: (pems) => this.publicKeys(pems),
       onIncomingCall: (call, info) => this.events.emit('incomingCall', { call, info }),
     };
+    this.oversizeReplies = new ReplyBudget(options.clock);
     this.transport.onDatagram((datagram, from) => this.receive(datagram, from));
+  }
+
+  /** Installs the registrar: REGREQ/REGREL to call 0 go to it once tokens and limits pass. */
+  setRegistrar(handler: RegistrationHandler): void {
+    this.registrar = handler;
   }
 
   /** Every call the engine holds, by our call number. */
@@ -195,23 +213,30 @@ export class Iax2Engine {
         // Any POKE gets a stateless PONG, tokens or not (§10.1).
         this.send(pokeReply(frame), from);
         return;
-      case IaxCommand.NEW: {
+      case IaxCommand.NEW:
+      case IaxCommand.REGREQ:
+      case IaxCommand.REGREL: {
         const existing = this.byRemote.get(`${addressKey(from)}#${frame.sourceCall}`);
         if (existing !== undefined) {
-          // A retransmitted NEW: the call it opened answers it (a duplicate, re-ACKed).
+          // A retransmitted request: the dialog it opened answers it (a duplicate, re-ACKed).
           existing.receiveFull(frame);
           return;
         }
-        void this.receiveNew(frame, from);
+        if (frame.subclass !== IaxCommand.NEW && this.registrar === undefined) return;
+        this.receiveOpening(frame, from);
         return;
       }
       default:
-        // REGREQ/REGREL belong to the registrar; FWDOWNL and the rest get nothing (§13.2).
+        // FWDOWNL and anything else to call 0 gets nothing: no firmware service here (§13.2).
         return;
     }
   }
 
-  private receiveNew(frame: FullFrame, from: RemoteAddress): void {
+  /**
+   * NEW, REGREQ or REGREL to call 0: the engine-wide ACL, then the call token, then the
+   * principal's lookup, then limits; only then is a call number allocated (§7).
+   */
+  private receiveOpening(frame: FullFrame, from: RemoteAddress): void {
     if (!aclAllows(this.acl, from.address)) {
       this.refuse(frame, from);
       return;
@@ -232,28 +257,39 @@ export class Iax2Engine {
     }
     const key = `${addressKey(from)}#${frame.sourceCall}`;
     if (this.pendingNew.has(key)) return;
-    const found = this.lookUpUser(frame, from);
+    const found = frame.subclass === IaxCommand.NEW ? this.lookUpUser(frame, from) : this.lookUpPeer(frame);
     if (!(found instanceof Promise)) {
-      this.admitNew(frame, from, validated, found);
+      this.admit(frame, from, validated, found);
       return;
     }
-    // A directory that has to go to its store: hold further copies of this NEW meanwhile.
+    // A directory that has to go to its store: hold further copies of this request meanwhile.
     this.pendingNew.add(key);
     found
       .catch((error: unknown) => {
         this.logger.error('peer directory lookup failed', { error });
         return undefined;
       })
-      .then((user) => {
+      .then((principal) => {
         this.pendingNew.delete(key);
-        if (!this.closed && !this.byRemote.has(key)) this.admitNew(frame, from, validated, user);
+        if (!this.closed && !this.byRemote.has(key)) this.admit(frame, from, validated, principal);
       })
-      .catch((error: unknown) => this.logger.error('NEW handling failed', { error }));
+      .catch((error: unknown) => this.logger.error('request handling failed', { error }));
   }
 
-  /** After the lookup: the token exemption, the call-number limits, then a call (§7.4, §7.5). */
-  private admitNew(frame: FullFrame, from: RemoteAddress, validated: boolean, user: IaxUser | undefined): void {
-    if (!validated && !this.tokenOptionalFor(from.address) && user?.requireCallToken !== false) {
+  private lookUpPeer(frame: FullFrame): IaxPeer | undefined | Promise<IaxPeer | undefined> {
+    const name = ieString(frame.ies, IeId.USERNAME);
+    if (name === undefined || this.registrar === undefined) return undefined;
+    try {
+      return this.registrar.findPeer(name);
+    } catch (error) {
+      this.logger.error('peer lookup failed', { error, name });
+      return undefined;
+    }
+  }
+
+  /** After the lookup: the token exemption, the call-number limits, then a dialog (§7.4, §7.5). */
+  private admit(frame: FullFrame, from: RemoteAddress, validated: boolean, principal: IaxUser | IaxPeer | undefined): void {
+    if (!validated && !this.tokenOptionalFor(from.address) && principal?.requireCallToken !== false) {
       this.refuse(frame, from);
       return;
     }
@@ -262,12 +298,20 @@ export class Iax2Engine {
       this.refuse(frame, from);
       return;
     }
-    const call = this.createCall(callNumber, from, 'inbound', frame.sourceCall);
-    const setup = new InboundSetup(this.context, call, frame, user);
-    call.setup = setup;
-    this.inbound.set(call, setup);
-    this.stats.callsIn++;
-    call.receiveFull(frame);
+    if (frame.subclass === IaxCommand.NEW) {
+      const call = this.createCall(callNumber, from, 'inbound', { remoteCall: frame.sourceCall });
+      const setup = new InboundSetup(this.context, call, frame, principal as IaxUser | undefined);
+      call.setup = setup;
+      this.inbound.set(call, setup);
+      this.stats.callsIn++;
+      call.receiveFull(frame);
+      return;
+    }
+    const registrar = this.registrar;
+    if (registrar === undefined) return;
+    const dialog = this.createCall(callNumber, from, 'inbound', { remoteCall: frame.sourceCall, keepalive: false });
+    dialog.setup = registrar.admit(dialog, frame, principal as IaxPeer | undefined);
+    dialog.receiveFull(frame);
   }
 
   private lookUpUser(frame: FullFrame, from: RemoteAddress): IaxUser | undefined | Promise<IaxUser | undefined> {
@@ -289,12 +333,14 @@ export class Iax2Engine {
   }
 
   /**
-   * The CALLTOKEN reply. It is bigger than the smallest request that can ask for it, so a
-   * request smaller than the reply gets nothing: no source can use us to amplify traffic.
+   * The CALLTOKEN reply: the one stateless reply that can be bigger than its request.
    */
   private sendCallToken(frame: FullFrame, from: RemoteAddress): void {
     const reply = callTokenReply(frame, this.tokens.issue(from));
-    if (reply.length > (frame.payload?.length ?? 0) + 12) return;
+    // Never amplify for free: a reply bigger than its request (a short REGREQ's token) is
+    // rationed per source address; a NEW that small is not a real client and gets nothing.
+    const requestLength = (frame.payload?.length ?? 0) + 12;
+    if (reply.length > requestLength && (frame.subclass === IaxCommand.NEW || !this.oversizeReplies.take(from.address))) return;
     this.stats.callTokensSent++;
     this.send(reply, from);
   }
@@ -306,7 +352,13 @@ export class Iax2Engine {
 
   // ---- calls -----------------------------------------------------------------------------
 
-  private createCall(localCall: number, remote: RemoteAddress, direction: 'inbound' | 'outbound', remoteCall?: number, autokillMs?: number): Call {
+  private createCall(
+    localCall: number,
+    remote: RemoteAddress,
+    direction: 'inbound' | 'outbound',
+    options: { remoteCall?: number; autokillMs?: number; keepalive?: boolean; pingtimeMs?: number } = {},
+  ): Call {
+    const remoteCall = options.remoteCall;
     const call = new Call({
       localCall,
       remoteCall,
@@ -315,7 +367,9 @@ export class Iax2Engine {
       clock: this.clock,
       logger: this.logger.child({ call: localCall }),
       send: (datagram) => this.send(datagram, remote),
-      autokillMs,
+      autokillMs: options.autokillMs,
+      keepalive: options.keepalive,
+      pingtimeMs: options.pingtimeMs,
     });
     this.calls.set(localCall, call);
     if (remoteCall !== undefined && remoteCall !== 0) this.byRemote.set(`${addressKey(remote)}#${remoteCall}`, call);
@@ -351,11 +405,26 @@ export class Iax2Engine {
     if (typeof callNumber !== 'number') {
       throw Object.assign(new Error(`no call number for ${addressKey(options.remote)}: ${callNumber}`), { code: 'IAX2_ERR_NO_CALL_NUMBER' });
     }
-    const call = this.createCall(callNumber, options.remote, 'outbound', undefined, options.autokillMs);
+    const call = this.createCall(callNumber, options.remote, 'outbound', { autokillMs: options.autokillMs });
     const setup = new OutboundSetup(this.context, call, options);
     call.setup = setup;
     this.stats.callsOut++;
     setup.start();
+    return call;
+  }
+
+  /**
+   * Opens an outbound dialog that is not a call (a registration or a qualify POKE): a fresh
+   * call number, no PING/LAGRQ, `setup` driving the exchange. Throws when no number is free.
+   */
+  openDialog(remote: RemoteAddress, makeSetup: (call: Call) => CallSetupHandler, options: { pingtimeMs?: number } = {}): Call {
+    if (this.closed) throw new Error('engine is closed');
+    const callNumber = this.callNumbers.allocate(remote.address, true);
+    if (typeof callNumber !== 'number') {
+      throw Object.assign(new Error(`no call number for ${addressKey(remote)}: ${callNumber}`), { code: 'IAX2_ERR_NO_CALL_NUMBER' });
+    }
+    const call = this.createCall(callNumber, remote, 'outbound', { keepalive: false, pingtimeMs: options.pingtimeMs });
+    call.setup = makeSetup(call);
     return call;
   }
 
