@@ -175,6 +175,12 @@ export class Call {
     };
   }
 
+  /** Acknowledges `frame` now and ends the dialog: how REGACK and REGREJ are received (§4.3). */
+  acknowledgeAndClose(frame: FullFrame, reason: CloseReason): void {
+    this.sendAck(frame);
+    this.close(reason);
+  }
+
   /** ACK: echoes the acknowledged frame's timestamp, takes no sequence number (§4.3). */
   private sendAck(acked: FullFrame): void {
     this.sendUnsequenced(IaxCommand.ACK, acked.timestamp, acked.iseqno);
@@ -364,7 +370,7 @@ export class Call {
     const command = isIax ? frame.subclass : -1;
 
     // Stateless replies from call number 1 open no dialog and take no sequence numbers (§7.2).
-    if (frame.sourceCall === 1 && isIax && (command === IaxCommand.CALLTOKEN || command === IaxCommand.REJECT)) {
+    if (frame.sourceCall === 1 && isIax && (command === IaxCommand.CALLTOKEN || command === IaxCommand.REJECT || command === IaxCommand.REGREJ)) {
       this.setup?.handle(frame);
       return;
     }

@@ -1,0 +1,175 @@
+/**
+ * The registrar: serves REGREQ/REGREL for dynamic peers (iax2-facts §9), keeps registrations
+ * in an injected store stamped with this worker's id, expires them at the granted refresh +
+ * 10 s, and qualifies registered peers that ask for it. Events: `registered`, `unregistered`,
+ * `expired`, `statuschange`.
+ */
+import type { TimerHandle } from '../../../shared/clock.ts';
+import type { Call } from '../call/call.ts';
+import type { FullFrame } from '../codec/index.ts';
+import type { Iax2Engine, RegistrationHandler } from '../engine/engine.ts';
+import type { SetupContext } from '../engine/setup-context.ts';
+import type { IaxPeer } from '../peer-directory.ts';
+import type { RemoteAddress } from '../transport.ts';
+import { TypedEvents } from '../typed-events.ts';
+import { QualifyMonitor, type QualifyChange } from './qualify.ts';
+import { RegistrarDialog } from './registrar-dialog.ts';
+import { settle, type Registration, type RegistrationStore } from './registration-store.ts';
+
+/** Seconds a registration outlives its granted refresh on the server (§0). */
+export const EXPIRY_GRACE_S = 10;
+
+export interface RegistrarOptions {
+  engine: Iax2Engine;
+  store: RegistrationStore;
+  findPeer(name: string): IaxPeer | undefined | Promise<IaxPeer | undefined>;
+  /** `dbsecret`: the astdb value at family/key. */
+  resolveDbSecret?(family: string, key: string): string | undefined | Promise<string | undefined>;
+  /** This worker's id, stamped on every registration it accepts. */
+  workerId: string;
+  /** `minregexpire` / `maxregexpire`, both 60 s by default (§0). */
+  minExpireS?: number;
+  maxExpireS?: number;
+  /** The zone the REGACK's DATETIME is given in. */
+  timeZone?: string;
+}
+
+export interface RegistrarEvents {
+  [event: string]: unknown;
+  registered: { registration: Registration; moved: boolean };
+  unregistered: { name: string };
+  expired: { name: string };
+  statuschange: QualifyChange;
+}
+
+export class Registrar implements RegistrationHandler {
+  readonly events: TypedEvents<RegistrarEvents>;
+  readonly context: SetupContext;
+  readonly timeZone: string;
+  readonly stats = { registered: 0, rejected: 0, expired: 0 };
+  readonly qualify: QualifyMonitor;
+  private readonly store: RegistrationStore;
+  private readonly expiryTimers = new Map<string, TimerHandle>();
+  private readonly minExpireS: number;
+  private readonly maxExpireS: number;
+
+  constructor(private readonly options: RegistrarOptions) {
+    this.context = options.engine.context;
+    this.store = options.store;
+    this.timeZone = options.timeZone ?? 'UTC';
+    this.minExpireS = options.minExpireS ?? 60;
+    this.maxExpireS = Math.max(this.minExpireS, options.maxExpireS ?? 60);
+    this.events = new TypedEvents<RegistrarEvents>((event, error) => this.context.logger.error('registrar listener threw', { event, error }));
+    this.qualify = new QualifyMonitor(options.engine, this.context.clock);
+    this.qualify.events.on('statuschange', (change) => {
+      settle(this.store.updateQualify(change.name, { status: change.status, latencyMs: change.latencyMs }), () => {}, (error) =>
+        this.context.logger.error('qualify status not stored', { error, name: change.name }));
+      this.events.emit('statuschange', change);
+    });
+    options.engine.setRegistrar(this);
+  }
+
+  findPeer(name: string): IaxPeer | undefined | Promise<IaxPeer | undefined> {
+    return this.options.findPeer(name);
+  }
+
+  admit(call: Call, request: FullFrame, peer: IaxPeer | undefined): RegistrarDialog {
+    return new RegistrarDialog(this, call, request, peer);
+  }
+
+  /** REFRESH as granted: the asked value clamped to [min, max]; missing or 0 is the minimum (§9.1). */
+  clampRefresh(asked: number | undefined): number {
+    if (asked === undefined || asked === 0) return this.minExpireS;
+    return Math.min(this.maxExpireS, Math.max(this.minExpireS, asked));
+  }
+
+  /** The peer's dbsecret, if any, handed to `then` (synchronously when the source is). */
+  secretsOf(peer: IaxPeer, then: (extra: string[]) => void): void {
+    if (peer.dbsecret === undefined || this.options.resolveDbSecret === undefined) {
+      then([]);
+      return;
+    }
+    const [family = '', key = ''] = peer.dbsecret.split('/');
+    settle(this.options.resolveDbSecret(family, key), (secret) => then(secret === undefined ? [] : [secret]), (error) => {
+      this.context.logger.error('dbsecret lookup failed', { error, peer: peer.name });
+      then([]);
+    });
+  }
+
+  /** Stores the registration (rtupdate), then lets the dialog send REGACK. */
+  register(peer: IaxPeer, from: RemoteAddress, refreshS: number, acked: () => void, failed: () => void): void {
+    const now = this.context.clock.wallNow();
+    const registration: Registration = {
+      name: peer.name,
+      tenant: peer.tenant,
+      address: from.address,
+      port: from.port,
+      workerId: this.options.workerId,
+      registeredAt: now,
+      expiresAt: now + (refreshS + EXPIRY_GRACE_S) * 1000,
+      refreshS,
+      regexten: peer.regexten,
+      regcontext: peer.regcontext,
+      qualify: { status: 'UNKNOWN' },
+    };
+    settle(this.store.get(peer.name), (previous) => {
+      const moved = previous !== undefined && (previous.address !== from.address || previous.port !== from.port);
+      if (previous?.qualify !== undefined && !moved) registration.qualify = previous.qualify;
+      settle(this.store.put(registration), () => {
+        this.stats.registered++;
+        this.context.logger.info('peer registered', { peer: peer.name, address: `${from.address}:${from.port}`, refreshS });
+        this.scheduleExpiry(registration);
+        if (peer.maxCallNumbers !== undefined) this.options.engine.callNumbers.setIpLimit(from.address, peer.maxCallNumbers);
+        acked();
+        this.events.emit('registered', { registration, moved });
+        // A new address is qualified at once (§9.1).
+        if (peer.qualify !== undefined && peer.qualify.maxMs > 0) this.qualify.monitor(peer.name, from, peer.qualify, moved || previous === undefined);
+      }, (error) => {
+        this.context.logger.error('registration not stored', { error, peer: peer.name });
+        failed();
+      });
+    }, (error) => {
+      this.context.logger.error('registration lookup failed', { error, peer: peer.name });
+      failed();
+    });
+  }
+
+  unregister(peer: IaxPeer, acked: () => void, failed: () => void): void {
+    settle(this.store.remove(peer.name), () => {
+      this.clearExpiry(peer.name);
+      this.qualify.forget(peer.name);
+      acked();
+      this.events.emit('unregistered', { name: peer.name });
+    }, (error) => {
+      this.context.logger.error('registration not removed', { error, peer: peer.name });
+      failed();
+    });
+  }
+
+  private scheduleExpiry(registration: Registration): void {
+    this.clearExpiry(registration.name);
+    const delay = registration.expiresAt - this.context.clock.wallNow();
+    this.expiryTimers.set(registration.name, this.context.clock.setTimer(delay, () => {
+      this.expiryTimers.delete(registration.name);
+      // Only this very registration: a refresh since then has moved expiresAt on.
+      settle(this.store.remove(registration.name, registration.expiresAt), (removed) => {
+        if (!removed) return;
+        this.stats.expired++;
+        this.qualify.forget(registration.name);
+        this.events.emit('expired', { name: registration.name });
+      }, (error) => this.context.logger.error('expiry failed', { error, name: registration.name }));
+    }));
+  }
+
+  private clearExpiry(name: string): void {
+    this.context.clock.clearTimer(this.expiryTimers.get(name));
+    this.expiryTimers.delete(name);
+  }
+
+  close(): void {
+    for (const timer of this.expiryTimers.values()) this.context.clock.clearTimer(timer);
+    this.expiryTimers.clear();
+    this.qualify.close();
+    this.events.removeAll();
+  }
+}
