@@ -51,6 +51,11 @@ export interface EngineOptions {
   delayRejectMs?: number;
   /** Formats offered when a user has none of its own. */
   defaultCapability?: bigint;
+  /**
+   * Stateless replies bigger than their request (a CALLTOKEN for a short REGREQ) per source
+   * address: `burst` at once, then `perSecond`. Default 20 and 10 per second.
+   */
+  oversizeReplyBudget?: { perSecond: number; burst: number };
   random?: () => number;
 }
 
@@ -126,7 +131,7 @@ export class Iax2Engine {
       publicKeys: (pems) => this.publicKeys(pems),
       onIncomingCall: (call, info) => this.events.emit('incomingCall', { call, info }),
     };
-    this.oversizeReplies = new ReplyBudget(options.clock);
+    this.oversizeReplies = new ReplyBudget(options.clock, options.oversizeReplyBudget?.perSecond, options.oversizeReplyBudget?.burst);
     this.transport.onDatagram((datagram, from) => this.receive(datagram, from));
   }
 

@@ -66,11 +66,15 @@ export class RegistrationClient {
     this.attempt(IaxCommand.REGREQ);
   }
 
-  /** Stops refreshing and sends REGREL; resolves when the server answered or gave up. */
-  stop(): Promise<void> {
+  /**
+   * Stops refreshing and, unless `release` is false, sends REGREL; resolves when the server
+   * answered or gave up.
+   */
+  stop(options: { release?: boolean } = {}): Promise<void> {
     this.stopped = true;
     this.options.clock.clearTimer(this.timer);
     this.dialog?.close('done');
+    if (options.release === false) return Promise.resolve();
     return new Promise((resolve) => {
       const call = this.attempt(IaxCommand.REGREL);
       if (call === undefined) resolve();

@@ -18,7 +18,7 @@ export interface RegisterLine {
 export function parseRegisterLine(text: string): RegisterLine {
   const bad = (why: string): StrowgerError => new StrowgerError('IAX2_ERR_BAD_REGISTER_LINE', `register => ${text}: ${why}`);
   const at = text.lastIndexOf('@');
-  if (at <= 0) throw bad('expected user[:secret]@host[:port]');
+  if (at < 0) throw bad('expected user[:secret]@host[:port]');
   const [username = '', ...credentialParts] = text.slice(0, at).trim().split(':');
   if (username === '') throw bad('no user name');
   let secret: string | undefined;
