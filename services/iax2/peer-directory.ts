@@ -8,7 +8,8 @@ import type { CodecPriority } from './engine/codec-negotiation.ts';
 
 export type AuthMethodName = 'plaintext' | 'md5' | 'rsa';
 
-export interface IaxUser {
+/** What users (who call us) and peers (who register) share: who they are and how they prove it. */
+export interface IaxPrincipal {
   /** The IAX2 name (USERNAME IE). */
   name: string;
   /** Owning tenant, for the platform; opaque to the engine. */
@@ -21,16 +22,19 @@ export interface IaxUser {
   inkeys: readonly string[];
   /** `auth=`; default: md5 (+rsa with inkeys) with a secret, rsa with only inkeys (§8.1). */
   auth?: readonly AuthMethodName[];
-  /** `context=` lines; the first is the default. */
-  contexts: readonly string[];
   /** `permit=`/`deny=`, last match wins. */
   acl: readonly AclRule[];
+  /** `requirecalltoken=`; undefined = the engine's default (yes). */
+  requireCallToken?: boolean;
+}
+
+export interface IaxUser extends IaxPrincipal {
+  /** `context=` lines; the first is the default. */
+  contexts: readonly string[];
   /** `allow=`/`disallow=` result, as a mask, and the allow order. */
   capability: bigint;
   prefs: readonly bigint[];
   codecPriority?: CodecPriority;
-  /** `requirecalltoken=`; undefined = the engine's default (yes). */
-  requireCallToken?: boolean;
   /** `encryption=aes128` / `forceencryption=yes`. */
   encryption?: boolean;
   forceEncryption?: boolean;
@@ -48,12 +52,12 @@ export interface PeerDirectory {
   resolveDbSecret?(family: string, key: string): Promise<string | undefined> | string | undefined;
 }
 
-/** AUTHMETHODS a user is asked for, per Asterisk's defaults (§8.1). */
-export function authMethodsFor(user: IaxUser): AuthMethodName[] {
-  if (user.auth !== undefined) return [...user.auth];
-  const hasSecret = user.secrets.length > 0 || user.dbsecret !== undefined;
-  if (hasSecret) return user.inkeys.length > 0 ? ['md5', 'rsa'] : ['md5'];
-  return user.inkeys.length > 0 ? ['rsa'] : ['md5'];
+/** AUTHMETHODS a user or peer is asked for, per Asterisk's defaults (§8.1). */
+export function authMethodsFor(principal: IaxPrincipal): AuthMethodName[] {
+  if (principal.auth !== undefined) return [...principal.auth];
+  const hasSecret = principal.secrets.length > 0 || principal.dbsecret !== undefined;
+  if (hasSecret) return principal.inkeys.length > 0 ? ['md5', 'rsa'] : ['md5'];
+  return principal.inkeys.length > 0 ? ['rsa'] : ['md5'];
 }
 
 /** True when the user needs no authentication at all (no secret, no inkeys, §6.2). */
@@ -62,18 +66,9 @@ export function isUnauthenticated(user: IaxUser): boolean {
 }
 
 /** A peer as the registrar sees it (`type=peer`/`friend` in iax.conf). */
-export interface IaxPeer {
-  name: string;
-  tenant?: string;
-  secrets: readonly string[];
-  dbsecret?: string;
-  /** PEM public keys (`inkeys`). */
-  inkeys: readonly string[];
-  auth?: readonly AuthMethodName[];
-  acl: readonly AclRule[];
+export interface IaxPeer extends IaxPrincipal {
   /** `host=dynamic`: only these may register. */
   dynamic: boolean;
-  requireCallToken?: boolean;
   /** Voicemail counts for MSGCOUNT in REGACK (present only with a mailbox). */
   mailbox?: { newMessages: number; oldMessages: number };
   /** `callerid`, sent in REGACK when set. */
@@ -84,12 +79,4 @@ export interface IaxPeer {
   regcontext?: string;
   /** A peer's own `maxcallnumbers`, applied to its address once it registers. */
   maxCallNumbers?: number;
-}
-
-/** AUTHMETHODS for a registering peer: MD5 by default, RSA with inkeys (§8.1). */
-export function peerAuthMethods(peer: IaxPeer): AuthMethodName[] {
-  if (peer.auth !== undefined) return [...peer.auth];
-  const hasSecret = peer.secrets.length > 0 || peer.dbsecret !== undefined;
-  if (hasSecret) return peer.inkeys.length > 0 ? ['md5', 'rsa'] : ['md5'];
-  return peer.inkeys.length > 0 ? ['rsa'] : ['md5'];
 }

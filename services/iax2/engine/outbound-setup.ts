@@ -12,7 +12,6 @@ import {
   FrameType,
   IaxCommand,
   IeId,
-  ieBytes,
   ieFormat,
   ieNumber,
   ieString,
@@ -22,6 +21,7 @@ import {
 } from '../codec/index.ts';
 import { md5Key, type RsaPrivateKey } from '../crypto/index.ts';
 import { answerChallenge } from './authenticate.ts';
+import { TokenExchange } from './token-exchange.ts';
 import type { RemoteAddress } from '../transport.ts';
 import { AesCallCipher } from './call-cipher.ts';
 import { acceptable, NO_COMMON_CODEC } from './codec-negotiation.ts';
@@ -52,28 +52,25 @@ export interface OutboundCallOptions {
   timeZone?: string;
 }
 
-/** Token round trips per call: the first, and fresh ones when a token NEW outlived its token. */
-const MAX_TOKEN_ROUNDS = 3;
 
 export class OutboundSetup implements CallSetupHandler {
-  private tokenRounds = 0;
-  private token: Buffer = Buffer.alloc(0);
-  /** The current NEW's timestamp: stateless replies echo it, so older ones are recognised. */
-  private newTimestamp = -1;
+  private readonly tokens: TokenExchange;
 
   constructor(
     private readonly ctx: SetupContext,
     private readonly call: Call,
     private readonly options: OutboundCallOptions,
-  ) {}
+  ) {
+    this.tokens = new TokenExchange(call, (token) => this.sendNew(token));
+  }
 
   start(): void {
     this.call.transition(CallState.NewSent);
-    this.sendNew(Buffer.alloc(0));
+    this.tokens.start();
   }
 
   /** NEW, IEs in Asterisk's order, the CALLTOKEN always last (§6.1). */
-  private sendNew(token: Buffer): void {
+  private sendNew(token: Buffer): number {
     const o = this.options;
     const ies: Ie[] = [
       { id: IeId.VERSION, value: 2 },
@@ -102,39 +99,25 @@ export class OutboundSetup implements CallSetupHandler {
       { id: IeId.DATETIME, value: dateTimeAt(new Date(this.ctx.clock.wallNow()), o.timeZone ?? 'UTC') },
       { id: IeId.CALLTOKEN, value: token },
     );
-    this.newTimestamp = this.call.sendIax(IaxCommand.NEW, ies);
+    return this.call.sendIax(IaxCommand.NEW, ies);
   }
 
   handle(frame: FullFrame): boolean {
     if (frame.frameType !== FrameType.IAX) return false;
     const ies = frame.ies ?? [];
     switch (frame.subclass) {
-      case IaxCommand.CALLTOKEN: {
-        const token = ieBytes(ies, IeId.CALLTOKEN) ?? Buffer.alloc(0);
-        // A duplicate of the reply we already acted on changes nothing.
-        if (this.call.state !== CallState.NewSent || this.tokenRounds >= MAX_TOKEN_ROUNDS || token.equals(this.token)) return true;
-        this.tokenRounds++;
-        this.token = token;
-        // Stop the first NEW, both counters back to 0, forget call 1, resend with the token (§7.2).
-        this.call.resetForTokenRetry();
-        this.sendNew(token);
+      case IaxCommand.CALLTOKEN:
+        if (this.call.state === CallState.NewSent) this.tokens.onCallToken(frame);
         return true;
-      }
-      case IaxCommand.REJECT:
+      case IaxCommand.REJECT: {
         if (frame.sourceCall !== 1) return false;
-        if (frame.timestamp !== this.newTimestamp) return true; // answers an earlier NEW
-        if (this.call.state === CallState.NewSent && this.token.length > 0 && this.tokenRounds < MAX_TOKEN_ROUNDS) {
-          // Our token NEW was refused statelessly: most likely it was retransmitted past the
-          // token's 10 s life. Ask for a fresh token rather than give up.
-          this.token = Buffer.alloc(0);
-          this.call.resetForTokenRetry();
-          this.sendNew(this.token);
-          return true;
-        }
+        if (this.call.state !== CallState.NewSent) return true;
+        if (this.tokens.onStatelessRefusal(frame) !== 'refused') return true;
         // The stateless refusal (bad token, limits): no cause, no dialog.
         this.call.events.emit('rejected', { cause: undefined, causeCode: undefined });
         this.call.close('rejected');
         return true;
+      }
       case IaxCommand.AUTHREQ:
         if (this.call.state === CallState.NewSent) this.answerAuthReq(ies);
         return true;

@@ -9,9 +9,10 @@ import type { Clock, TimerHandle } from '../../../shared/clock.ts';
 import { silentLogger, type Logger } from '../../../shared/logger.ts';
 import type { Call, CallSetupHandler } from '../call/call.ts';
 import { CallState } from '../call/call-state.ts';
-import { FrameType, IaxCommand, IeId, ieBytes, ieNumber, type FullFrame, type Ie, type SockAddr } from '../codec/index.ts';
+import { FrameType, IaxCommand, IeId, ieNumber, type FullFrame, type Ie, type SockAddr } from '../codec/index.ts';
 import type { RsaPrivateKey } from '../crypto/index.ts';
 import { answerChallenge } from '../engine/authenticate.ts';
+import { TokenExchange } from '../engine/token-exchange.ts';
 import type { Iax2Engine } from '../engine/engine.ts';
 import { NO_AUTHORITY } from '../engine/inbound-setup.ts';
 import type { RemoteAddress } from '../transport.ts';
@@ -39,8 +40,6 @@ export interface RegistrationClientEvents {
 
 const DEFAULT_REFRESH_S = 60;
 const FIRST_RETRY_MS = 10_000;
-/** Fresh call-token rounds per cycle (a token can expire while a REGREQ is retransmitted). */
-const MAX_TOKEN_ROUNDS = 3;
 
 export class RegistrationClient {
   readonly events: TypedEvents<RegistrationClientEvents>;
@@ -152,44 +151,39 @@ export class RegistrationClient {
 
 /** One REGREQ (or REGREL) exchange, from token to REGACK. */
 class ClientDialog implements CallSetupHandler {
-  private token: Buffer = Buffer.alloc(0);
-  private tokenRounds = 0;
-  private requestTimestamp = -1;
+  private readonly tokens: TokenExchange;
 
   constructor(
     private readonly client: RegistrationClient,
     private readonly call: Call,
     private readonly command: number,
     private readonly options: RegistrationClientOptions,
-  ) {}
+  ) {
+    this.tokens = new TokenExchange(call, (token) => this.send([], token));
+  }
 
   start(): void {
     this.call.transition(CallState.NewSent);
-    this.send([]);
+    this.tokens.start();
     if (this.command === IaxCommand.REGREQ) this.client.setState('Request Sent');
   }
 
   /** REGREQ/REGREL: USERNAME, REFRESH, the answer if any, and the CALLTOKEN IE last (§9.1). */
-  private send(answer: Ie[]): void {
+  private send(answer: Ie[], token: Buffer): number {
     const ies: Ie[] = [{ id: IeId.USERNAME, value: this.options.username }];
     if (this.command === IaxCommand.REGREQ) ies.push({ id: IeId.REFRESH, value: this.options.refreshS ?? DEFAULT_REFRESH_S });
-    ies.push(...answer, { id: IeId.CALLTOKEN, value: answer.length > 0 ? Buffer.alloc(0) : this.token });
-    this.requestTimestamp = this.call.sendIax(this.command, ies);
+    // The answering REGREQ carries an empty CALLTOKEN again, as Asterisk's does (§7.1).
+    ies.push(...answer, { id: IeId.CALLTOKEN, value: answer.length > 0 ? Buffer.alloc(0) : token });
+    return this.call.sendIax(this.command, ies);
   }
 
   handle(frame: FullFrame): boolean {
     if (frame.frameType !== FrameType.IAX) return false;
     const ies = frame.ies ?? [];
     switch (frame.subclass) {
-      case IaxCommand.CALLTOKEN: {
-        const token = ieBytes(ies, IeId.CALLTOKEN) ?? Buffer.alloc(0);
-        if (this.call.state !== CallState.NewSent || token.equals(this.token) || this.tokenRounds >= MAX_TOKEN_ROUNDS) return true;
-        this.tokenRounds++;
-        this.token = token;
-        this.call.resetForTokenRetry();
-        this.send([]);
+      case IaxCommand.CALLTOKEN:
+        if (this.call.state === CallState.NewSent) this.tokens.onCallToken(frame);
         return true;
-      }
       case IaxCommand.REGAUTH: {
         if (this.call.state !== CallState.NewSent) return true;
         const answer = answerChallenge(ies, this.options);
@@ -200,7 +194,7 @@ class ClientDialog implements CallSetupHandler {
           return true;
         }
         this.call.transition(CallState.AuthRepSent);
-        this.send([answer]);
+        this.tokens.sent(this.send([answer], Buffer.alloc(0)));
         if (this.command === IaxCommand.REGREQ) this.client.setState('Auth. Sent');
         return true;
       }
@@ -220,16 +214,9 @@ class ClientDialog implements CallSetupHandler {
 
   /** A stateless REGREJ: a stale one is ignored; one to our token REGREQ asks for a fresh token. */
   private statelessRefusal(frame: FullFrame): boolean {
-    if (frame.timestamp !== this.requestTimestamp) return true;
-    if (this.token.length > 0 && this.tokenRounds < MAX_TOKEN_ROUNDS) {
-      this.token = Buffer.alloc(0);
-      this.call.resetForTokenRetry();
-      this.send([]);
-      return true;
-    }
+    if (this.call.state !== CallState.NewSent || this.tokens.onStatelessRefusal(frame) !== 'refused') return true;
     this.call.close('done');
     if (this.command === IaxCommand.REGREQ) this.client.failed('Rejected');
     return true;
   }
 }
-

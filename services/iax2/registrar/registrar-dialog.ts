@@ -10,7 +10,7 @@ import { CallState } from '../call/call-state.ts';
 import { dateTimeAt, FrameType, IaxCommand, IeId, ieNumber, ieString, type FullFrame, type Ie } from '../codec/index.ts';
 import { aclAllows } from '../acl.ts';
 import { AUTH_BITS, credentialsOf, methodBits, verifyAnswer } from '../engine/authenticate.ts';
-import { peerAuthMethods, type IaxPeer } from '../peer-directory.ts';
+import { authMethodsFor, type IaxPeer } from '../peer-directory.ts';
 import type { Registrar } from './registrar.ts';
 
 export const REGISTRATION_REFUSED = { cause: 'Registration Refused', causeCode: 29 } as const;
@@ -52,7 +52,7 @@ export class RegistrarDialog implements CallSetupHandler {
       this.accept(frame, peer);
       return;
     }
-    this.methods = methodBits(peerAuthMethods(peer));
+    this.methods = methodBits(authMethodsFor(peer));
     this.registrar.context.lastAuthMethods = this.methods;
     this.sendRegAuth(this.methods, peer.name);
   }
