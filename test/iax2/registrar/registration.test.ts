@@ -160,6 +160,24 @@ describe('registration', () => {
     const pokes = t.h.sentByCallee.map(full).filter((f) => f?.subclass === IaxCommand.POKE);
     assert.ok(pokes.every((p) => p?.destCall === 0 && ieBytes(p.ies, IeId.CALLTOKEN)?.length === 0), 'POKE: to call 0, empty CALLTOKEN');
   });
+
+  it('qualify: a round trip above maxms is LAGGED; qualifysmoothing averages the last two', () => {
+    const t = setup([peer('pbx1', { secrets: ['labsecret'], qualify: { maxMs: 200, smoothing: true, freqOkMs: 10_000, freqNotOkMs: 5_000 } })]);
+    t.client().start();
+    t.h.clock.advance(100);
+    assert.equal(t.registrar.qualify.status('pbx1')?.status, 'OK');
+    // 150 ms each way: a 300 ms round trip. Smoothed with the first (fast) one it is still
+    // under 200 ms; the next one, averaging two slow trips, is LAGGED.
+    t.h.network.setConditions({ minDelayMs: 150 });
+    t.h.clock.advance(10_000 + 400);
+    const first = t.registrar.qualify.status('pbx1')!;
+    assert.equal(first.status, 'OK', `smoothed ${first.latencyMs} ms`);
+    t.h.clock.advance(10_400); // the next POKE goes freqok after the last answer, and takes 300 ms
+    const second = t.registrar.qualify.status('pbx1')!;
+    assert.equal(second.status, 'LAGGED', `smoothed ${second.latencyMs} ms`);
+    assert.ok((second.latencyMs ?? 0) >= 290 && (second.latencyMs ?? 0) <= 310);
+    assert.equal(t.store.get('pbx1')?.qualify?.status, 'LAGGED');
+  });
 });
 
 describe('registration refusals', () => {
