@@ -29,8 +29,10 @@ export const PeerConfig = z
     secrets: z.array(z.string().min(1)).default([]),
     dbsecret: z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'family/key').optional(),
     auth: z.array(z.enum(['plaintext', 'md5', 'rsa'])).optional(),
-    /** Names of public keys in the key store (`inkeys=a:b:c`). */
+    /** Names of public keys (`inkeys=a:b:c`), tried in order. */
     inkeys: z.array(z.string().min(1)).default([]),
+    /** The PEM text of those public keys, by name (BEGIN PUBLIC KEY, 1024-bit). */
+    publicKeys: z.record(z.string(), z.string().includes('BEGIN PUBLIC KEY', { message: 'a PEM public key' })).default({}),
     /** The name of a private key held elsewhere (`outkey=`); never the key itself. */
     outkey: z.string().optional(),
     contexts: z.array(z.string().min(1)).default([]),

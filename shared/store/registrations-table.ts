@@ -1,0 +1,114 @@
+/**
+ * The registrations table behind the registrar's RegistrationStore (rtupdate: written on
+ * REGACK). DynamoDB's TTL deletes days late, so every read treats a registration past its
+ * expiresAt as absent. Two workers may write the same peer's registration at once (it moved,
+ * or a flow was re-balanced): the write with the later registeredAt wins, and an older one
+ * never overwrites a newer one.
+ */
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { QualifyState, Registration } from '../model/registration.ts';
+import { isConditionFailure } from './store-errors.ts';
+import { expiryBucket } from './table-definitions.ts';
+
+/** DynamoDB's TTL is a backstop an hour after expiry; reads do the real expiring. */
+const TTL_MARGIN_S = 3600;
+
+type RegistrationItem = Registration & { expiryBucket: number; ttl: number; sysname?: string };
+
+/** Satisfies the registrar's RegistrationStore (services/iax2/registrar) structurally. */
+export class RegistrationsTable {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly now: () => number = Date.now,
+    /** `rtsavesysname`: stamp each registration with this worker's system name. */
+    private readonly sysname?: string,
+  ) {}
+
+  async get(name: string): Promise<Registration | undefined> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { name }, ConsistentRead: true }));
+    const item = Item as RegistrationItem | undefined;
+    if (item === undefined || item.expiresAt <= this.now()) return undefined;
+    return toRegistration(item);
+  }
+
+  /** Writes unless a later registration is already stored; resolves whether this one won. */
+  async put(registration: Registration): Promise<void> {
+    await this.write(registration);
+  }
+
+  async write(registration: Registration): Promise<boolean> {
+    const item: RegistrationItem = {
+      ...registration,
+      expiryBucket: expiryBucket(registration.expiresAt),
+      ttl: Math.ceil(registration.expiresAt / 1000) + TTL_MARGIN_S,
+    };
+    if (this.sysname !== undefined) item.sysname = this.sysname;
+    try {
+      await this.doc.send(new PutCommand({
+        TableName: this.tableName,
+        Item: stripUndefined(item),
+        ConditionExpression: 'attribute_not_exists(#name) OR #registeredAt <= :registeredAt',
+        ExpressionAttributeNames: { '#name': 'name', '#registeredAt': 'registeredAt' },
+        ExpressionAttributeValues: { ':registeredAt': registration.registeredAt },
+      }));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false; // a newer registration is stored: keep it
+      throw error;
+    }
+  }
+
+  async remove(name: string, expiresAt?: number): Promise<boolean> {
+    try {
+      await this.doc.send(new DeleteCommand({
+        TableName: this.tableName,
+        Key: { name },
+        ConditionExpression: expiresAt === undefined ? 'attribute_exists(#name)' : '#expiresAt = :expiresAt',
+        ExpressionAttributeNames: expiresAt === undefined ? { '#name': 'name' } : { '#expiresAt': 'expiresAt' },
+        ExpressionAttributeValues: expiresAt === undefined ? undefined : { ':expiresAt': expiresAt },
+      }));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async updateQualify(name: string, qualify: QualifyState): Promise<void> {
+    try {
+      await this.doc.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: { name },
+        UpdateExpression: 'SET #qualify = :qualify',
+        ConditionExpression: 'attribute_exists(#name)',
+        ExpressionAttributeNames: { '#qualify': 'qualify', '#name': 'name' },
+        ExpressionAttributeValues: { ':qualify': stripUndefined({ ...qualify }) },
+      }));
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error; // gone meanwhile: nothing to update
+    }
+  }
+
+  /** Registrations that expire in one minute bucket (the sweeper's read), oldest first. */
+  async expiringIn(bucket: number): Promise<Registration[]> {
+    const result = await this.doc.send(new QueryCommand({
+      TableName: this.tableName,
+      IndexName: 'byExpiryBucket',
+      KeyConditionExpression: '#bucket = :bucket',
+      ExpressionAttributeNames: { '#bucket': 'expiryBucket' },
+      ExpressionAttributeValues: { ':bucket': bucket },
+    }));
+    return ((result.Items ?? []) as RegistrationItem[]).map(toRegistration);
+  }
+}
+
+function toRegistration(item: RegistrationItem): Registration {
+  const { expiryBucket: _bucket, ttl: _ttl, sysname: _sysname, ...registration } = item;
+  return registration;
+}
+
+/** DynamoDB refuses undefined attribute values; optional fields are simply left out. */
+function stripUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

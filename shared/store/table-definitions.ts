@@ -1,0 +1,86 @@
+/**
+ * Every DynamoDB table of the platform, defined once (DESIGN.md §5). The store creates them
+ * locally and in tests from these definitions, and the CDK data stack builds the same keys,
+ * indexes and TTL attributes from them, so the two cannot drift.
+ */
+export type TableKey = 'peers' | 'registrations' | 'routes' | 'astdb' | 'cdrs' | 'workers' | 'tenants';
+
+export interface KeyAttribute {
+  name: string;
+  type: 'S' | 'N';
+}
+
+export interface IndexDefinition {
+  name: string;
+  partitionKey: KeyAttribute;
+  sortKey?: KeyAttribute;
+}
+
+export interface TableDefinition {
+  key: TableKey;
+  partitionKey: KeyAttribute;
+  sortKey?: KeyAttribute;
+  indexes: IndexDefinition[];
+  /** The attribute DynamoDB's TTL deletes by (epoch seconds). A backstop: reads check too. */
+  ttlAttribute?: string;
+  /** New and old images on a stream, for a consumer that reacts to changes. */
+  stream: boolean;
+}
+
+export const TABLES: Readonly<Record<TableKey, TableDefinition>> = {
+  peers: {
+    key: 'peers',
+    partitionKey: { name: 'name', type: 'S' },
+    indexes: [{ name: 'byTenant', partitionKey: { name: 'tenant', type: 'S' }, sortKey: { name: 'name', type: 'S' } }],
+    // A deleted peer's registration and astdb entries are cleaned up from the stream.
+    stream: true,
+  },
+  registrations: {
+    key: 'registrations',
+    partitionKey: { name: 'name', type: 'S' },
+    // The sweeper reads one minute's expiries at a time instead of scanning the table.
+    indexes: [{ name: 'byExpiryBucket', partitionKey: { name: 'expiryBucket', type: 'N' }, sortKey: { name: 'expiresAt', type: 'N' } }],
+    ttlAttribute: 'ttl',
+    stream: false,
+  },
+  routes: {
+    key: 'routes',
+    partitionKey: { name: 'tenantContext', type: 'S' },
+    sortKey: { name: 'pattern', type: 'S' },
+    indexes: [],
+    stream: false,
+  },
+  astdb: {
+    key: 'astdb',
+    partitionKey: { name: 'family', type: 'S' },
+    sortKey: { name: 'key', type: 'S' },
+    indexes: [],
+    stream: false,
+  },
+  cdrs: {
+    key: 'cdrs',
+    partitionKey: { name: 'tenant', type: 'S' },
+    sortKey: { name: 'startCallId', type: 'S' },
+    indexes: [],
+    ttlAttribute: 'ttl',
+    stream: false,
+  },
+  workers: {
+    key: 'workers',
+    partitionKey: { name: 'workerId', type: 'S' },
+    indexes: [],
+    ttlAttribute: 'ttl',
+    stream: false,
+  },
+  tenants: {
+    key: 'tenants',
+    partitionKey: { name: 'tenantId', type: 'S' },
+    indexes: [],
+    stream: false,
+  },
+};
+
+/** Minutes since the epoch: the registrations' expiry-bucket partition. */
+export function expiryBucket(epochMs: number): number {
+  return Math.floor(epochMs / 60_000);
+}
