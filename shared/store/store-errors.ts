@@ -35,5 +35,5 @@ export class ValidationError extends StoreError {
 
 /** True for the SDK's failed-condition error, whichever engine raised it. */
 export function isConditionFailure(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'name' in error && (error as { name: unknown }).name === 'ConditionalCheckFailedException';
+  return typeof error === 'object' && error !== null && 'name' in error && error.name === 'ConditionalCheckFailedException';
 }

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { PeerCache, type VersionedSource } from '../../../shared/store/peer-cache.ts';
+
+/** A source that counts what the cache asks of it (the table's own reads are tested against real engines). */
+function countingSource(initial: Record<string, number>) {
+  const versions = new Map(Object.entries(initial));
+  const calls = { get: 0, version: 0 };
+  const source: VersionedSource<{ name: string; version: number }> = {
+    get: (name) => {
+      calls.get++;
+      const version = versions.get(name);
+      return Promise.resolve(version === undefined ? undefined : { name, version });
+    },
+    version: (name) => {
+      calls.version++;
+      return Promise.resolve(versions.get(name));
+    },
+  };
+  return { source, calls, versions };
+}
+
+describe('peer cache (rtcachefriends)', () => {
+  it('serves fresh entries without reads, revalidates stale ones by version, refetches when the version moved', async () => {
+    let now = 0;
+    const { source, calls, versions } = countingSource({ alice: 1 });
+    const cache = new PeerCache(source, { maxAgeMs: 1000, now: () => now });
+    assert.equal((await cache.get('alice'))?.version, 1);
+    await cache.get('alice');
+    assert.deepEqual(calls, { get: 1, version: 0 });
+    now = 1500;
+    await cache.get('alice');
+    assert.deepEqual(calls, { get: 1, version: 1 }, 'stale: only the version was read');
+    versions.set('alice', 2);
+    now = 3000;
+    assert.equal((await cache.get('alice'))?.version, 2);
+    assert.deepEqual(calls, { get: 2, version: 2 });
+    assert.deepEqual([cache.stats.hits, cache.stats.revalidated, cache.stats.refreshed], [1, 1, 1]);
+  });
+
+  it('remembers unknown names briefly, so a flood of them costs one read each per window', async () => {
+    let now = 0;
+    const { source, calls } = countingSource({});
+    const cache = new PeerCache(source, { negativeAgeMs: 5000, now: () => now });
+    for (let i = 0; i < 100; i++) await cache.get('mallory');
+    assert.equal(calls.get, 1);
+    now = 6000;
+    await cache.get('mallory');
+    assert.equal(calls.get, 2);
+  });
+
+  it('bounds its size, evicting the least recently used', async () => {
+    const { source } = countingSource({ a: 1, b: 1, c: 1 });
+    const cache = new PeerCache(source, { maxEntries: 2 });
+    await cache.get('a');
+    await cache.get('b');
+    await cache.get('a');
+    await cache.get('c');
+    assert.equal(cache.size, 2);
+    assert.ok(cache.peek('a') !== undefined && cache.peek('c') !== undefined && cache.peek('b') === undefined);
+  });
+
+  it('concurrent misses for one name share a single read', async () => {
+    const { source, calls } = countingSource({ alice: 1 });
+    const cache = new PeerCache(source);
+    await Promise.all(Array.from({ length: 50 }, () => cache.get('alice')));
+    assert.equal(calls.get, 1);
+  });
+});
