@@ -1,83 +1,126 @@
 /**
- * The engine's Transport on a real UDP socket (node:dgram). A worker must outlive anything
- * the network throws at it: socket errors (ICMP unreachable and the like) are logged and
- * counted, sends never throw, and a listener that throws is caught and logged.
+ * The engine's Transport on a real UDP socket (node:dgram). A worker must outlive anything the
+ * network throws at it: socket errors (ICMP unreachable and the like) are logged and counted,
+ * send() never throws, and a listener that throws is caught and logged, so one bad datagram
+ * never kills the worker.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import { isIP, isIPv4 } from 'node:net';
 import { silentLogger, type Logger } from '../../shared/logger.ts';
-import type { DatagramListener, RemoteAddress, Transport } from '../iax2/transport.ts';
+import { addressKey, type DatagramListener, type RemoteAddress, type Transport } from '../iax2/transport.ts';
 
 export interface UdpTransportOptions {
-  /** Default 0.0.0.0; an IPv6 address binds an udp6 socket. */
+  /** An IP literal. Default 0.0.0.0; an IPv6 address binds a udp6 socket ('::' also takes IPv4). */
   address?: string;
-  /** Default 4569; 0 picks a free port. */
+  /** Default 4569 (IANA's port for IAX2); 0 picks a free port. */
   port?: number;
   logger?: Logger;
+  /** SO_RCVBUF, set after bind. Linux doubles it and caps it at net.core.rmem_max. */
   receiveBufferBytes?: number;
+  /** SO_SNDBUF, set after bind. Linux doubles it and caps it at net.core.wmem_max. */
   sendBufferBytes?: number;
 }
 
+export interface UdpTransportCounters {
+  /** Datagrams read from the socket. */
+  received: number;
+  /** Datagrams handed to the socket (a later kernel refusal also counts in sendErrors). */
+  sent: number;
+  /** Sends refused: a bad destination at once, or the kernel afterwards. */
+  sendErrors: number;
+  /** 'error' events on the socket. */
+  socketErrors: number;
+  /** Datagrams whose listener threw. */
+  listenerErrors: number;
+}
+
+const IPV4_MAPPED_PREFIX = '::ffff:';
+
 export class UdpTransport implements Transport {
-  readonly counters = { received: 0, sent: 0, sendErrors: 0, socketErrors: 0, listenerErrors: 0 };
+  readonly counters: UdpTransportCounters = { received: 0, sent: 0, sendErrors: 0, socketErrors: 0, listenerErrors: 0 };
+  /** Resolves once the socket has closed, after close(). */
   readonly closed: Promise<void>;
   private listener: DatagramListener | undefined;
   private isClosed = false;
-  private resolveClosed!: () => void;
+  private readonly local: RemoteAddress;
+  /** udp6 sockets speak IPv4 as ::ffff:a.b.c.d; the engine sees and gives plain a.b.c.d. */
+  private readonly ipv6: boolean;
 
   private constructor(
     private readonly socket: Socket,
     private readonly logger: Logger,
   ) {
-    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
-    socket.on('message', (datagram, info) => {
-      this.counters.received++;
-      try {
-        this.listener?.(datagram, { address: info.address, port: info.port });
-      } catch (error) {
-        this.counters.listenerErrors++;
-        this.logger.error('datagram listener threw', { error, from: `${info.address}:${info.port}` });
-      }
-    });
+    const { address, port, family } = socket.address();
+    this.local = { address, port };
+    this.ipv6 = family === 'IPv6';
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.on('message', (datagram, info) => this.receive(datagram, info.address, info.port));
     socket.on('error', (error) => {
       this.counters.socketErrors++;
       this.logger.warn('udp socket error', { error });
     });
-    socket.on('close', () => this.resolveClosed());
   }
 
+  /** Binds a socket; rejects on a bad option or a failed bind (EADDRINUSE, EADDRNOTAVAIL...). */
   static bind(options: UdpTransportOptions = {}): Promise<UdpTransport> {
     const address = options.address ?? '0.0.0.0';
-    const socket = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', ipv6Only: false });
-    const logger = options.logger ?? silentLogger;
+    const port = options.port ?? 4569;
+    const family = isIP(address);
+    if (family === 0) return Promise.reject(new TypeError(`UDP bind address ${JSON.stringify(address)} is not an IP address`));
+    if (!(Number.isInteger(port) && port >= 0 && port <= 0xffff)) return Promise.reject(new RangeError(`UDP port ${port} is outside 0..65535`));
+    for (const [name, bytes] of [
+      ['receiveBufferBytes', options.receiveBufferBytes],
+      ['sendBufferBytes', options.sendBufferBytes],
+    ] as const) {
+      if (bytes !== undefined && !(Number.isInteger(bytes) && bytes > 0 && bytes <= 0x7fffffff)) {
+        return Promise.reject(new RangeError(`${name} ${bytes} must be a positive integer`));
+      }
+    }
+    const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4', ipv6Only: false, lookup: literalLookup });
+    const logger = (options.logger ?? silentLogger).child({ component: 'udp-transport' });
     return new Promise((resolve, reject) => {
-      const onError = (error: Error): void => {
+      const onBindError = (error: Error): void => {
         socket.close();
         reject(error);
       };
-      socket.once('error', onError);
-      socket.bind({ address, port: options.port ?? 4569 }, () => {
-        socket.off('error', onError);
-        if (options.receiveBufferBytes !== undefined) socket.setRecvBufferSize(options.receiveBufferBytes);
-        if (options.sendBufferBytes !== undefined) socket.setSendBufferSize(options.sendBufferBytes);
-        resolve(new UdpTransport(socket, logger));
+      socket.once('error', onBindError);
+      socket.bind({ address, port }, () => {
+        socket.off('error', onBindError);
+        try {
+          if (options.receiveBufferBytes !== undefined) socket.setRecvBufferSize(options.receiveBufferBytes);
+          if (options.sendBufferBytes !== undefined) socket.setSendBufferSize(options.sendBufferBytes);
+        } catch (error) {
+          socket.close();
+          reject(error instanceof Error ? error : new Error(String(error)));
+          return;
+        }
+        const transport = new UdpTransport(socket, logger);
+        logger.info('udp socket bound', { local: addressKey(transport.local), ...transport.bufferSizes() });
+        resolve(transport);
       });
     });
   }
 
+  /**
+   * Fire and forget; never throws. The caller may reuse `datagram` as soon as this returns.
+   * Only IP literals are sent to: a host name would mean a DNS lookup per datagram.
+   */
   send(datagram: Buffer, to: RemoteAddress): void {
     if (this.isClosed) return;
+    const family = isIP(to.address);
+    if (family === 0 || (family === 6 && !this.ipv6)) {
+      this.refuse(`destination ${JSON.stringify(to.address)} is not an ${this.ipv6 ? 'IP' : 'IPv4'} address`, to);
+      return;
+    }
+    const address = family === 4 && this.ipv6 ? IPV4_MAPPED_PREFIX + to.address : to.address;
     try {
-      this.socket.send(datagram, to.port, to.address, (error) => {
-        if (error !== null && error !== undefined) {
-          this.counters.sendErrors++;
-          this.logger.debug('udp send failed', { error, to: `${to.address}:${to.port}` });
-        }
-      });
+      // A copy: dgram keeps a reference to the bytes while the kernel's send buffer is full,
+      // and the Transport contract lets the caller reuse its buffer at once.
+      this.socket.send(Buffer.from(datagram), to.port, address, this.afterSend);
       this.counters.sent++;
     } catch (error) {
-      this.counters.sendErrors++;
-      this.logger.debug('udp send refused', { error, to: `${to.address}:${to.port}` });
+      // Synchronous refusals: a port out of range, a socket closed under us.
+      this.refuse((error as Error).message, to, error);
     }
   }
 
@@ -85,15 +128,71 @@ export class UdpTransport implements Transport {
     this.listener = listener;
   }
 
+  /** The bound address; still answers after close(). */
   localAddress(): RemoteAddress {
-    const { address, port } = this.socket.address();
-    return { address, port };
+    return { address: this.local.address, port: this.local.port };
   }
 
+  /** The socket's buffer sizes as the kernel reports them (for metrics); zeros once closed. */
+  bufferSizes(): { receiveBufferBytes: number; sendBufferBytes: number } {
+    if (this.isClosed) return { receiveBufferBytes: 0, sendBufferBytes: 0 };
+    return { receiveBufferBytes: this.socket.getRecvBufferSize(), sendBufferBytes: this.socket.getSendBufferSize() };
+  }
+
+  /** Idempotent. Stops delivery at once; `closed` resolves when the socket is gone. */
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
     this.listener = undefined;
     this.socket.close();
   }
+
+  private receive(datagram: Buffer, address: string, port: number): void {
+    this.counters.received++;
+    const from = { address: this.ipv6 ? unmapIpv4(address) : address, port };
+    try {
+      this.listener?.(datagram, from);
+    } catch (error) {
+      this.counters.listenerErrors++;
+      this.logger.error('datagram listener threw', { error, from: addressKey(from) });
+    }
+  }
+
+  /** One function for every send, so the hot path allocates no closure; dgram's error names the destination. */
+  private readonly afterSend = (error: Error | null): void => {
+    if (error === null) return;
+    this.counters.sendErrors++;
+    this.logger.debug('udp send failed', { error, detail: error.message });
+  };
+
+  private refuse(reason: string, to: RemoteAddress, error?: unknown): void {
+    this.counters.sendErrors++;
+    this.logger.debug('udp send refused', { reason, to: `${to.address}:${to.port}`, error });
+  }
+}
+
+/**
+ * dgram's lookup, for IP literals only, answering at once. The default (dns.lookup) answers an
+ * IP literal a tick later, which costs a tick per datagram and holds the caller's buffer.
+ */
+function literalLookup(
+  address: string,
+  _options: unknown,
+  callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const family = isIP(address);
+  if (family !== 0) {
+    callback(null, address, family);
+    return;
+  }
+  const error: NodeJS.ErrnoException = new Error(`${JSON.stringify(address)} is not an IP address`);
+  error.code = 'EINVAL';
+  callback(error, address, 0);
+}
+
+/** ::ffff:192.0.2.1 -> 192.0.2.1, so a dual-stack socket reports IPv4 peers as IPv4. */
+function unmapIpv4(address: string): string {
+  if (!address.startsWith(IPV4_MAPPED_PREFIX)) return address;
+  const v4 = address.slice(IPV4_MAPPED_PREFIX.length);
+  return isIPv4(v4) ? v4 : address;
 }
