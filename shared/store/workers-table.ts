@@ -1,0 +1,47 @@
+/**
+ * Workers announce themselves with a heartbeat; DynamoDB's TTL forgets a worker that stopped,
+ * and reads treat a heartbeat older than `staleAfterMs` as gone before TTL gets to it.
+ */
+import { GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { WorkerRecord } from '../model/worker.ts';
+
+export class WorkersTable {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly now: () => number = Date.now,
+    private readonly staleAfterMs = 30_000,
+  ) {}
+
+  async heartbeat(worker: WorkerRecord): Promise<void> {
+    const ttl = Math.ceil((worker.heartbeatAt + 10 * this.staleAfterMs) / 1000);
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...worker, ttl } }));
+  }
+
+  async get(workerId: string): Promise<WorkerRecord | undefined> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { workerId } }));
+    const worker = Item as (WorkerRecord & { ttl?: number }) | undefined;
+    return worker === undefined || !this.alive(worker) ? undefined : strip(worker);
+  }
+
+  /** Every live worker. The table holds a handful of items, so a scan is the right read. */
+  async live(): Promise<WorkerRecord[]> {
+    const workers: WorkerRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: start }));
+      for (const item of (page.Items ?? []) as Array<WorkerRecord & { ttl?: number }>) if (this.alive(item)) workers.push(strip(item));
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
+    return workers;
+  }
+
+  private alive(worker: WorkerRecord): boolean {
+    return this.now() - worker.heartbeatAt < this.staleAfterMs;
+  }
+}
+
+function strip(item: WorkerRecord & { ttl?: number }): WorkerRecord {
+  const { ttl: _ttl, ...worker } = item;
+  return worker;
+}
