@@ -25,10 +25,14 @@ export class RegistrationsTable {
     private readonly sysname?: string,
   ) {}
 
-  async get(name: string): Promise<Registration | undefined> {
+  /**
+   * The live registration, or undefined. With `ignoreExpiry` (Asterisk's rtignoreregexpire)
+   * the last registered address is returned even after it expired, until it is deleted.
+   */
+  async get(name: string, options: { ignoreExpiry?: boolean } = {}): Promise<Registration | undefined> {
     const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { name }, ConsistentRead: true }));
     const item = Item as RegistrationItem | undefined;
-    if (item === undefined || item.expiresAt <= this.now()) return undefined;
+    if (item === undefined || (options.ignoreExpiry !== true && item.expiresAt <= this.now())) return undefined;
     return toRegistration(item);
   }
 

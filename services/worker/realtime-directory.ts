@@ -1,0 +1,109 @@
+/**
+ * The engine's PeerDirectory and the registrar's peer lookup, served from the peers table
+ * through the rtcachefriends cache (chan_iax2's realtime semantics). A fresh cache hit answers
+ * synchronously, so the engine's call setup does not even yield for it; a miss reads the
+ * table. `dbsecret=family/key` reads the astdb table.
+ */
+import { parseAcl } from '../iax2/acl.ts';
+import { FULL_BANDWIDTH, formatByName } from '../iax2/codec/formats.ts';
+import type { IaxPeer, IaxUser, PeerDirectory } from '../iax2/peer-directory.ts';
+import type { AstdbTable } from '../../shared/store/astdb-table.ts';
+import type { PeerCache } from '../../shared/store/peer-cache.ts';
+import type { PeerRecord } from '../../shared/store/peers-table.ts';
+
+export class RealtimeDirectory implements PeerDirectory {
+  constructor(
+    private readonly peers: PeerCache<PeerRecord>,
+    private readonly astdb: AstdbTable,
+  ) {}
+
+  findUser(name: string): IaxUser | undefined | Promise<IaxUser | undefined> {
+    return this.lookup(name, (record) => (record.type === 'peer' ? undefined : toIaxUser(record)));
+  }
+
+  /** For the registrar: peers and friends. */
+  findPeer(name: string): IaxPeer | undefined | Promise<IaxPeer | undefined> {
+    return this.lookup(name, (record) => (record.type === 'user' ? undefined : toIaxPeer(record)));
+  }
+
+  resolveDbSecret(family: string, key: string): Promise<string | undefined> {
+    return this.astdb.get(family, key);
+  }
+
+  private lookup<T>(name: string, convert: (record: PeerRecord) => T | undefined): T | undefined | Promise<T | undefined> {
+    const fresh = this.peers.peek(name);
+    if (fresh !== undefined) return fresh.value === undefined ? undefined : convert(fresh.value);
+    return this.peers.get(name).then((record) => (record === undefined ? undefined : convert(record)));
+  }
+}
+
+/** allow/disallow in order, as Asterisk applies them, from full bandwidth (iax2-facts §3.4). */
+export function capabilityOf(codecs: PeerRecord['codecs']): { capability: bigint; prefs: bigint[] } {
+  let capability = FULL_BANDWIDTH;
+  let prefs: bigint[] = [];
+  for (const { allow, codec } of codecs) {
+    if (codec === 'all') {
+      capability = allow ? FULL_BANDWIDTH : 0n;
+      if (!allow) prefs = [];
+      continue;
+    }
+    const mask = formatByName(codec)?.mask;
+    if (mask === undefined) continue;
+    if (allow) {
+      capability |= mask;
+      if (!prefs.includes(mask)) prefs.push(mask);
+    } else {
+      capability &= ~mask;
+      prefs = prefs.filter((p) => p !== mask);
+    }
+  }
+  return { capability, prefs };
+}
+
+function inkeyPems(record: PeerRecord): string[] {
+  return record.inkeys.flatMap((name) => (record.publicKeys[name] === undefined ? [] : [record.publicKeys[name]]));
+}
+
+export function toIaxUser(record: PeerRecord): IaxUser {
+  const { capability, prefs } = capabilityOf(record.codecs);
+  const user: IaxUser = {
+    name: record.name,
+    tenant: record.tenant,
+    secrets: record.secrets,
+    inkeys: inkeyPems(record),
+    contexts: record.contexts,
+    acl: parseAcl(record.acl),
+    capability,
+    prefs,
+    codecPriority: record.codecpriority,
+    encryption: record.encryption,
+    forceEncryption: record.forceencryption,
+    trunk: record.trunk,
+  };
+  if (record.dbsecret !== undefined) user.dbsecret = record.dbsecret;
+  if (record.auth !== undefined) user.auth = record.auth;
+  // `auto` becomes `yes` after the first validated token; until we track that, require one.
+  if (record.requirecalltoken === 'no') user.requireCallToken = false;
+  return user;
+}
+
+export function toIaxPeer(record: PeerRecord): IaxPeer {
+  const peer: IaxPeer = {
+    name: record.name,
+    tenant: record.tenant,
+    secrets: record.type === 'peer' ? record.secrets.slice(-1) : record.secrets, // a peer keeps its last secret (§8.5)
+    inkeys: inkeyPems(record),
+    acl: parseAcl(record.acl),
+    dynamic: record.host === 'dynamic',
+  };
+  if (record.dbsecret !== undefined) peer.dbsecret = record.dbsecret;
+  if (record.auth !== undefined) peer.auth = record.auth;
+  if (record.requirecalltoken === 'no') peer.requireCallToken = false;
+  if (record.qualify !== false) {
+    peer.qualify = { maxMs: record.qualify, smoothing: record.qualifysmoothing, freqOkMs: record.qualifyfreqok, freqNotOkMs: record.qualifyfreqnotok };
+  }
+  if (record.callerid !== undefined) peer.callerId = record.callerid;
+  if (record.regexten !== undefined) peer.regexten = record.regexten;
+  if (record.maxcallnumbers !== undefined) peer.maxCallNumbers = record.maxcallnumbers;
+  return peer;
+}
