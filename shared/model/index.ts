@@ -1,4 +1,5 @@
 /** The platform's records, each with the zod schema that validates it. */
+export { AstdbEntry } from './astdb.ts';
 export { Cdr, RrFigures, type CdrInput } from './cdr.ts';
 export { describeIssues, PeerConfig, PeerName, type PeerConfigInput } from './peer.ts';
 export { QualifyState, QualifyStatus, Registration } from './registration.ts';

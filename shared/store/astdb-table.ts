@@ -3,14 +3,9 @@
  * Items are tenant-owned: a tenant can read and write only its own families.
  */
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure, NotFoundError } from './store-errors.ts';
-
-export interface AstdbEntry {
-  family: string;
-  key: string;
-  value: string;
-  tenant: string;
-}
+import { AstdbEntry } from '../model/astdb.ts';
+import { describeIssues } from '../model/peer.ts';
+import { isConditionFailure, NotFoundError, ValidationError } from './store-errors.ts';
 
 export class AstdbTable {
   constructor(
@@ -27,7 +22,10 @@ export class AstdbTable {
   }
 
   /** Writes the entry; another tenant's entry at the same family/key is never overwritten. */
-  async put(entry: AstdbEntry): Promise<void> {
+  async put(input: AstdbEntry): Promise<void> {
+    const parsed = AstdbEntry.safeParse(input);
+    if (!parsed.success) throw new ValidationError(describeIssues(parsed.error));
+    const entry = parsed.data;
     try {
       await this.doc.send(new PutCommand({
         TableName: this.tableName,

@@ -113,6 +113,7 @@ for (const start of await availableEngines()) {
       await assert.rejects(astdb.delete('secrets', 'p0', 't2'), NotFoundError);
       await astdb.delete('secrets', 'p0', 't1');
       assert.equal(await astdb.get('secrets', 'p0'), undefined);
+      await assert.rejects(astdb.put({ family: 'a/b', key: 'k', value: 'v', tenant: 't1' }), (e: unknown) => e instanceof ValidationError && /family: /.test(e.message));
     });
 
     it('the peer cache over the real table refreshes when the version changes', async () => {
