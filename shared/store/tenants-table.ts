@@ -1,5 +1,5 @@
 /** Tenants: created once (the id is never reused), then updated at a version. */
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describeIssues } from '../model/peer.ts';
 import { Tenant, type TenantInput } from '../model/tenant.ts';
 import { ConflictError, isConditionFailure, NotFoundError, ValidationError } from './store-errors.ts';
@@ -37,6 +37,18 @@ export class TenantsTable {
   async get(tenantId: string): Promise<TenantRecord | undefined> {
     const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { tenantId }, ConsistentRead: true }));
     return Item as TenantRecord | undefined;
+  }
+
+  /** Every tenant; the table is small (one item per customer), so a scan is the right read. */
+  async list(): Promise<TenantRecord[]> {
+    const tenants: TenantRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: start }));
+      tenants.push(...((page.Items ?? []) as TenantRecord[]));
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
+    return tenants.sort((a, b) => a.tenantId.localeCompare(b.tenantId));
   }
 
   /** Applies `change` to the current record and writes it if nobody wrote in between. */

@@ -1,0 +1,50 @@
+/**
+ * Every error a caller sees has one shape, `{ error: { code, message, field? } }`, and the
+ * right status. Domain errors map by their statusCode; anything unexpected becomes a 500 with
+ * a generic message (the details go to the log, never to the caller: no stack traces, no raw
+ * SDK errors).
+ */
+import type { Logger } from '../../../shared/logger.ts';
+import { isStrowgerError, StrowgerError } from '../../../shared/errors.ts';
+import { ZodError } from 'zod';
+import { describeIssues } from '../../../shared/model/peer.ts';
+import { StoreError, ValidationError } from '../../../shared/store/store-errors.ts';
+
+export class ApiError extends StrowgerError {
+  constructor(
+    code: string,
+    message: string,
+    readonly statusCode: number,
+    readonly field?: string,
+  ) {
+    super(code, message);
+  }
+}
+
+export const notFound = (what: string): ApiError => new ApiError('STROWGER_ERR_NOT_FOUND', `${what} does not exist`, 404);
+export const badRequest = (message: string, field?: string): ApiError => new ApiError('STROWGER_ERR_VALIDATION', message, 400, field);
+
+export interface ErrorBody {
+  error: { code: string; message: string; field?: string };
+}
+
+export function toErrorResponse(error: unknown, logger: Logger, requestId: string): { statusCode: number; body: ErrorBody } {
+  if (error instanceof ApiError) {
+    const body: ErrorBody = { error: { code: error.code, message: error.message } };
+    if (error.field !== undefined) body.error.field = error.field;
+    return { statusCode: error.statusCode, body };
+  }
+  if (error instanceof ZodError) return toErrorResponse(new ValidationError(describeIssues(error)), logger, requestId);
+  if (error instanceof ValidationError) {
+    const field = error.issues[0]?.split(':')[0];
+    const body: ErrorBody = { error: { code: error.code, message: error.message } };
+    if (field !== undefined && field !== '(value)') body.error.field = field;
+    return { statusCode: 400, body };
+  }
+  if (error instanceof StoreError) return { statusCode: error.statusCode, body: { error: { code: error.code, message: error.message } } };
+  if (isStrowgerError(error) && error.code === 'STROWGER_ERR_CONF_IMPORT') {
+    return { statusCode: 400, body: { error: { code: error.code, message: error.message } } };
+  }
+  logger.error('request failed', { error, requestId });
+  return { statusCode: 500, body: { error: { code: 'STROWGER_ERR_INTERNAL', message: `internal error (request ${requestId})` } } };
+}

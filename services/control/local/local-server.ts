@@ -1,0 +1,98 @@
+/**
+ * The local adapter: the Lambda authorizer and API handler served over node:http with API
+ * Gateway v2 event shapes, so `npm start` and the tests run the very code AWS runs.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { silentLogger, type Logger } from '../../../shared/logger.ts';
+import type { Principal } from '../http/api-types.ts';
+import type { ApiEvent } from '../lambda/api-handler.ts';
+
+const MAX_BODY_BYTES = 1 << 20;
+
+export interface LocalServerOptions {
+  authorizer: (event: APIGatewayRequestAuthorizerEventV2) => Promise<APIGatewaySimpleAuthorizerWithContextResult<Principal | Record<string, never>>>;
+  handler: (event: ApiEvent) => Promise<APIGatewayProxyStructuredResultV2>;
+  host?: string;
+  port?: number;
+  logger?: Logger;
+}
+
+export interface LocalServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+async function readBody(request: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw Object.assign(new Error('body too large'), { statusCode: 413 });
+    chunks.push(chunk as Buffer);
+  }
+  return chunks.length === 0 ? undefined : Buffer.concat(chunks).toString('utf8');
+}
+
+export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  const logger = options.logger ?? silentLogger;
+  const server: Server = createServer((request, response) => {
+    const send = (statusCode: number, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }): void => {
+      response.writeHead(statusCode, headers).end(body);
+    };
+    void (async () => {
+      const url = new URL(request.url ?? '/', 'http://local');
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(request.headers)) if (typeof value === 'string') headers[name] = value;
+      const requestId = randomUUID();
+      const authorization = await options.authorizer({
+        version: '2.0',
+        type: 'REQUEST',
+        routeArn: `local:${request.method ?? 'GET'}${url.pathname}`,
+        identitySource: [headers.authorization ?? headers['x-api-key'] ?? ''],
+        routeKey: `${request.method ?? 'GET'} ${url.pathname}`,
+        rawPath: url.pathname,
+        rawQueryString: url.search.slice(1),
+        headers,
+        requestContext: { http: { method: request.method ?? 'GET', path: url.pathname } },
+      } as unknown as APIGatewayRequestAuthorizerEventV2);
+      if (!authorization.isAuthorized) {
+        send(401, JSON.stringify({ error: { code: 'STROWGER_ERR_UNAUTHORIZED', message: 'a valid API key is needed' } }));
+        return;
+      }
+      const body = await readBody(request);
+      const result = await options.handler({
+        version: '2.0',
+        routeKey: '$default',
+        rawPath: url.pathname,
+        rawQueryString: url.search.slice(1),
+        headers,
+        queryStringParameters: Object.fromEntries(url.searchParams),
+        body,
+        isBase64Encoded: false,
+        requestContext: {
+          requestId,
+          http: { method: request.method ?? 'GET', path: url.pathname, protocol: 'HTTP/1.1', sourceIp: request.socket.remoteAddress ?? '', userAgent: headers['user-agent'] ?? '' },
+          authorizer: { lambda: authorization.context as Principal },
+        },
+      } as unknown as ApiEvent);
+      send(result.statusCode ?? 200, typeof result.body === 'string' ? result.body : '', (result.headers ?? {}) as Record<string, string>);
+    })().catch((error: unknown) => {
+      const status = (error as { statusCode?: number }).statusCode ?? 500;
+      if (status === 500) logger.error('local adapter failed', { error });
+      if (!response.headersSent) send(status, JSON.stringify({ error: { code: status === 413 ? 'STROWGER_ERR_TOO_LARGE' : 'STROWGER_ERR_INTERNAL', message: status === 413 ? 'the body is over 1 MiB' : 'internal error' } }));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { address, port } = server.address() as AddressInfo;
+  return {
+    url: `http://${address.includes(':') ? `[${address}]` : address}:${port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
