@@ -1,24 +1,33 @@
 /**
- * The control-plane API: one router for every route, one place errors are mapped. API
- * Gateway's Lambda handler and the local HTTP adapter both call `handle`.
+ * The control-plane API: every route spec in one router, one place errors are mapped, one
+ * access log line per request (method, route, status, time; never a body). API Gateway's
+ * Lambda handler and the local HTTP adapter both call `handle`.
  */
 import { randomUUID } from 'node:crypto';
 import { silentLogger, type Logger } from '../../shared/logger.ts';
-import type { PeersTable } from '../../shared/store/peers-table.ts';
-import type { RegistrationsTable } from '../../shared/store/registrations-table.ts';
-import type { TenantsTable } from '../../shared/store/tenants-table.ts';
+import type { Stores } from '../../shared/store/stores.ts';
+import { httpWorkerCallSource, type WorkerCallSource } from './calls/worker-calls.ts';
 import { ApiError, toErrorResponse } from './http/api-error.ts';
-import type { ApiRequest, ApiResponse, Principal } from './http/api-types.ts';
-import { Router } from './http/router.ts';
+import type { ApiResponse, Principal } from './http/api-types.ts';
+import { buildOpenApi } from './http/openapi.ts';
+import { dispatch, Router } from './http/router.ts';
+import { tenantScope } from './routes/access.ts';
+import { activityRoutes } from './routes/activity-routes.ts';
+import { astdbRoutes } from './routes/astdb-routes.ts';
+import { dialplanRoutes } from './routes/dialplan-routes.ts';
+import { importRoutes } from './routes/import-routes.ts';
 import { peerRoutes } from './routes/peer-routes.ts';
 import { tenantRoutes } from './routes/tenant-routes.ts';
 
+export const API_VERSION = '1.0.0';
+export const OPENAPI_PATH = '/v1/openapi.json';
+
 export interface ControlDeps {
-  tenants: TenantsTable;
-  peers: PeersTable;
-  registrations: RegistrationsTable;
+  stores: Stores;
   now?: () => number;
   logger?: Logger;
+  /** How active calls are asked of workers (HTTP to their status port by default). */
+  callSource?: WorkerCallSource;
 }
 
 export interface IncomingRequest {
@@ -28,41 +37,80 @@ export interface IncomingRequest {
   headers: Record<string, string>;
   /** The raw body text, if any. */
   body: string | undefined;
-  principal: Principal;
+  /** Who the authorizer said the caller is; absent only for public routes. */
+  principal: Principal | undefined;
   requestId?: string;
 }
+
+export type ControlApi = ReturnType<typeof createApi>;
 
 export function createApi(deps: ControlDeps) {
   const router = new Router();
   const now = deps.now ?? Date.now;
   const logger = deps.logger ?? silentLogger;
-  tenantRoutes(router, deps.tenants, now);
-  peerRoutes(router, deps.peers, deps.registrations);
+  const { stores } = deps;
+  tenantRoutes(router, stores.tenants, now);
+  peerRoutes(router, stores, now);
+  dialplanRoutes(router, stores.routes);
+  astdbRoutes(router, stores.astdb);
+  activityRoutes(router, stores, deps.callSource ?? httpWorkerCallSource(), now);
+  importRoutes(router, stores, logger);
+  let openapi: unknown;
+  router.add({
+    method: 'GET', path: OPENAPI_PATH, summary: 'This document', public: true,
+    response: { status: 200, description: 'The OpenAPI 3.1 document' },
+    handler: () => {
+      openapi ??= buildOpenApi(router.specs, { title: 'Strowger control API', version: API_VERSION });
+      return Promise.resolve({ statusCode: 200, body: openapi });
+    },
+  });
 
   async function handle(incoming: IncomingRequest): Promise<ApiResponse> {
     const requestId = incoming.requestId ?? randomUUID();
+    const started = now();
+    let route = '-';
+    let response: ApiResponse;
     try {
       const matched = router.match(incoming.method, incoming.path);
       if (matched === 'not-found') throw new ApiError('STROWGER_ERR_NOT_FOUND', `no route ${incoming.path}`, 404);
       if (matched === 'method-not-allowed') throw new ApiError('STROWGER_ERR_METHOD', `${incoming.method} is not allowed on ${incoming.path}`, 405);
-      const request: ApiRequest = {
+      route = matched.spec.path;
+      if (incoming.principal === undefined && matched.spec.public !== true) throw new ApiError('STROWGER_ERR_UNAUTHORIZED', 'a valid API key is needed', 401);
+      // Tenant scope before anything else (even body validation): another tenant's paths all
+      // answer 404, whatever is sent. Each handler scopes again.
+      if (incoming.principal !== undefined && 'tenant' in matched.params) tenantScope({ params: matched.params, principal: incoming.principal });
+      response = await dispatch(matched.spec, {
         method: incoming.method,
         path: incoming.path,
         params: matched.params,
         query: incoming.query,
         headers: incoming.headers,
         body: parseBody(incoming),
-        principal: incoming.principal,
+        principal: incoming.principal ?? { role: 'tenant', tenant: '', keyId: 'anonymous' },
         requestId,
-      };
-      return await matched.handler(request);
+      });
     } catch (error) {
-      const { statusCode, body } = toErrorResponse(error, logger, requestId);
-      return { statusCode, body };
+      response = toErrorResponse(error, logger, requestId);
     }
+    logger.info('request', {
+      requestId,
+      method: incoming.method,
+      route,
+      status: response.statusCode,
+      ms: now() - started,
+      key: incoming.principal?.keyId,
+      tenant: incoming.principal?.tenant,
+    });
+    return response;
   }
 
-  return { handle, routes: router.templates };
+  /** Routes served without a key (the authorizer is skipped for them). */
+  function isPublic(method: string, path: string): boolean {
+    const matched = router.match(method, path);
+    return typeof matched === 'object' && matched.spec.public === true;
+  }
+
+  return { handle, isPublic, specs: router.specs };
 }
 
 function parseBody(incoming: IncomingRequest): unknown {

@@ -48,8 +48,11 @@ export interface PeerDirectory {
   findUser(name: string): Promise<IaxUser | undefined> | IaxUser | undefined;
   /** The user for a NEW without USERNAME: by source address (static hosts), else `guest`. */
   findUserByAddress?(address: string, port: number): Promise<IaxUser | undefined> | IaxUser | undefined;
-  /** `dbsecret`: the astdb value at family/key. */
-  resolveDbSecret?(family: string, key: string): Promise<string | undefined> | string | undefined;
+  /**
+   * `dbsecret`: the astdb value at family/key for the user or peer called `owner` (a hosted
+   * directory reads the owner's tenant's astdb).
+   */
+  resolveDbSecret?(family: string, key: string, owner: string): Promise<string | undefined> | string | undefined;
 }
 
 /** AUTHMETHODS a user or peer is asked for, per Asterisk's defaults (§8.1). */

@@ -2,7 +2,7 @@
  * The engine's PeerDirectory and the registrar's peer lookup, served from the peers table
  * through the rtcachefriends cache (chan_iax2's realtime semantics). A fresh cache hit answers
  * synchronously, so the engine's call setup does not even yield for it; a miss reads the
- * table. `dbsecret=family/key` reads the astdb table.
+ * table. `dbsecret=family/key` reads the owner's tenant's astdb.
  */
 import { parseAcl } from '../iax2/acl.ts';
 import { FULL_BANDWIDTH, formatByName } from '../iax2/codec/formats.ts';
@@ -26,8 +26,10 @@ export class RealtimeDirectory implements PeerDirectory {
     return this.lookup(name, (record) => (record.type === 'user' ? undefined : toIaxPeer(record)));
   }
 
-  resolveDbSecret(family: string, key: string): Promise<string | undefined> {
-    return this.astdb.get(family, key);
+  /** The owner's tenant's astdb value: a dbsecret never reads another tenant's entry. */
+  async resolveDbSecret(family: string, key: string, owner: string): Promise<string | undefined> {
+    const record = await this.peers.get(owner);
+    return record === undefined ? undefined : this.astdb.get(record.tenant, family, key);
   }
 
   private lookup<T>(name: string, convert: (record: PeerRecord) => T | undefined): T | undefined | Promise<T | undefined> {

@@ -21,5 +21,7 @@ export const Registration = z.object({
   regexten: z.string().optional(),
   regcontext: z.string().optional(),
   qualify: QualifyState.optional(),
+  /** Set by the expiry sweeper when the registration lapsed (rtautoclear). */
+  expiredAt: z.number().int().optional(),
 });
 export type Registration = z.infer<typeof Registration>;

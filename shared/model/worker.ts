@@ -5,6 +5,8 @@ export const WorkerRecord = z.object({
   workerId: z.string().min(1),
   privateAddress: z.string().min(1),
   meshPort: z.number().int().min(1).max(65535),
+  /** The worker's health/status HTTP port on privateAddress: the control plane asks it for active calls. */
+  httpPort: z.number().int().min(1).max(65535).optional(),
   heartbeatAt: z.number().int(),
   activeCalls: z.number().int().min(0),
   registrations: z.number().int().min(0).default(0),

@@ -1,11 +1,16 @@
 /**
  * Asterisk's astdb, as far as IAX2 needs it: `dbsecret=family/key` looks a secret up here.
- * Items are tenant-owned: a tenant can read and write only its own families.
+ * Every tenant has its own astdb (the partition is `<tenant>/<family>`), so two tenants may
+ * use the same family and key, and a peer's dbsecret only ever reads its own tenant's value.
  */
-import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AstdbEntry } from '../model/astdb.ts';
 import { describeIssues } from '../model/peer.ts';
 import { isConditionFailure, NotFoundError, ValidationError } from './store-errors.ts';
+
+type AstdbItem = { tenantFamily: string; key: string; value: string };
+
+const partition = (tenant: string, family: string): string => `${tenant}/${family}`;
 
 export class AstdbTable {
   constructor(
@@ -13,45 +18,50 @@ export class AstdbTable {
     private readonly tableName: string,
   ) {}
 
-  /** The value, or undefined; with `tenant`, only that tenant's entry. */
-  async get(family: string, key: string, tenant?: string): Promise<string | undefined> {
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { family, key } }));
-    const entry = Item as AstdbEntry | undefined;
-    if (entry === undefined || (tenant !== undefined && entry.tenant !== tenant)) return undefined;
-    return entry.value;
+  /** The tenant's value at family/key, or undefined. */
+  async get(tenant: string, family: string, key: string): Promise<string | undefined> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { tenantFamily: partition(tenant, family), key } }));
+    return (Item as AstdbItem | undefined)?.value;
   }
 
-  /** Writes the entry; another tenant's entry at the same family/key is never overwritten. */
   async put(input: AstdbEntry): Promise<void> {
     const parsed = AstdbEntry.safeParse(input);
     if (!parsed.success) throw new ValidationError(describeIssues(parsed.error));
-    const entry = parsed.data;
-    try {
-      await this.doc.send(new PutCommand({
-        TableName: this.tableName,
-        Item: entry,
-        ConditionExpression: 'attribute_not_exists(#family) OR #tenant = :tenant',
-        ExpressionAttributeNames: { '#family': 'family', '#tenant': 'tenant' },
-        ExpressionAttributeValues: { ':tenant': entry.tenant },
-      }));
-    } catch (error) {
-      if (isConditionFailure(error)) throw new NotFoundError(`astdb ${entry.family}/${entry.key}`, { cause: error });
-      throw error;
-    }
+    const { tenant, family, key, value } = parsed.data;
+    const item: AstdbItem = { tenantFamily: partition(tenant, family), key, value };
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: item }));
   }
 
-  async delete(family: string, key: string, tenant: string): Promise<void> {
+  async delete(tenant: string, family: string, key: string): Promise<void> {
     try {
       await this.doc.send(new DeleteCommand({
         TableName: this.tableName,
-        Key: { family, key },
-        ConditionExpression: '#tenant = :tenant',
-        ExpressionAttributeNames: { '#tenant': 'tenant' },
-        ExpressionAttributeValues: { ':tenant': tenant },
+        Key: { tenantFamily: partition(tenant, family), key },
+        ConditionExpression: 'attribute_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': 'tenantFamily' },
       }));
     } catch (error) {
       if (isConditionFailure(error)) throw new NotFoundError(`astdb ${family}/${key}`, { cause: error });
       throw error;
     }
+  }
+
+  /** The keys (never the values) of one of the tenant's families. */
+  async keys(tenant: string, family: string): Promise<string[]> {
+    const keys: string[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk',
+        ProjectionExpression: '#key',
+        ExpressionAttributeNames: { '#pk': 'tenantFamily', '#key': 'key' },
+        ExpressionAttributeValues: { ':pk': partition(tenant, family) },
+        ExclusiveStartKey: start,
+      }));
+      keys.push(...((page.Items ?? []) as Array<{ key: string }>).map((item) => item.key));
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
+    return keys;
   }
 }

@@ -1,15 +1,28 @@
 /**
  * CDRs by tenant, sorted by start time (sort key `<start ISO>#<callId>`), kept for a retention
- * period through TTL. A CDR is written once per call; finishing it is conditional on it still
- * being open, so a sweeper closing a dead worker's CDRs cannot overwrite a real hang-up.
+ * period through TTL. A CDR is written when a call starts and finished when it ends; finishing
+ * is conditional on it still being open, so a sweeper closing a dead worker's CDRs cannot
+ * overwrite a real hang-up. Open CDRs carry `openWorkerId`, the key of a sparse index that
+ * holds only calls in progress.
  */
-import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Cdr, type CdrInput } from '../model/cdr.ts';
 import { describeIssues } from '../model/peer.ts';
+import { decodeCursor, encodeCursor } from './page-cursor.ts';
 import type { Page } from './peers-table.ts';
 import { ConflictError, isConditionFailure, ValidationError } from './store-errors.ts';
 
 const DAY_S = 86_400;
+
+type CdrItem = Cdr & { startCallId: string; ttl: number; openWorkerId?: string };
+
+export interface CdrEnding {
+  end: number;
+  disposition: NonNullable<Cdr['disposition']>;
+  /** When the call was answered, for billsec; the CDR's own `answer` if omitted. */
+  answer?: number;
+  hangupCause?: number;
+}
 
 export class CdrsTable {
   constructor(
@@ -26,11 +39,12 @@ export class CdrsTable {
     const parsed = Cdr.safeParse(input);
     if (!parsed.success) throw new ValidationError(describeIssues(parsed.error));
     const cdr = parsed.data;
-    const ttl = Math.ceil(cdr.start / 1000) + this.retentionDays * DAY_S;
+    const item: CdrItem = { ...cdr, startCallId: this.sortKey(cdr), ttl: Math.ceil(cdr.start / 1000) + this.retentionDays * DAY_S };
+    if (cdr.end === undefined) item.openWorkerId = cdr.workerId;
     try {
       await this.doc.send(new PutCommand({
         TableName: this.tableName,
-        Item: { ...cdr, startCallId: this.sortKey(cdr), ttl },
+        Item: item,
         ConditionExpression: 'attribute_not_exists(#sk)',
         ExpressionAttributeNames: { '#sk': 'startCallId' },
       }));
@@ -42,15 +56,34 @@ export class CdrsTable {
   }
 
   /** Ends an open CDR; false when it was already ended (by the worker or the sweeper). */
-  async finish(tenant: string, start: number, callId: string, end: number, disposition: Cdr['disposition'], hangupCause?: number): Promise<boolean> {
+  async finish(tenant: string, start: number, callId: string, ending: CdrEnding): Promise<boolean> {
+    const values: Record<string, unknown> = {
+      ':end': ending.end,
+      ':duration': seconds(ending.end - start),
+      ':disposition': ending.disposition,
+    };
+    const sets = ['#end = :end', '#duration = :duration', '#disposition = :disposition'];
+    const names: Record<string, string> = { '#end': 'end', '#duration': 'duration', '#disposition': 'disposition', '#sk': 'startCallId', '#open': 'openWorkerId' };
+    if (ending.answer !== undefined) {
+      sets.push('#answer = :answer', '#billsec = :billsec');
+      names['#answer'] = 'answer';
+      names['#billsec'] = 'billsec';
+      values[':answer'] = ending.answer;
+      values[':billsec'] = seconds(ending.end - ending.answer);
+    }
+    if (ending.hangupCause !== undefined) {
+      sets.push('#cause = :cause');
+      names['#cause'] = 'hangupCause';
+      values[':cause'] = ending.hangupCause;
+    }
     try {
       await this.doc.send(new UpdateCommand({
         TableName: this.tableName,
         Key: { tenant, startCallId: this.sortKey({ start, callId }) },
-        UpdateExpression: 'SET #end = :end, #duration = :duration, #disposition = :disposition' + (hangupCause === undefined ? '' : ', #cause = :cause'),
+        UpdateExpression: `SET ${sets.join(', ')} REMOVE #open`,
         ConditionExpression: 'attribute_exists(#sk) AND attribute_not_exists(#end)',
-        ExpressionAttributeNames: { '#end': 'end', '#duration': 'duration', '#disposition': 'disposition', '#sk': 'startCallId', ...(hangupCause === undefined ? {} : { '#cause': 'hangupCause' }) },
-        ExpressionAttributeValues: { ':end': end, ':duration': Math.max(0, Math.round((end - start) / 1000)), ':disposition': disposition, ...(hangupCause === undefined ? {} : { ':cause': hangupCause }) },
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
       }));
       return true;
     } catch (error) {
@@ -68,11 +101,30 @@ export class CdrsTable {
       // '#' sorts below every callId character, so :to excludes calls starting exactly at `to`.
       ExpressionAttributeValues: { ':tenant': tenant, ':from': new Date(from).toISOString(), ':to': `${new Date(to).toISOString()}#` },
       Limit: options.limit ?? 100,
-      ExclusiveStartKey: options.cursor === undefined ? undefined : (JSON.parse(Buffer.from(options.cursor, 'base64url').toString()) as Record<string, unknown>),
+      ExclusiveStartKey: decodeCursor(options.cursor, { tenant }),
     }));
-    const items = ((result.Items ?? []) as Array<Cdr & { startCallId?: string; ttl?: number }>).map(({ startCallId: _sk, ttl: _ttl, ...cdr }) => cdr);
-    const page: Page<Cdr> = { items };
-    if (result.LastEvaluatedKey !== undefined) page.cursor = Buffer.from(JSON.stringify(result.LastEvaluatedKey)).toString('base64url');
+    const page: Page<Cdr> = { items: ((result.Items ?? []) as CdrItem[]).map(toCdr) };
+    const cursor = encodeCursor(result.LastEvaluatedKey);
+    if (cursor !== undefined) page.cursor = cursor;
     return page;
   }
+
+  /** Every CDR still open, across tenants: a scan of the sparse index, so only calls in progress are read. */
+  async listOpen(): Promise<Cdr[]> {
+    const open: Cdr[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(new ScanCommand({ TableName: this.tableName, IndexName: 'openByWorker', ExclusiveStartKey: start }));
+      open.push(...((page.Items ?? []) as CdrItem[]).map(toCdr));
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
+    return open;
+  }
 }
+
+function toCdr(item: CdrItem): Cdr {
+  const { startCallId: _sk, ttl: _ttl, openWorkerId: _open, ...cdr } = item;
+  return cdr;
+}
+
+const seconds = (ms: number): number => Math.max(0, Math.round(ms / 1000));

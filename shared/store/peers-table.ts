@@ -6,6 +6,7 @@
  */
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describeIssues, PeerConfig, type PeerConfigInput } from '../model/peer.ts';
+import { decodeCursor, encodeCursor } from './page-cursor.ts';
 import { ConflictError, isConditionFailure, NotFoundError, ValidationError } from './store-errors.ts';
 
 export type PeerRecord = PeerConfig & { version: number; updatedAt: number };
@@ -72,14 +73,35 @@ export class PeersTable {
       ExpressionAttributeNames: { '#tenant': 'tenant' },
       ExpressionAttributeValues: { ':tenant': tenant },
       Limit: options.limit ?? 100,
-      ExclusiveStartKey: options.cursor === undefined ? undefined : (JSON.parse(Buffer.from(options.cursor, 'base64url').toString()) as Record<string, unknown>),
+      ExclusiveStartKey: decodeCursor(options.cursor, { tenant }),
     }));
     const page: Page<PeerRecord> = { items: (result.Items ?? []) as PeerRecord[] };
-    if (result.LastEvaluatedKey !== undefined) page.cursor = Buffer.from(JSON.stringify(result.LastEvaluatedKey)).toString('base64url');
+    const cursor = encodeCursor(result.LastEvaluatedKey);
+    if (cursor !== undefined) page.cursor = cursor;
     return page;
   }
 
   /** Replaces the whole peer if it is still at `expectedVersion` in the same tenant. */
+  /** How many peers the tenant has (for its maxPeers limit): a count on the index, no items read out. */
+  async countByTenant(tenant: string): Promise<number> {
+    let count = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'byTenant',
+        KeyConditionExpression: '#tenant = :tenant',
+        ExpressionAttributeNames: { '#tenant': 'tenant' },
+        ExpressionAttributeValues: { ':tenant': tenant },
+        Select: 'COUNT',
+        ExclusiveStartKey: start,
+      }));
+      count += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
+    return count;
+  }
+
   async replace(input: PeerConfigInput, expectedVersion: number): Promise<PeerRecord> {
     const peer = validatePeer(input);
     const record: PeerRecord = { ...peer, version: expectedVersion + 1, updatedAt: this.now() };

@@ -13,7 +13,7 @@ import { expiryBucket } from './table-definitions.ts';
 /** DynamoDB's TTL is a backstop an hour after expiry; reads do the real expiring. */
 const TTL_MARGIN_S = 3600;
 
-type RegistrationItem = Registration & { expiryBucket: number; ttl: number; sysname?: string };
+type RegistrationItem = Registration & { expiryBucket?: number; ttl: number; sysname?: string };
 
 /** Satisfies the registrar's RegistrationStore (services/iax2/registrar) structurally. */
 export class RegistrationsTable {
@@ -96,14 +96,44 @@ export class RegistrationsTable {
 
   /** Registrations that expire in one minute bucket (the sweeper's read), oldest first. */
   async expiringIn(bucket: number): Promise<Registration[]> {
-    const result = await this.doc.send(new QueryCommand({
-      TableName: this.tableName,
-      IndexName: 'byExpiryBucket',
-      KeyConditionExpression: '#bucket = :bucket',
-      ExpressionAttributeNames: { '#bucket': 'expiryBucket' },
-      ExpressionAttributeValues: { ':bucket': bucket },
-    }));
-    return ((result.Items ?? []) as RegistrationItem[]).map(toRegistration);
+    const found: Registration[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'byExpiryBucket',
+        KeyConditionExpression: '#bucket = :bucket',
+        ExpressionAttributeNames: { '#bucket': 'expiryBucket' },
+        ExpressionAttributeValues: { ':bucket': bucket },
+        ExclusiveStartKey: start,
+      }));
+      found.push(...((page.Items ?? []) as RegistrationItem[]).map(toRegistration));
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
+    return found;
+  }
+
+  /**
+   * rtautoclear: marks a registration that reached its expiresAt as expired and its peer
+   * UNREACHABLE, and takes it out of the expiry index so no sweep reads it again. The last
+   * address stays readable (rtignoreregexpire, peer status) until TTL deletes the item.
+   * Conditional on the expiry it was read with: a peer that re-registered meanwhile is kept.
+   */
+  async expire(name: string, expiresAt: number, at: number): Promise<boolean> {
+    try {
+      await this.doc.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: { name },
+        UpdateExpression: 'SET #qualify = :unreachable, #expiredAt = :at REMOVE #bucket',
+        ConditionExpression: '#expiresAt = :expiresAt AND attribute_exists(#bucket)',
+        ExpressionAttributeNames: { '#qualify': 'qualify', '#expiredAt': 'expiredAt', '#bucket': 'expiryBucket', '#expiresAt': 'expiresAt' },
+        ExpressionAttributeValues: { ':unreachable': { status: 'UNREACHABLE' }, ':at': at, ':expiresAt': expiresAt },
+      }));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 }
 

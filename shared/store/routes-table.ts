@@ -6,6 +6,8 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describeIssues } from '../model/peer.ts';
 import { RouteConfig } from '../model/route.ts';
+import { decodeCursor, encodeCursor } from './page-cursor.ts';
+import type { Page } from './peers-table.ts';
 import { ConflictError, isConditionFailure, NotFoundError, ValidationError } from './store-errors.ts';
 
 export type RouteRecord = RouteConfig & { version: number };
@@ -64,6 +66,23 @@ export class RoutesTable {
       start = page.LastEvaluatedKey;
     } while (start !== undefined);
     return routes;
+  }
+
+  /** The tenant's whole dialplan, context by context, a page at a time. */
+  async listTenant(tenant: string, options: { limit?: number; cursor?: string } = {}): Promise<Page<RouteRecord>> {
+    const result = await this.doc.send(new QueryCommand({
+      TableName: this.tableName,
+      IndexName: 'byTenant',
+      KeyConditionExpression: '#tenant = :tenant',
+      ExpressionAttributeNames: { '#tenant': 'tenant' },
+      ExpressionAttributeValues: { ':tenant': tenant },
+      Limit: options.limit ?? 100,
+      ExclusiveStartKey: decodeCursor(options.cursor, { tenant }),
+    }));
+    const page: Page<RouteRecord> = { items: ((result.Items ?? []) as RouteItem[]).map(strip) };
+    const cursor = encodeCursor(result.LastEvaluatedKey);
+    if (cursor !== undefined) page.cursor = cursor;
+    return page;
   }
 
   async delete(tenant: string, context: string, pattern: string): Promise<void> {

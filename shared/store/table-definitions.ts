@@ -47,12 +47,15 @@ export const TABLES: Readonly<Record<TableKey, TableDefinition>> = {
     key: 'routes',
     partitionKey: { name: 'tenantContext', type: 'S' },
     sortKey: { name: 'pattern', type: 'S' },
-    indexes: [],
+    // Listing a tenant's whole dialplan (every context) without a scan.
+    indexes: [{ name: 'byTenant', partitionKey: { name: 'tenant', type: 'S' }, sortKey: { name: 'tenantContext', type: 'S' } }],
     stream: false,
   },
   astdb: {
     key: 'astdb',
-    partitionKey: { name: 'family', type: 'S' },
+    // `<tenant>/<family>`: each tenant has its own astdb, so one tenant's dbsecret can never
+    // name another's value.
+    partitionKey: { name: 'tenantFamily', type: 'S' },
     sortKey: { name: 'key', type: 'S' },
     indexes: [],
     stream: false,
@@ -61,7 +64,9 @@ export const TABLES: Readonly<Record<TableKey, TableDefinition>> = {
     key: 'cdrs',
     partitionKey: { name: 'tenant', type: 'S' },
     sortKey: { name: 'startCallId', type: 'S' },
-    indexes: [],
+    // Sparse: only open CDRs carry openWorkerId, so scanning the index reads just the calls in
+    // progress, and the sweeper finds those a dead worker left open.
+    indexes: [{ name: 'openByWorker', partitionKey: { name: 'openWorkerId', type: 'S' }, sortKey: { name: 'startCallId', type: 'S' } }],
     ttlAttribute: 'ttl',
     stream: false,
   },

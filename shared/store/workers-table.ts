@@ -36,6 +36,12 @@ export class WorkersTable {
     return workers;
   }
 
+  /** The last heartbeat a worker wrote, live or not (until TTL forgets it): when a dead worker was last seen. */
+  async lastHeartbeat(workerId: string): Promise<number | undefined> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { workerId } }));
+    return (Item as WorkerRecord | undefined)?.heartbeatAt;
+  }
+
   private alive(worker: WorkerRecord): boolean {
     return this.now() - worker.heartbeatAt < this.staleAfterMs;
   }

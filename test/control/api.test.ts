@@ -81,9 +81,9 @@ for (const start of await availableEngines()) {
 
     it('status shows the registration and qualify state', async () => {
       const none = await h.call('GET', '/v1/tenants/acme/peers/acme-pbx1/status', { key: acmeKey });
-      assert.deepEqual(none.body, { name: 'acme-pbx1', registered: false });
+      assert.deepEqual(none.body, { name: 'acme-pbx1', registered: false, qualify: { status: 'UNKNOWN' } });
       const now = Date.now();
-      await h.tables.registrations.put({ name: 'acme-pbx1', address: '192.0.2.5', port: 4569, workerId: 'w7', registeredAt: now, expiresAt: now + 70_000, refreshS: 60, qualify: { status: 'OK', latencyMs: 9 } });
+      await h.control.stores.registrations.put({ name: 'acme-pbx1', address: '192.0.2.5', port: 4569, workerId: 'w7', registeredAt: now, expiresAt: now + 70_000, refreshS: 60, qualify: { status: 'OK', latencyMs: 9 } });
       const live = await h.call('GET', '/v1/tenants/acme/peers/acme-pbx1/status', { key: acmeKey });
       assert.deepEqual([live.body.registered, live.body.address, live.body.workerId, live.body.qualify], [true, '192.0.2.5', 'w7', { status: 'OK', latencyMs: 9 }]);
     });
@@ -103,6 +103,11 @@ for (const start of await availableEngines()) {
     });
 
     it('a tenant key cannot read, list, change or delete another tenant\'s anything', async () => {
+      const route = { context: 'fromiax', pattern: '100', destinations: [{ dial: 'IAX2/acme-pbx1/100', target: { peer: 'acme-pbx1', extension: '100' } }] };
+      assert.equal((await h.call('POST', '/v1/tenants/acme/routes', { key: acmeKey, body: route })).status, 201);
+      assert.equal((await h.call('PUT', '/v1/tenants/acme/astdb/secrets/acme-pbx1', { key: acmeKey, body: { value: 'the-real-one' } })).status, 204);
+      const cdrStart = Date.now() - 60_000;
+      await h.control.stores.cdrs.write({ tenant: 'acme', callId: 'acme-call', dst: '100', dcontext: 'fromiax', channel: 'IAX2/acme-pbx1-1', start: cdrStart, workerId: 'w1' });
       const attempts: Array<[string, string, unknown?]> = [
         ['GET', '/v1/tenants/acme'],
         ['GET', '/v1/tenants/acme/peers'],
@@ -115,6 +120,20 @@ for (const start of await availableEngines()) {
         ['POST', '/v1/tenants/acme/peers/acme-pbx1/keys', {}],
         ['GET', '/v1/tenants/acme/keys'],
         ['POST', '/v1/tenants/acme/keys'],
+        ['DELETE', '/v1/tenants/acme/keys/whatever'],
+        ['GET', '/v1/tenants/acme/routes'],
+        ['GET', '/v1/tenants/acme/routes?context=fromiax'],
+        ['POST', '/v1/tenants/acme/routes', { context: 'fromiax', pattern: '_X.', destinations: [{ dial: 'IAX2/acme-pbx1/${EXTEN}', target: { peer: 'acme-pbx1' } }] }],
+        ['GET', '/v1/tenants/acme/routes/fromiax/100'],
+        ['PUT', '/v1/tenants/acme/routes/fromiax/100', { destinations: [{ dial: 'IAX2/x', target: { peer: 'x' } }] }],
+        ['DELETE', '/v1/tenants/acme/routes/fromiax/100'],
+        ['PUT', '/v1/tenants/acme/astdb/secrets/acme-pbx1', { value: 'planted' }],
+        ['GET', '/v1/tenants/acme/astdb/secrets/acme-pbx1'],
+        ['GET', '/v1/tenants/acme/astdb/secrets'],
+        ['DELETE', '/v1/tenants/acme/astdb/secrets/acme-pbx1'],
+        ['GET', '/v1/tenants/acme/cdrs'],
+        ['GET', '/v1/tenants/acme/calls'],
+        ['POST', '/v1/tenants/acme/import', { files: [{ name: 'iax.conf', text: '[planted]\ntype=user\n' }] }],
       ];
       for (const [method, path, body] of attempts) {
         const r = await h.call(method, path, { key: globexKey, body, headers: { 'if-match': '"99"' } });
@@ -125,6 +144,12 @@ for (const start of await availableEngines()) {
       const untouched = (await h.call('GET', '/v1/tenants/acme/peers/acme-pbx1', { key: acmeKey })).body;
       assert.equal(untouched.version, 5);
       assert.equal((await h.call('GET', '/v1/tenants/acme/peers/planted', { key: acmeKey })).status, 404);
+      assert.equal((await h.control.stores.routes.get('acme', 'fromiax', '100'))?.version, 1);
+      assert.equal(await h.control.stores.astdb.get('acme', 'secrets', 'acme-pbx1'), 'the-real-one');
+      assert.deepEqual((await h.call('GET', '/v1/tenants/acme/cdrs', { key: acmeKey })).body.items.map((c: { callId: string }) => c.callId), ['acme-call']);
+      assert.deepEqual((await h.call('GET', '/v1/tenants/globex/cdrs', { key: globexKey })).body.items, []);
+      // The operator may read any tenant's things.
+      assert.equal((await h.call('GET', '/v1/tenants/acme/routes/fromiax/100', { key: h.operatorKey })).status, 200);
     });
 
     it('delete, then gone; unknown routes and methods give 404 and 405', async () => {
@@ -135,9 +160,12 @@ for (const start of await availableEngines()) {
       assert.equal((await h.call('PATCH', '/v1/tenants', { key: h.operatorKey })).status, 405);
     });
 
-    it('no secret ever appears in any response', () => {
+    it('no secret ever appears in any response or log line', () => {
       assert.ok(h.bodies.length > 30);
-      for (const body of h.bodies) assert.ok(!body.includes(SECRET), `a response carried the secret: ${body.slice(0, 200)}`);
+      assert.ok(h.logLines.filter((line) => line.includes('"message":"request"')).length >= h.bodies.length, 'every request is logged');
+      for (const text of [...h.bodies, ...h.logLines]) {
+        for (const secret of [SECRET, 'the-real-one', acmeKey, globexKey, h.operatorKey]) assert.ok(!text.includes(secret), `a secret leaked: ${text.slice(0, 200)}`);
+      }
     });
   });
 }

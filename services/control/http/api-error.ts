@@ -5,7 +5,8 @@
  * SDK errors).
  */
 import type { Logger } from '../../../shared/logger.ts';
-import { isStrowgerError, StrowgerError } from '../../../shared/errors.ts';
+import { StrowgerError } from '../../../shared/errors.ts';
+import { ConfImportError } from '../../../shared/iaxconf/conf-errors.ts';
 import { ZodError } from 'zod';
 import { describeIssues } from '../../../shared/model/peer.ts';
 import { StoreError, ValidationError } from '../../../shared/store/store-errors.ts';
@@ -26,6 +27,8 @@ export const badRequest = (message: string, field?: string): ApiError => new Api
 
 export interface ErrorBody {
   error: { code: string; message: string; field?: string };
+  /** For config imports: every line refused, with file and line. */
+  problems?: ReadonlyArray<{ file: string; line: number; reason: string }>;
 }
 
 export function toErrorResponse(error: unknown, logger: Logger, requestId: string): { statusCode: number; body: ErrorBody } {
@@ -42,8 +45,8 @@ export function toErrorResponse(error: unknown, logger: Logger, requestId: strin
     return { statusCode: 400, body };
   }
   if (error instanceof StoreError) return { statusCode: error.statusCode, body: { error: { code: error.code, message: error.message } } };
-  if (isStrowgerError(error) && error.code === 'STROWGER_ERR_CONF_IMPORT') {
-    return { statusCode: 400, body: { error: { code: error.code, message: error.message } } };
+  if (error instanceof ConfImportError) {
+    return { statusCode: 400, body: { error: { code: error.code, message: error.message }, problems: error.problems } };
   }
   logger.error('request failed', { error, requestId });
   return { statusCode: 500, body: { error: { code: 'STROWGER_ERR_INTERNAL', message: `internal error (request ${requestId})` } } };

@@ -3,12 +3,12 @@
  * authorizer whose context is the principal, turned into a call of the API and back.
  */
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { createApi } from '../api.ts';
+import type { ControlApi } from '../api.ts';
 import type { Principal } from '../http/api-types.ts';
 
 export type ApiEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<Principal>;
 
-export function makeApiHandler(api: ReturnType<typeof createApi>) {
+export function makeApiHandler(api: ControlApi) {
   return async (event: ApiEvent): Promise<APIGatewayProxyStructuredResultV2> => {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers[name.toLowerCase()] = value;
@@ -21,7 +21,8 @@ export function makeApiHandler(api: ReturnType<typeof createApi>) {
       query,
       headers,
       body,
-      principal: event.requestContext.authorizer.lambda,
+      // Routes without an authorizer (the OpenAPI document) arrive with none.
+      principal: (event.requestContext.authorizer as ApiEvent['requestContext']['authorizer'] | undefined)?.lambda,
       requestId: event.requestContext.requestId,
     });
     return {

@@ -16,6 +16,8 @@ const MAX_BODY_BYTES = 1 << 20;
 export interface LocalServerOptions {
   authorizer: (event: APIGatewayRequestAuthorizerEventV2) => Promise<APIGatewaySimpleAuthorizerWithContextResult<Principal | Record<string, never>>>;
   handler: (event: ApiEvent) => Promise<APIGatewayProxyStructuredResultV2>;
+  /** Routes API Gateway serves without the authorizer. */
+  isPublic?: (method: string, path: string) => boolean;
   host?: string;
   port?: number;
   logger?: Logger;
@@ -48,7 +50,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(request.headers)) if (typeof value === 'string') headers[name] = value;
       const requestId = randomUUID();
-      const authorization = await options.authorizer({
+      const method = request.method ?? 'GET';
+      const skipAuth = options.isPublic?.(method, url.pathname) === true;
+      const authorization = skipAuth ? { isAuthorized: true, context: undefined } : await options.authorizer({
         version: '2.0',
         type: 'REQUEST',
         routeArn: `local:${request.method ?? 'GET'}${url.pathname}`,
@@ -76,7 +80,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         requestContext: {
           requestId,
           http: { method: request.method ?? 'GET', path: url.pathname, protocol: 'HTTP/1.1', sourceIp: request.socket.remoteAddress ?? '', userAgent: headers['user-agent'] ?? '' },
-          authorizer: { lambda: authorization.context as Principal },
+          ...(authorization.context === undefined ? {} : { authorizer: { lambda: authorization.context as Principal } }),
         },
       } as unknown as ApiEvent);
       send(result.statusCode ?? 200, typeof result.body === 'string' ? result.body : '', (result.headers ?? {}) as Record<string, string>);

@@ -3,13 +3,13 @@
  * are); replacing and patching need `If-Match` with the version, and keep the stored secrets
  * when the body sends none, since a client never sees them to send back.
  */
-import type { PeerConfigInput } from '../../../shared/model/peer.ts';
-import type { PeerRecord, PeersTable } from '../../../shared/store/peers-table.ts';
-import type { RegistrationsTable } from '../../../shared/store/registrations-table.ts';
+import type { PeerRecord } from '../../../shared/store/peers-table.ts';
+import type { Stores } from '../../../shared/store/stores.ts';
 import { generateRsaKeyPair } from '../../iax2/crypto/rsa-keys.ts';
-import { badRequest, notFound } from '../http/api-error.ts';
+import { ApiError, notFound } from '../http/api-error.ts';
+import { KeygenBody, KeygenResult, ListQuery, PeerCreateBody, PeerPage, PeerPatchBody, PeerReplaceBody, PeerStatus, PublicPeer } from '../http/api-schemas.ts';
 import type { Router } from '../http/router.ts';
-import { ifMatch, objectBody, tenantScope } from './access.ts';
+import { IF_MATCH_HEADER, ifMatch, optionalIfMatch, param, sentKeys, tenantScope } from './access.ts';
 
 /** A peer as the API shows it: no secrets, ever. */
 export function publicPeer(record: PeerRecord): Omit<PeerRecord, 'secrets'> & { secretCount: number } {
@@ -17,85 +17,126 @@ export function publicPeer(record: PeerRecord): Omit<PeerRecord, 'secrets'> & { 
   return { ...rest, secretCount: secrets.length };
 }
 
-export function peerRoutes(router: Router, peers: PeersTable, registrations: RegistrationsTable): void {
+const etag = (record: PeerRecord): Record<string, string> => ({ etag: `"${record.version}"` });
+
+export function peerRoutes(router: Router, stores: Pick<Stores, 'peers' | 'registrations' | 'tenants'>, now: () => number): void {
+  const { peers, registrations, tenants } = stores;
   const load = async (tenant: string, name: string): Promise<PeerRecord> => {
     const record = await peers.get(name, tenant);
     if (record === undefined) throw notFound(`peer "${name}"`);
     return record;
   };
-  const etag = (record: PeerRecord): Record<string, string> => ({ etag: `"${record.version}"` });
+  const configOf = ({ version: _v, updatedAt: _u, ...config }: PeerRecord) => config;
+  const path = '/v1/tenants/{tenant}/peers/{name}';
 
   router
-    .add('POST', '/v1/tenants/{tenant}/peers', async (req) => {
-      const tenant = tenantScope(req);
-      const created = await peers.create({ ...(objectBody(req) as PeerConfigInput), tenant });
-      return { statusCode: 201, body: publicPeer(created), headers: etag(created) };
+    .add({
+      method: 'POST', path: '/v1/tenants/{tenant}/peers', summary: 'Create a peer, user or friend',
+      body: PeerCreateBody,
+      response: { status: 201, description: 'The peer (ETag: its version)', schema: PublicPeer },
+      handler: async (req) => {
+        const tenant = tenantScope(req);
+        const limit = (await tenants.get(tenant))?.limits.maxPeers;
+        if (limit === undefined) throw notFound(`tenant "${tenant}"`);
+        if ((await peers.countByTenant(tenant)) >= limit) {
+          throw new ApiError('STROWGER_ERR_LIMIT', `tenant "${tenant}" has reached its limit of ${limit} peers`, 409);
+        }
+        const created = await peers.create({ ...req.body, tenant });
+        return { statusCode: 201, body: publicPeer(created), headers: etag(created) };
+      },
     })
-    .add('GET', '/v1/tenants/{tenant}/peers', async (req) => {
-      const tenant = tenantScope(req);
-      const limit = req.query.limit === undefined ? undefined : Number(req.query.limit);
-      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1000)) throw badRequest('limit must be 1..1000', 'limit');
-      const page = await peers.listByTenant(tenant, { limit, cursor: req.query.cursor });
-      return { statusCode: 200, body: { items: page.items.map(publicPeer), ...(page.cursor === undefined ? {} : { cursor: page.cursor }) } };
+    .add({
+      method: 'GET', path: '/v1/tenants/{tenant}/peers', summary: 'List the tenant\'s peers, a page at a time',
+      query: ListQuery,
+      response: { status: 200, description: 'A page of peers', schema: PeerPage },
+      handler: async (req) => {
+        const page = await peers.listByTenant(tenantScope(req), req.query);
+        return { statusCode: 200, body: { items: page.items.map(publicPeer), ...(page.cursor === undefined ? {} : { cursor: page.cursor }) } };
+      },
     })
-    .add('GET', '/v1/tenants/{tenant}/peers/{name}', async (req) => {
-      const record = await load(tenantScope(req), req.params.name ?? '');
-      return { statusCode: 200, body: publicPeer(record), headers: etag(record) };
+    .add({
+      method: 'GET', path, summary: 'Get a peer',
+      response: { status: 200, description: 'The peer (ETag: its version)', schema: PublicPeer },
+      handler: async (req) => {
+        const record = await load(tenantScope(req), param(req, 'name'));
+        return { statusCode: 200, body: publicPeer(record), headers: etag(record) };
+      },
     })
-    .add('PUT', '/v1/tenants/{tenant}/peers/{name}', async (req) => {
-      const tenant = tenantScope(req);
-      const version = ifMatch(req, true)!;
-      const current = await load(tenant, req.params.name ?? '');
-      const body = objectBody(req) as PeerConfigInput;
-      const replaced = await peers.replace({ ...body, name: current.name, tenant, secrets: body.secrets ?? current.secrets }, version);
-      return { statusCode: 200, body: publicPeer(replaced), headers: etag(replaced) };
+    .add({
+      method: 'PUT', path, summary: 'Replace a peer (the stored secrets stay when none are sent)',
+      body: PeerReplaceBody, headers: [IF_MATCH_HEADER],
+      response: { status: 200, description: 'The peer', schema: PublicPeer },
+      handler: async (req) => {
+        const tenant = tenantScope(req);
+        const version = ifMatch(req);
+        const current = await load(tenant, param(req, 'name'));
+        const replaced = await peers.replace({ ...req.body, name: current.name, tenant, secrets: req.body.secrets ?? current.secrets }, version);
+        return { statusCode: 200, body: publicPeer(replaced), headers: etag(replaced) };
+      },
     })
-    .add('PATCH', '/v1/tenants/{tenant}/peers/{name}', async (req) => {
-      const tenant = tenantScope(req);
-      const version = ifMatch(req, true)!;
-      const current = await load(tenant, req.params.name ?? '');
-      const { version: _v, updatedAt: _u, ...config } = current;
-      const patched = await peers.replace({ ...config, ...(objectBody(req) as Partial<PeerConfigInput>), name: current.name, tenant }, version);
-      return { statusCode: 200, body: publicPeer(patched), headers: etag(patched) };
+    .add({
+      method: 'PATCH', path, summary: 'Change some of a peer\'s options',
+      body: PeerPatchBody, headers: [IF_MATCH_HEADER],
+      response: { status: 200, description: 'The peer', schema: PublicPeer },
+      handler: async (req) => {
+        const tenant = tenantScope(req);
+        const version = ifMatch(req);
+        const current = await load(tenant, param(req, 'name'));
+        // Only the fields the client sent: the schema's defaults must not reset the others.
+        const sent = sentKeys(req.rawBody);
+        const changes = Object.fromEntries(Object.entries(req.body).filter(([key]) => sent.has(key)));
+        const patched = await peers.replace({ ...configOf(current), ...changes, name: current.name, tenant }, version);
+        return { statusCode: 200, body: publicPeer(patched), headers: etag(patched) };
+      },
     })
-    .add('DELETE', '/v1/tenants/{tenant}/peers/{name}', async (req) => {
-      await peers.delete(req.params.name ?? '', tenantScope(req), ifMatch(req, false));
-      return { statusCode: 204 };
+    .add({
+      method: 'DELETE', path, summary: 'Delete a peer (its registration and astdb secret go with it)',
+      headers: [{ ...IF_MATCH_HEADER, required: false }],
+      response: { status: 204, description: 'Deleted' },
+      handler: async (req) => {
+        await peers.delete(param(req, 'name'), tenantScope(req), optionalIfMatch(req));
+        return { statusCode: 204 };
+      },
     })
-    .add('GET', '/v1/tenants/{tenant}/peers/{name}/status', async (req) => {
-      const record = await load(tenantScope(req), req.params.name ?? '');
-      const registration = await registrations.get(record.name);
-      return {
-        statusCode: 200,
-        body: {
-          name: record.name,
-          registered: registration !== undefined,
-          ...(registration === undefined
-            ? {}
-            : {
-                address: registration.address,
-                port: registration.port,
-                expiresAt: registration.expiresAt,
-                workerId: registration.workerId,
-                qualify: registration.qualify ?? { status: 'UNKNOWN' },
-              }),
-        },
-      };
+    .add({
+      method: 'GET', path: `${path}/status`, summary: 'Registration and qualify status (iax2 show peer)',
+      response: { status: 200, description: 'Where the peer is registered, and how it answers', schema: PeerStatus },
+      handler: async (req) => {
+        const record = await load(tenantScope(req), param(req, 'name'));
+        // The last registration even after it lapsed: the sweeper marked it UNREACHABLE.
+        const registration = await registrations.get(record.name, { ignoreExpiry: true });
+        if (registration === undefined) return { statusCode: 200, body: { name: record.name, registered: false, qualify: { status: 'UNKNOWN' } } };
+        const { address, port, registeredAt, expiresAt, expiredAt, refreshS, workerId } = registration;
+        const live = expiredAt === undefined && expiresAt > now();
+        return {
+          statusCode: 200,
+          body: {
+            name: record.name,
+            registered: live,
+            address, port, registeredAt, expiresAt, refreshS, workerId,
+            ...(expiredAt === undefined ? {} : { expiredAt }),
+            qualify: live ? (registration.qualify ?? { status: 'UNKNOWN' }) : { status: 'UNREACHABLE' },
+          },
+        };
+      },
     })
-    .add('POST', '/v1/tenants/{tenant}/peers/{name}/keys', async (req) => {
-      const tenant = tenantScope(req);
-      const current = await load(tenant, req.params.name ?? '');
-      const body = req.body === undefined || req.body === null || req.body === '' ? {} : objectBody(req);
-      const keyName = typeof body.name === 'string' && body.name !== '' ? body.name : current.name;
-      const passphrase = typeof body.passphrase === 'string' && body.passphrase !== '' ? body.passphrase : undefined;
-      // 1024-bit, the only size Asterisk loads; traditional PEM, 3DES when a passphrase is given.
-      const pair = generateRsaKeyPair(passphrase === undefined ? {} : { passphrase });
-      const { version: _v, updatedAt: _u, ...config } = current;
-      const updated = await peers.replace(
-        { ...config, inkeys: [...config.inkeys.filter((k) => k !== keyName), keyName], publicKeys: { ...config.publicKeys, [keyName]: pair.publicPem } },
-        current.version,
-      );
-      // The private key is returned this once and stored nowhere.
-      return { statusCode: 201, body: { keyName, publicKey: pair.publicPem, privateKey: pair.privatePem, encrypted: passphrase !== undefined, version: updated.version } };
+    .add({
+      method: 'POST', path: `${path}/keys`, summary: 'Generate an RSA key pair in Asterisk\'s format; the private key is returned once',
+      body: KeygenBody,
+      response: { status: 201, description: 'The key pair', schema: KeygenResult },
+      handler: async (req) => {
+        const current = await load(tenantScope(req), param(req, 'name'));
+        const keyName = req.body.name ?? current.name;
+        const { passphrase } = req.body;
+        // 1024-bit, the only size Asterisk loads; traditional PEM, 3DES when a passphrase is given.
+        const pair = generateRsaKeyPair(passphrase === undefined ? {} : { passphrase });
+        const config = configOf(current);
+        const updated = await peers.replace(
+          { ...config, inkeys: [...config.inkeys.filter((k) => k !== keyName), keyName], publicKeys: { ...config.publicKeys, [keyName]: pair.publicPem } },
+          current.version,
+        );
+        // The private key is returned this once and stored nowhere.
+        return { statusCode: 201, body: { keyName, publicKey: pair.publicPem, privateKey: pair.privatePem, encrypted: passphrase !== undefined, version: updated.version } };
+      },
     });
 }

@@ -1,14 +1,15 @@
-/** Tenants (operator only) and API keys (the operator, or the tenant for its own keys). */
-import type { Tenant} from '../../../shared/model/tenant.ts';
+/** Tenants (operator only) and API keys (the operator, or a tenant for its own keys). */
+import type { Tenant } from '../../../shared/model/tenant.ts';
 import { TenantLimits } from '../../../shared/model/tenant.ts';
-import type { TenantsTable } from '../../../shared/store/tenants-table.ts';
+import type { TenantRecord, TenantsTable } from '../../../shared/store/tenants-table.ts';
 import { newApiKey } from '../auth/api-keys.ts';
 import { notFound } from '../http/api-error.ts';
+import { ApiKeyCreated, ApiKeyList, PublicTenant, TenantCreateBody, TenantList, TenantPatchBody } from '../http/api-schemas.ts';
 import type { Router } from '../http/router.ts';
-import { ifMatch, objectBody, operatorOnly, stringField, tenantScope } from './access.ts';
+import { IF_MATCH_HEADER, ifMatch, operatorOnly, param, tenantScope } from './access.ts';
 
 /** A tenant as the API shows it: key hashes never leave the store. */
-function publicTenant(t: Tenant & { version: number }) {
+function publicTenant(t: TenantRecord) {
   return {
     tenantId: t.tenantId,
     name: t.name,
@@ -20,59 +21,78 @@ function publicTenant(t: Tenant & { version: number }) {
 }
 
 export function tenantRoutes(router: Router, tenants: TenantsTable, now: () => number): void {
+  const load = async (id: string): Promise<TenantRecord> => {
+    const tenant = await tenants.get(id);
+    if (tenant === undefined) throw notFound(`tenant "${id}"`);
+    return tenant;
+  };
   router
-    .add('POST', '/v1/tenants', async (req) => {
-      operatorOnly(req);
-      const body = objectBody(req);
-      const created = await tenants.create({
-        tenantId: stringField(body, 'tenantId') ?? '',
-        name: stringField(body, 'name') ?? '',
-        ...(body.limits === undefined ? {} : { limits: TenantLimits.parse(body.limits) }),
-      });
-      return { statusCode: 201, body: publicTenant(created) };
+    .add({
+      method: 'POST', path: '/v1/tenants', summary: 'Create a tenant', operatorOnly: true,
+      body: TenantCreateBody,
+      response: { status: 201, description: 'The tenant', schema: PublicTenant },
+      handler: async (req) => {
+        operatorOnly(req);
+        const { tenantId, name, limits } = req.body;
+        const created = await tenants.create({ tenantId, name, ...(limits === undefined ? {} : { limits: TenantLimits.parse(limits) }) });
+        return { statusCode: 201, body: publicTenant(created) };
+      },
     })
-    .add('GET', '/v1/tenants', async (req) => {
-      operatorOnly(req);
-      return { statusCode: 200, body: { items: (await tenants.list()).map(publicTenant) } };
+    .add({
+      method: 'GET', path: '/v1/tenants', summary: 'List tenants', operatorOnly: true,
+      response: { status: 200, description: 'Every tenant', schema: TenantList },
+      handler: async (req) => {
+        operatorOnly(req);
+        return { statusCode: 200, body: { items: (await tenants.list()).map(publicTenant) } };
+      },
     })
-    .add('GET', '/v1/tenants/{tenant}', async (req) => {
-      const id = tenantScope(req);
-      const tenant = await tenants.get(id);
-      if (tenant === undefined) throw notFound(`tenant "${id}"`);
-      return { statusCode: 200, body: publicTenant(tenant) };
+    .add({
+      method: 'GET', path: '/v1/tenants/{tenant}', summary: 'Get a tenant',
+      response: { status: 200, description: 'The tenant', schema: PublicTenant },
+      handler: async (req) => ({ statusCode: 200, body: publicTenant(await load(tenantScope(req))) }),
     })
-    .add('PATCH', '/v1/tenants/{tenant}', async (req) => {
-      operatorOnly(req);
-      const body = objectBody(req);
-      const version = ifMatch(req, true)!;
-      const updated = await tenants.update(req.params.tenant ?? '', version, (t) => ({
-        ...t,
-        ...(body.name === undefined ? {} : { name: stringField(body, 'name') ?? t.name }),
-        ...(body.limits === undefined ? {} : { limits: TenantLimits.parse({ ...t.limits, ...(body.limits as object) }) }),
-        ...(body.status === undefined ? {} : { status: body.status as Tenant['status'] }),
-      }));
-      return { statusCode: 200, body: publicTenant(updated) };
+    .add({
+      method: 'PATCH', path: '/v1/tenants/{tenant}', summary: 'Change a tenant\'s name or limits, or suspend it', operatorOnly: true,
+      body: TenantPatchBody, headers: [IF_MATCH_HEADER],
+      response: { status: 200, description: 'The tenant', schema: PublicTenant },
+      handler: async (req) => {
+        operatorOnly(req);
+        const { name, limits, status } = req.body;
+        const updated = await tenants.update(param(req, 'tenant'), ifMatch(req), (t): Tenant => ({
+          ...t,
+          name: name ?? t.name,
+          status: status ?? t.status,
+          limits: TenantLimits.parse({ ...t.limits, ...limits }),
+        }));
+        return { statusCode: 200, body: publicTenant(updated) };
+      },
     })
-    .add('POST', '/v1/tenants/{tenant}/keys', async (req) => {
-      const id = tenantScope(req);
-      const current = await tenants.get(id);
-      if (current === undefined) throw notFound(`tenant "${id}"`);
-      const key = newApiKey(id);
-      await tenants.update(id, current.version, (t) => ({ ...t, apiKeys: [...t.apiKeys, { id: key.id, prefix: key.prefix, hash: key.hash, createdAt: now() }] }));
-      // The only time the key is ever shown.
-      return { statusCode: 201, body: { id: key.id, prefix: key.prefix, key: key.key } };
+    .add({
+      method: 'POST', path: '/v1/tenants/{tenant}/keys', summary: 'Create an API key for the tenant (shown once)',
+      response: { status: 201, description: 'The new key', schema: ApiKeyCreated },
+      handler: async (req) => {
+        const id = tenantScope(req);
+        const current = await load(id);
+        const key = newApiKey(id);
+        await tenants.update(id, current.version, (t) => ({ ...t, apiKeys: [...t.apiKeys, { id: key.id, prefix: key.prefix, hash: key.hash, createdAt: now() }] }));
+        return { statusCode: 201, body: { id: key.id, prefix: key.prefix, key: key.key } };
+      },
     })
-    .add('GET', '/v1/tenants/{tenant}/keys', async (req) => {
-      const id = tenantScope(req);
-      const tenant = await tenants.get(id);
-      if (tenant === undefined) throw notFound(`tenant "${id}"`);
-      return { statusCode: 200, body: { items: publicTenant(tenant).apiKeys } };
+    .add({
+      method: 'GET', path: '/v1/tenants/{tenant}/keys', summary: 'List the tenant\'s API keys (prefixes only)',
+      response: { status: 200, description: 'The keys', schema: ApiKeyList },
+      handler: async (req) => ({ statusCode: 200, body: { items: publicTenant(await load(tenantScope(req))).apiKeys } }),
     })
-    .add('DELETE', '/v1/tenants/{tenant}/keys/{id}', async (req) => {
-      const id = tenantScope(req);
-      const tenant = await tenants.get(id);
-      if (tenant === undefined || !tenant.apiKeys.some((k) => k.id === req.params.id)) throw notFound(`key "${req.params.id ?? ''}"`);
-      await tenants.update(id, tenant.version, (t) => ({ ...t, apiKeys: t.apiKeys.map((k) => (k.id === req.params.id ? { ...k, revokedAt: k.revokedAt ?? now() } : k)) }));
-      return { statusCode: 204 };
+    .add({
+      method: 'DELETE', path: '/v1/tenants/{tenant}/keys/{id}', summary: 'Revoke an API key',
+      response: { status: 204, description: 'Revoked' },
+      handler: async (req) => {
+        const id = tenantScope(req);
+        const keyId = param(req, 'id');
+        const tenant = await load(id);
+        if (!tenant.apiKeys.some((k) => k.id === keyId)) throw notFound(`key "${keyId}"`);
+        await tenants.update(id, tenant.version, (t) => ({ ...t, apiKeys: t.apiKeys.map((k) => (k.id === keyId ? { ...k, revokedAt: k.revokedAt ?? now() } : k)) }));
+        return { statusCode: 204 };
+      },
     });
 }

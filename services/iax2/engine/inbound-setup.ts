@@ -141,7 +141,7 @@ export class InboundSetup implements CallSetupHandler {
     this.secrets = [...user.secrets.flatMap(splitSecrets)];
     if (user.dbsecret !== undefined && this.ctx.directory.resolveDbSecret !== undefined) {
       const [family = '', key = ''] = user.dbsecret.split('/');
-      const found = this.ctx.directory.resolveDbSecret(family, key);
+      const found = this.ctx.directory.resolveDbSecret(family, key, user.name);
       if (found instanceof Promise) {
         found
           .catch((error: unknown) => {

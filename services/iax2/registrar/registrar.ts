@@ -24,7 +24,7 @@ export interface RegistrarOptions {
   store: RegistrationStore;
   findPeer(name: string): IaxPeer | undefined | Promise<IaxPeer | undefined>;
   /** `dbsecret`: the astdb value at family/key. */
-  resolveDbSecret?(family: string, key: string): string | undefined | Promise<string | undefined>;
+  resolveDbSecret?(family: string, key: string, owner: string): string | undefined | Promise<string | undefined>;
   /** This worker's id, stamped on every registration it accepts. */
   workerId: string;
   /** `minregexpire` / `maxregexpire`, both 60 s by default (§0). */
@@ -90,7 +90,7 @@ export class Registrar implements RegistrationHandler {
       return;
     }
     const [family = '', key = ''] = peer.dbsecret.split('/');
-    settle(this.options.resolveDbSecret(family, key), (secret) => then(secret === undefined ? [] : [secret]), (error) => {
+    settle(this.options.resolveDbSecret(family, key, peer.name), (secret) => then(secret === undefined ? [] : [secret]), (error) => {
       this.context.logger.error('dbsecret lookup failed', { error, peer: peer.name });
       then([]);
     });

@@ -105,14 +105,17 @@ for (const start of await availableEngines()) {
       await registrations.updateQualify('r3', { status: 'UNREACHABLE' }); // gone: a no-op, not an error
     });
 
-    it('astdb: dbsecret values per tenant; another tenant can neither read nor overwrite', async () => {
+    it('astdb: each tenant has its own; the same family/key in two tenants are two values', async () => {
       await astdb.put({ family: 'secrets', key: 'p0', value: 'fromdb', tenant: 't1' });
-      assert.equal(await astdb.get('secrets', 'p0'), 'fromdb');
-      assert.equal(await astdb.get('secrets', 'p0', 't2'), undefined);
-      await assert.rejects(astdb.put({ family: 'secrets', key: 'p0', value: 'mine', tenant: 't2' }), NotFoundError);
-      await assert.rejects(astdb.delete('secrets', 'p0', 't2'), NotFoundError);
-      await astdb.delete('secrets', 'p0', 't1');
-      assert.equal(await astdb.get('secrets', 'p0'), undefined);
+      assert.equal(await astdb.get('t1', 'secrets', 'p0'), 'fromdb');
+      assert.equal(await astdb.get('t2', 'secrets', 'p0'), undefined);
+      await astdb.put({ family: 'secrets', key: 'p0', value: 'mine', tenant: 't2' });
+      assert.deepEqual([await astdb.get('t1', 'secrets', 'p0'), await astdb.get('t2', 'secrets', 'p0')], ['fromdb', 'mine']);
+      await astdb.put({ family: 'secrets', key: 'p1', value: 'x', tenant: 't1' });
+      assert.deepEqual((await astdb.keys('t1', 'secrets')).sort(), ['p0', 'p1']);
+      await astdb.delete('t2', 'secrets', 'p0');
+      await assert.rejects(astdb.delete('t2', 'secrets', 'p0'), NotFoundError);
+      assert.equal(await astdb.get('t1', 'secrets', 'p0'), 'fromdb', 'deleting t2\'s entry left t1\'s');
       await assert.rejects(astdb.put({ family: 'a/b', key: 'k', value: 'v', tenant: 't1' }), (e: unknown) => e instanceof ValidationError && /family: /.test(e.message));
     });
 

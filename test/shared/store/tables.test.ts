@@ -83,13 +83,17 @@ for (const start of await availableEngines()) {
         await cdrs.write({ tenant: 't1', callId: `c${i}`, dst: '100', dcontext: 'fromiax', channel: `IAX2/pbx1-${i}`, start: base + i * 60_000, workerId: 'w1' });
       }
       await assert.rejects(cdrs.write({ tenant: 't1', callId: 'c0', dst: '100', dcontext: 'fromiax', channel: 'x', start: base, workerId: 'w1' }), ConflictError);
-      assert.equal(await cdrs.finish('t1', base, 'c0', base + 30_000, 'ANSWERED', 16), true);
-      assert.equal(await cdrs.finish('t1', base, 'c0', base + 99_000, 'FAILED'), false, 'a finished CDR is not finished again');
+      assert.deepEqual((await cdrs.listOpen()).map((c) => c.callId).sort(), ['c0', 'c1', 'c2', 'c3', 'c4']);
+      assert.equal(await cdrs.finish('t1', base, 'c0', { end: base + 30_000, answer: base + 5_000, disposition: 'ANSWERED', hangupCause: 16 }), true);
+      assert.equal(await cdrs.finish('t1', base, 'c0', { end: base + 99_000, disposition: 'FAILED' }), false, 'a finished CDR is not finished again');
+      assert.deepEqual((await cdrs.listOpen()).map((c) => c.callId).sort(), ['c1', 'c2', 'c3', 'c4'], 'a finished CDR leaves the open index');
       const firstPage = await cdrs.list('t1', base, base + 4 * 60_000, { limit: 2 });
       const secondPage = await cdrs.list('t1', base, base + 4 * 60_000, { limit: 2, cursor: firstPage.cursor });
       assert.deepEqual([...firstPage.items, ...secondPage.items].map((c) => c.callId), ['c0', 'c1', 'c2', 'c3'], 'the call starting exactly at `to` is excluded');
-      assert.deepEqual([firstPage.items[0]?.duration, firstPage.items[0]?.disposition, firstPage.items[0]?.hangupCause], [30, 'ANSWERED', 16]);
+      assert.deepEqual([firstPage.items[0]?.duration, firstPage.items[0]?.billsec, firstPage.items[0]?.disposition, firstPage.items[0]?.hangupCause], [30, 25, 'ANSWERED', 16]);
       assert.deepEqual((await cdrs.list('t2', base, base + 10 * 60_000)).items, []);
+      await assert.rejects(cdrs.list('t2', base, base + 4 * 60_000, { cursor: firstPage.cursor }), /cursor/, 't1\'s cursor cannot page through t2');
+      await assert.rejects(cdrs.list('t1', base, base + 4 * 60_000, { cursor: 'not-a-cursor' }), /cursor/);
     });
   });
 }

@@ -1,0 +1,131 @@
+/**
+ * The API's request and response schemas, derived from the data model's own schemas. Route
+ * specs validate with these and the OpenAPI document is generated from them.
+ */
+import { z } from 'zod';
+import { ActiveCall } from '../../../shared/model/active-call.ts';
+import { Cdr } from '../../../shared/model/cdr.ts';
+import { PeerFields } from '../../../shared/model/peer.ts';
+import { QualifyState } from '../../../shared/model/registration.ts';
+import { RouteConfig } from '../../../shared/model/route.ts';
+import { TenantId, TenantLimits } from '../../../shared/model/tenant.ts';
+
+export const ErrorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }),
+});
+
+export const ListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  cursor: z.string().optional(),
+});
+
+const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), cursor: z.string().optional() });
+
+// Tenants and keys.
+const LimitsPatch = z.object({
+  maxPeers: z.number().int().min(0).optional(),
+  maxConcurrentCalls: z.number().int().min(0).optional(),
+  callsPerSecond: z.number().positive().optional(),
+});
+export const TenantCreateBody = z.object({ tenantId: TenantId, name: z.string().min(1).max(200), limits: LimitsPatch.optional() });
+export const TenantPatchBody = z.object({
+  name: z.string().min(1).max(200).optional(),
+  limits: LimitsPatch.optional(),
+  status: z.enum(['active', 'suspended']).optional(),
+});
+export const PublicApiKey = z.object({ id: z.string(), prefix: z.string(), createdAt: z.number().int(), revokedAt: z.number().int().optional() });
+export const PublicTenant = z.object({
+  tenantId: z.string(),
+  name: z.string(),
+  status: z.enum(['active', 'suspended']),
+  limits: TenantLimits,
+  version: z.number().int(),
+  apiKeys: z.array(PublicApiKey),
+});
+export const TenantList = z.object({ items: z.array(PublicTenant) });
+export const ApiKeyCreated = z.object({ id: z.string(), prefix: z.string(), key: z.string().meta({ description: 'Shown this once; only a hash is stored.' }) });
+export const ApiKeyList = z.object({ items: z.array(PublicApiKey) });
+
+// Peers.
+const WriteOnlySecrets = z.array(z.string().min(1)).meta({ writeOnly: true, description: 'Accepted, never returned.' });
+export const PeerCreateBody = PeerFields.omit({ tenant: true }).extend({ secrets: WriteOnlySecrets.default([]) });
+/** Replacing keeps the stored secrets when none are sent: a client never sees them to send back. */
+export const PeerReplaceBody = PeerFields.omit({ tenant: true, name: true }).extend({ secrets: WriteOnlySecrets.optional() });
+export const PeerPatchBody = PeerFields.omit({ tenant: true, name: true }).partial().extend({ secrets: WriteOnlySecrets.optional() });
+export const PublicPeer = PeerFields.omit({ secrets: true }).extend({
+  version: z.number().int(),
+  updatedAt: z.number().int(),
+  secretCount: z.number().int().meta({ description: 'How many secrets are stored (never the secrets).' }),
+});
+export const PeerPage = pageOf(PublicPeer);
+export const PeerStatus = z.object({
+  name: z.string(),
+  registered: z.boolean(),
+  address: z.string().optional(),
+  port: z.number().int().optional(),
+  registeredAt: z.number().int().optional(),
+  expiresAt: z.number().int().optional(),
+  expiredAt: z.number().int().optional(),
+  refreshS: z.number().int().optional(),
+  workerId: z.string().optional(),
+  qualify: QualifyState,
+});
+export const KeygenBody = z.object({
+  name: z.string().regex(/^[A-Za-z0-9_.-]{1,80}$/, 'letters, digits and _ . - (1-80)').optional(),
+  passphrase: z.string().min(4, 'at least 4 characters').max(1024).optional(),
+});
+export const KeygenResult = z.object({
+  keyName: z.string(),
+  publicKey: z.string(),
+  privateKey: z.string().meta({ description: 'Returned this once and stored nowhere; 3DES-encrypted PEM when a passphrase was given.' }),
+  encrypted: z.boolean(),
+  version: z.number().int(),
+});
+
+// Routes.
+export const RouteCreateBody = RouteConfig.omit({ tenant: true });
+export const RouteReplaceBody = RouteConfig.omit({ tenant: true, context: true, pattern: true });
+export const PublicRoute = RouteConfig.extend({ version: z.number().int() });
+export const RouteQuery = ListQuery.extend({ context: z.string().optional() });
+export const RoutePage = pageOf(PublicRoute);
+
+// astdb.
+export const AstdbPutBody = z.object({ value: z.string().max(4096).meta({ writeOnly: true }) });
+export const AstdbKey = z.object({ family: z.string(), key: z.string(), set: z.literal(true) });
+export const AstdbFamily = z.object({ family: z.string(), keys: z.array(z.string()) });
+
+// CDRs and calls.
+const Instant = z
+  .string()
+  .refine((text) => !Number.isNaN(parseInstant(text)), 'an ISO 8601 time or epoch milliseconds')
+  .transform(parseInstant);
+export const CdrQuery = ListQuery.extend({ from: Instant.optional(), to: Instant.optional() });
+export const CdrPage = pageOf(Cdr);
+export const CallList = z.object({
+  items: z.array(ActiveCall),
+  workers: z.object({ asked: z.number().int(), answered: z.number().int(), unreachable: z.array(z.string()) }),
+});
+
+export function parseInstant(text: string): number {
+  return /^\d+$/.test(text) ? Number(text) : Date.parse(text);
+}
+
+// Import.
+export const ImportBody = z.object({
+  files: z
+    .array(z.object({
+      name: z.string().min(1).max(200),
+      kind: z.enum(['iax', 'extensions']).optional().meta({ description: 'Guessed from the name when absent: *iax*.conf or *extensions*.conf.' }),
+      text: z.string().max(512 * 1024),
+    }))
+    .min(1, 'at least one file'),
+  dryRun: z.boolean().default(false),
+});
+const Problem = z.object({ file: z.string(), line: z.number().int(), reason: z.string() });
+export const ImportResult = z.object({
+  dryRun: z.boolean(),
+  peers: z.object({ created: z.array(z.string()), updated: z.array(z.string()) }),
+  routes: z.object({ created: z.array(z.string()), updated: z.array(z.string()) }),
+  warnings: z.array(Problem),
+});
+export const ImportFailure = ErrorBody.extend({ problems: z.array(Problem).optional() });

@@ -1,0 +1,163 @@
+/**
+ * `POST /v1/tenants/{tenant}/import`: an iax.conf and/or extensions.conf become the tenant's
+ * peers and routes, all or nothing. Everything is parsed and checked before the first write
+ * (every file's problems reported together, with file:line; names another tenant owns; the
+ * tenant's peer limit); then peers and routes are written at their versions, and if a write
+ * still fails (a concurrent change) the writes already made are undone before the error is
+ * returned.
+ */
+import type { PeerConfig } from '../../../shared/model/peer.ts';
+import type { RouteConfig } from '../../../shared/model/route.ts';
+import { ConfImportError, type ConfProblem } from '../../../shared/iaxconf/conf-errors.ts';
+import { importExtensionsConf } from '../../../shared/iaxconf/extensions-conf.ts';
+import { importIaxConf } from '../../../shared/iaxconf/iax-conf.ts';
+import type { PeerRecord } from '../../../shared/store/peers-table.ts';
+import type { RouteRecord } from '../../../shared/store/routes-table.ts';
+import type { Stores } from '../../../shared/store/stores.ts';
+import { ApiError, notFound } from '../http/api-error.ts';
+import type { Logger } from '../../../shared/logger.ts';
+
+export interface ImportFile {
+  name: string;
+  kind?: 'iax' | 'extensions' | undefined;
+  text: string;
+}
+
+export interface ImportOutcome {
+  dryRun: boolean;
+  peers: { created: string[]; updated: string[] };
+  routes: { created: string[]; updated: string[] };
+  warnings: ConfProblem[];
+}
+
+/** `*iax*.conf` is an iax.conf, `*extensions*.conf` a dialplan; anything else needs `kind`. */
+export function kindOf(file: ImportFile): 'iax' | 'extensions' | undefined {
+  if (file.kind !== undefined) return file.kind;
+  const base = file.name.split(/[\\/]/).pop()?.toLowerCase() ?? '';
+  if (/iax.*\.conf$/.test(base)) return 'iax';
+  if (/extensions.*\.conf$/.test(base)) return 'extensions';
+  return undefined;
+}
+
+const routeLabel = (route: RouteConfig): string => `${route.pattern}@${route.context}`;
+
+/** Parses every file; throws one ConfImportError with every file's problems. */
+export function parseImport(tenant: string, files: readonly ImportFile[]): { peers: PeerConfig[]; routes: RouteConfig[]; warnings: ConfProblem[] } {
+  const problems: ConfProblem[] = [];
+  const warnings: ConfProblem[] = [];
+  const peers: PeerConfig[] = [];
+  const routes: RouteConfig[] = [];
+  const peerFiles = new Map<string, string>();
+  const routeFiles = new Map<string, string>();
+  for (const file of files) {
+    const kind = kindOf(file);
+    if (kind === undefined) {
+      problems.push({ file: file.name, line: 0, reason: 'cannot tell what this file is: name it *iax*.conf or *extensions*.conf, or give its kind' });
+      continue;
+    }
+    try {
+      if (kind === 'iax') {
+        const imported = importIaxConf(file.text, { tenant, file: file.name });
+        warnings.push(...imported.warnings);
+        for (const entry of imported.registers) {
+          warnings.push({ file: file.name, line: entry.sourceLine, reason: 'register => lines register your PBX elsewhere; Strowger does not register out for tenants; ignored' });
+        }
+        for (const peer of imported.peers) {
+          const earlier = peerFiles.get(peer.name);
+          if (earlier !== undefined) problems.push({ file: file.name, line: 0, reason: `[${peer.name}] is also defined in ${earlier}` });
+          peerFiles.set(peer.name, file.name);
+          peers.push(peer);
+        }
+      } else {
+        const imported = importExtensionsConf(file.text, { tenant, file: file.name });
+        warnings.push(...imported.warnings);
+        for (const route of imported.routes) {
+          const earlier = routeFiles.get(routeLabel(route));
+          if (earlier !== undefined) problems.push({ file: file.name, line: 0, reason: `${routeLabel(route)} is also routed in ${earlier}` });
+          routeFiles.set(routeLabel(route), file.name);
+          routes.push(route);
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof ConfImportError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  if (problems.length > 0) throw new ConfImportError(problems);
+  return { peers, routes, warnings };
+}
+
+type Undo = () => Promise<unknown>;
+
+export async function runImport(
+  stores: Pick<Stores, 'peers' | 'routes' | 'tenants'>,
+  tenant: string,
+  files: readonly ImportFile[],
+  options: { dryRun: boolean; logger: Logger },
+): Promise<ImportOutcome> {
+  const parsed = parseImport(tenant, files);
+  const tenantRecord = await stores.tenants.get(tenant);
+  if (tenantRecord === undefined) throw notFound(`tenant "${tenant}"`);
+
+  // Check everything before writing anything.
+  const existingPeers = new Map<string, PeerRecord>();
+  for (const peer of parsed.peers) {
+    const current = await stores.peers.get(peer.name);
+    if (current === undefined) continue;
+    if (current.tenant !== tenant) throw new ApiError('STROWGER_ERR_CONFLICT', `peer name "${peer.name}" is taken`, 409);
+    existingPeers.set(peer.name, current);
+  }
+  const newPeers = parsed.peers.length - existingPeers.size;
+  const count = await stores.peers.countByTenant(tenant);
+  if (newPeers > 0 && count + newPeers > tenantRecord.limits.maxPeers) {
+    throw new ApiError('STROWGER_ERR_LIMIT', `importing ${newPeers} new peers would pass tenant "${tenant}"'s limit of ${tenantRecord.limits.maxPeers} (it has ${count})`, 409);
+  }
+  const existingRoutes = new Map<string, RouteRecord>();
+  for (const route of parsed.routes) {
+    const current = await stores.routes.get(tenant, route.context, route.pattern);
+    if (current !== undefined) existingRoutes.set(routeLabel(route), current);
+  }
+
+  const outcome: ImportOutcome = {
+    dryRun: options.dryRun,
+    peers: { created: [], updated: [] },
+    routes: { created: [], updated: [] },
+    warnings: parsed.warnings,
+  };
+  for (const peer of parsed.peers) (existingPeers.has(peer.name) ? outcome.peers.updated : outcome.peers.created).push(peer.name);
+  for (const route of parsed.routes) (existingRoutes.has(routeLabel(route)) ? outcome.routes.updated : outcome.routes.created).push(routeLabel(route));
+  if (options.dryRun) return outcome;
+
+  const undo: Undo[] = [];
+  try {
+    for (const peer of parsed.peers) {
+      const current = existingPeers.get(peer.name);
+      if (current === undefined) {
+        await stores.peers.create(peer);
+        undo.push(() => stores.peers.delete(peer.name, tenant, 1));
+      } else {
+        // An iax.conf names keys but cannot carry them: public keys already stored stay.
+        const { version, updatedAt: _u, ...previous } = current;
+        const written = await stores.peers.replace({ ...peer, publicKeys: { ...current.publicKeys, ...peer.publicKeys } }, version);
+        undo.push(() => stores.peers.replace(previous, written.version));
+      }
+    }
+    for (const route of parsed.routes) {
+      const current = existingRoutes.get(routeLabel(route));
+      if (current === undefined) {
+        await stores.routes.put(route);
+        undo.push(() => stores.routes.delete(tenant, route.context, route.pattern));
+      } else {
+        const { version, ...previous } = current;
+        const written = await stores.routes.put(route, version);
+        undo.push(() => stores.routes.put(previous, written.version));
+      }
+    }
+  } catch (error) {
+    for (const step of undo.reverse()) {
+      await step().catch((undoError: unknown) => options.logger.error('import: undoing a write failed', { error: undoError, tenant }));
+    }
+    throw error;
+  }
+  return outcome;
+}

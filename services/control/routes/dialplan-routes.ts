@@ -1,0 +1,68 @@
+/**
+ * A tenant's routes (its dialplan): one per context and pattern, each with the IAX2
+ * destinations tried in order. Patterns travel in the path percent-encoded (`_X.` is fine).
+ */
+import type { RouteRecord, RoutesTable } from '../../../shared/store/routes-table.ts';
+import { notFound } from '../http/api-error.ts';
+import { PublicRoute, RouteCreateBody, RoutePage, RouteQuery, RouteReplaceBody } from '../http/api-schemas.ts';
+import type { Router } from '../http/router.ts';
+import { IF_MATCH_HEADER, ifMatch, param, tenantScope } from './access.ts';
+
+const etag = (route: RouteRecord): Record<string, string> => ({ etag: `"${route.version}"` });
+
+export function dialplanRoutes(router: Router, routes: RoutesTable): void {
+  const path = '/v1/tenants/{tenant}/routes/{context}/{pattern}';
+  const load = async (tenant: string, context: string, pattern: string): Promise<RouteRecord> => {
+    const route = await routes.get(tenant, context, pattern);
+    if (route === undefined) throw notFound(`route ${pattern} in ${context}`);
+    return route;
+  };
+  router
+    .add({
+      method: 'POST', path: '/v1/tenants/{tenant}/routes', summary: 'Add a route: a pattern in a context and its destinations',
+      body: RouteCreateBody,
+      response: { status: 201, description: 'The route', schema: PublicRoute },
+      handler: async (req) => {
+        const created = await routes.put({ ...req.body, tenant: tenantScope(req) });
+        return { statusCode: 201, body: created, headers: etag(created) };
+      },
+    })
+    .add({
+      method: 'GET', path: '/v1/tenants/{tenant}/routes', summary: 'List routes, of one context or of all',
+      query: RouteQuery,
+      response: { status: 200, description: 'A page of routes', schema: RoutePage },
+      handler: async (req) => {
+        const tenant = tenantScope(req);
+        const { context, ...paging } = req.query;
+        if (context !== undefined) return { statusCode: 200, body: { items: await routes.listContext(tenant, context) } };
+        return { statusCode: 200, body: await routes.listTenant(tenant, paging) };
+      },
+    })
+    .add({
+      method: 'GET', path, summary: 'Get a route',
+      response: { status: 200, description: 'The route', schema: PublicRoute },
+      handler: async (req) => {
+        const route = await load(tenantScope(req), param(req, 'context'), param(req, 'pattern'));
+        return { statusCode: 200, body: route, headers: etag(route) };
+      },
+    })
+    .add({
+      method: 'PUT', path, summary: 'Replace a route\'s destinations',
+      body: RouteReplaceBody, headers: [IF_MATCH_HEADER],
+      response: { status: 200, description: 'The route', schema: PublicRoute },
+      handler: async (req) => {
+        const tenant = tenantScope(req);
+        const version = ifMatch(req);
+        const replaced = await routes.put({ ...req.body, tenant, context: param(req, 'context'), pattern: param(req, 'pattern') }, version);
+        return { statusCode: 200, body: replaced, headers: etag(replaced) };
+      },
+    })
+    .add({
+      method: 'DELETE', path, summary: 'Remove a route',
+      response: { status: 204, description: 'Removed' },
+      handler: async (req) => {
+        await routes.delete(tenantScope(req), param(req, 'context'), param(req, 'pattern'));
+        return { statusCode: 204 };
+      },
+    });
+}
