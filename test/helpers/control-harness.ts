@@ -12,12 +12,14 @@ export interface ControlHarness {
   control: LocalControl;
   url: string;
   operatorKey: string;
-  /** Wall-clock time the control plane sees: Date.now() plus `clock.shiftMs`. */
-  clock: { shiftMs: number; now(): number };
+  /** Wall-clock time the control plane sees: Date.now() (or the frozen time) plus `shiftMs`. */
+  clock: { shiftMs: number; frozenAt: number | undefined; now(): number };
   /** Every response body text seen, and every log line written. */
   bodies: string[];
   logLines: string[];
   call(method: string, path: string, options?: { key?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  /** Creates a tenant with the operator key and returns a fresh API key of its own. */
+  addTenant(tenantId: string, limits?: Record<string, number>): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -25,14 +27,14 @@ export async function startControl(engine: DynamoEngine, options: { callSource?:
   const names = prefixedTableNames(`ctl${Math.floor(Math.random() * 1e9)}`);
   await createTables(engine.client, names);
   const operator = newApiKey(OPERATOR_OWNER);
-  const clock = { shiftMs: 0, now: () => Date.now() + clock.shiftMs };
+  const clock: ControlHarness['clock'] = { shiftMs: 0, frozenAt: undefined, now: () => (clock.frozenAt ?? Date.now()) + clock.shiftMs };
   const logLines: string[] = [];
   const control = await startLocalControl({
     client: engine.client,
     names,
     operatorKeyHash: hashApiKey(operator.key),
     port: 0,
-    now: clock.now,
+    now: () => clock.now(),
     sweepEveryMs: 0,
     logger: jsonLogger({ service: 'control', level: 'debug', write: (line) => logLines.push(line) }),
     ...options,
@@ -57,6 +59,11 @@ export async function startControl(engine: DynamoEngine, options: { callSource?:
       const text = await response.text();
       bodies.push(text);
       return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as unknown), headers: response.headers };
+    },
+    async addTenant(tenantId, limits) {
+      const created = await this.call('POST', '/v1/tenants', { key: operator.key, body: { tenantId, name: tenantId, ...(limits === undefined ? {} : { limits }) } });
+      if (created.status !== 201) throw new Error(`tenant ${tenantId}: ${created.status} ${JSON.stringify(created.body)}`);
+      return (await this.call('POST', `/v1/tenants/${tenantId}/keys`, { key: operator.key })).body.key as string;
     },
     close: () => control.close(),
   };

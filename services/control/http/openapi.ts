@@ -10,7 +10,7 @@ import type { RouteSpec } from './router.ts';
 type Json = Record<string, unknown>;
 
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output'): Json =>
-  z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Json;
+  z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' });
 
 const ERROR_STATUSES: Record<string, string> = {
   '400': 'Invalid input: the error names the field',

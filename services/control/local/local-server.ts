@@ -64,6 +64,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         requestContext: { http: { method: request.method ?? 'GET', path: url.pathname } },
       } as unknown as APIGatewayRequestAuthorizerEventV2);
       if (!authorization.isAuthorized) {
+        logger.info('request', { requestId, method, path: url.pathname, status: 401 });
         send(401, JSON.stringify({ error: { code: 'STROWGER_ERR_UNAUTHORIZED', message: 'a valid API key is needed' } }));
         return;
       }
