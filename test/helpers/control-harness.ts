@@ -40,6 +40,19 @@ export async function startControl(engine: DynamoEngine, options: { callSource?:
     ...options,
   });
   const bodies: string[] = [];
+  const call: ControlHarness['call'] = async (method, path, callOptions = {}) => {
+    const headers: Record<string, string> = { ...callOptions.headers };
+    if (callOptions.key !== undefined) headers.authorization = `Bearer ${callOptions.key}`;
+    if (callOptions.body !== undefined) headers['content-type'] ??= 'application/json';
+    const response = await fetch(`${control.url}${path}`, {
+      method,
+      headers,
+      body: callOptions.body === undefined ? undefined : typeof callOptions.body === 'string' ? callOptions.body : JSON.stringify(callOptions.body),
+    });
+    const text = await response.text();
+    bodies.push(text);
+    return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as unknown), headers: response.headers };
+  };
   return {
     control,
     url: control.url,
@@ -47,23 +60,11 @@ export async function startControl(engine: DynamoEngine, options: { callSource?:
     clock,
     bodies,
     logLines,
-    async call(method, path, callOptions = {}) {
-      const headers: Record<string, string> = { ...callOptions.headers };
-      if (callOptions.key !== undefined) headers.authorization = `Bearer ${callOptions.key}`;
-      if (callOptions.body !== undefined) headers['content-type'] ??= 'application/json';
-      const response = await fetch(`${control.url}${path}`, {
-        method,
-        headers,
-        body: callOptions.body === undefined ? undefined : typeof callOptions.body === 'string' ? callOptions.body : JSON.stringify(callOptions.body),
-      });
-      const text = await response.text();
-      bodies.push(text);
-      return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as unknown), headers: response.headers };
-    },
+    call,
     async addTenant(tenantId, limits) {
-      const created = await this.call('POST', '/v1/tenants', { key: operator.key, body: { tenantId, name: tenantId, ...(limits === undefined ? {} : { limits }) } });
+      const created = await call('POST', '/v1/tenants', { key: operator.key, body: { tenantId, name: tenantId, ...(limits === undefined ? {} : { limits }) } });
       if (created.status !== 201) throw new Error(`tenant ${tenantId}: ${created.status} ${JSON.stringify(created.body)}`);
-      return (await this.call('POST', `/v1/tenants/${tenantId}/keys`, { key: operator.key })).body.key as string;
+      return (await call('POST', `/v1/tenants/${tenantId}/keys`, { key: operator.key })).body.key as string;
     },
     close: () => control.close(),
   };
