@@ -1,0 +1,106 @@
+// The Lambda entry files as AWS runs them: configuration read at module scope from the
+// environment, invoked with API Gateway v2, EventBridge and DynamoDB Streams event shapes.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
+import { hashApiKey, newApiKey, OPERATOR_OWNER } from '../../services/control/auth/api-keys.ts';
+import type { ApiEvent } from '../../services/control/lambda/api-handler.ts';
+import { createTables } from '../../shared/store/create-tables.ts';
+import { prefixedTableNames, tableNameEnv } from '../../shared/store/store-config.ts';
+import { startDynalite, type DynamoEngine } from '../helpers/dynamo-engines.ts';
+
+function authorizerEvent(headers: Record<string, string>): APIGatewayRequestAuthorizerEventV2 {
+  return {
+    version: '2.0', type: 'REQUEST', routeArn: 'arn:aws:execute-api:eu-west-1:123456789012:api/$default/GET/v1/tenants',
+    identitySource: [headers.authorization ?? ''], routeKey: 'GET /v1/tenants', rawPath: '/v1/tenants', rawQueryString: '',
+    cookies: [], headers, queryStringParameters: {}, pathParameters: {}, stageVariables: {},
+    requestContext: {
+      accountId: '123456789012', apiId: 'api', domainName: 'api.example', domainPrefix: 'api',
+      http: { method: 'GET', path: '/v1/tenants', protocol: 'HTTP/1.1', sourceIp: '198.51.100.7', userAgent: 'test' },
+      requestId: 'r1', routeKey: 'GET /v1/tenants', stage: '$default', time: '23/Nov/2026:10:00:00 +0000', timeEpoch: Date.now(),
+    },
+  };
+}
+
+function apiEvent(method: string, path: string, body: string | undefined, principal: unknown, base64 = false): ApiEvent {
+  return {
+    version: '2.0', routeKey: '$default', rawPath: path, rawQueryString: '',
+    headers: { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: base64 ? Buffer.from(body).toString('base64') : body }),
+    isBase64Encoded: base64,
+    requestContext: {
+      accountId: '123456789012', apiId: 'api', domainName: 'api.example', domainPrefix: 'api',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '198.51.100.7', userAgent: 'test' },
+      requestId: `req-${Math.random()}`, routeKey: '$default', stage: '$default', time: '', timeEpoch: Date.now(),
+      ...(principal === undefined ? {} : { authorizer: { lambda: principal } }),
+    },
+  } as unknown as ApiEvent;
+}
+
+describe('Lambda functions', () => {
+  let engine: DynamoEngine;
+  const operator = newApiKey(OPERATOR_OWNER);
+  let env: Record<string, string> = {};
+
+  before(async () => {
+    engine = await startDynalite();
+    const names = prefixedTableNames(`lam${Math.floor(Math.random() * 1e9)}`);
+    await createTables(engine.client, names);
+    env = {
+      ...tableNameEnv(names),
+      STROWGER_DYNAMODB_ENDPOINT: engine.endpoint,
+      STROWGER_OPERATOR_KEY_HASH: hashApiKey(operator.key),
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'strowgertest',
+      AWS_SECRET_ACCESS_KEY: 'strowgertest',
+      LOG_LEVEL: 'error',
+    };
+    Object.assign(process.env, env);
+  });
+  after(async () => {
+    for (const name of Object.keys(env)) delete process.env[name];
+    await engine?.stop();
+  });
+
+  it('authorizer and API: the operator key is authorized and its context drives the API', async () => {
+    const { handler: authorize } = await import('../../services/control/lambda/authorizer-function.ts');
+    const { handler: api } = await import('../../services/control/lambda/api-function.ts');
+    const denied = await authorize(authorizerEvent({ authorization: 'Bearer stg_op_nope' }));
+    assert.deepEqual(denied, { isAuthorized: false, context: {} });
+    const allowed = await authorize(authorizerEvent({ authorization: `Bearer ${operator.key}` }));
+    assert.equal(allowed.isAuthorized, true);
+    const created = await api(apiEvent('POST', '/v1/tenants', JSON.stringify({ tenantId: 'acme', name: 'Acme' }), allowed.context, true));
+    assert.equal(created.statusCode, 201);
+    assert.equal(JSON.parse(created.body ?? '').tenantId, 'acme');
+    const listed = await api(apiEvent('GET', '/v1/tenants', undefined, allowed.context));
+    assert.deepEqual(JSON.parse(listed.body ?? '').items.map((t: { tenantId: string }) => t.tenantId), ['acme']);
+    const anonymous = await api(apiEvent('GET', '/v1/tenants', undefined, undefined));
+    assert.equal(anonymous.statusCode, 401, 'no authorizer context: refused even if a route was misconfigured');
+    const openapi = await api(apiEvent('GET', '/v1/openapi.json', undefined, undefined));
+    assert.equal(openapi.statusCode, 200);
+  });
+
+  it('sweeper and peer stream handlers run with their event shapes', async () => {
+    const { handler: sweep } = await import('../../services/control/lambda/sweeper-function.ts');
+    assert.deepEqual(await sweep(), { expired: [], closedCdrs: [] });
+    const { handler: stream } = await import('../../services/control/lambda/peer-stream-function.ts');
+    const result = await stream({ Records: [{ eventName: 'MODIFY', dynamodb: { SequenceNumber: '1' } }] });
+    assert.deepEqual(result, { batchItemFailures: [] });
+  });
+
+  it('a missing setting fails the cold start, naming it', () => {
+    const { STROWGER_OPERATOR_KEY_HASH: _omitted, ...partial } = env;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', 'await import("./services/control/lambda/authorizer-function.ts")'], {
+      env: { PATH: process.env.PATH ?? '', ...partial },
+      encoding: 'utf8',
+    });
+    assert.notEqual(run.status, 0);
+    assert.match(run.stderr, /STROWGER_OPERATOR_KEY_HASH is not set/);
+    const noTables = spawnSync(process.execPath, ['--import', 'tsx', '-e', 'await import("./services/control/lambda/api-function.ts")'], {
+      env: { PATH: process.env.PATH ?? '' },
+      encoding: 'utf8',
+    });
+    assert.match(noTables.stderr, /missing table names: STROWGER_TABLE_PEERS/);
+  });
+});
