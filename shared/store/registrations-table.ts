@@ -5,7 +5,7 @@
  * or a flow was re-balanced): the write with the later registeredAt wins, and an older one
  * never overwrites a newer one.
  */
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type BatchGetCommandOutput, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { QualifyState, Registration } from '../model/registration.ts';
 import { isConditionFailure } from './store-errors.ts';
 import { expiryBucket } from './table-definitions.ts';
@@ -34,6 +34,23 @@ export class RegistrationsTable {
     const item = Item as RegistrationItem | undefined;
     if (item === undefined || (options.ignoreExpiry !== true && item.expiresAt <= this.now())) return undefined;
     return toRegistration(item);
+  }
+
+  /** Several peers' registrations at once (BatchGetItem, 100 keys a call), expired ones included, by name. */
+  async getMany(names: readonly string[]): Promise<Map<string, Registration>> {
+    const found = new Map<string, Registration>();
+    for (let i = 0; i < names.length; i += 100) {
+      let keys: Array<Record<string, unknown>> | undefined = names.slice(i, i + 100).map((name) => ({ name }));
+      // Unprocessed keys (throttling) are asked again, a few times, with a short pause.
+      for (let attempt = 0; keys !== undefined && keys.length > 0 && attempt < 5; attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+        const result: BatchGetCommandOutput = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
+        for (const item of (result.Responses?.[this.tableName] ?? []) as RegistrationItem[]) found.set(item.name, toRegistration(item));
+        keys = result.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+      if (keys !== undefined && keys.length > 0) throw new Error(`DynamoDB left ${keys.length} registration reads unprocessed`);
+    }
+    return found;
   }
 
   /** Writes unless a later registration is already stored; resolves whether this one won. */

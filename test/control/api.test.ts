@@ -86,6 +86,9 @@ for (const start of await availableEngines()) {
       await h.control.stores.registrations.put({ name: 'acme-pbx1', address: '192.0.2.5', port: 4569, workerId: 'w7', registeredAt: now, expiresAt: now + 70_000, refreshS: 60, qualify: { status: 'OK', latencyMs: 9 } });
       const live = await h.call('GET', '/v1/tenants/acme/peers/acme-pbx1/status', { key: acmeKey });
       assert.deepEqual([live.body.registered, live.body.address, live.body.workerId, live.body.qualify], [true, '192.0.2.5', 'w7', { status: 'OK', latencyMs: 9 }]);
+      const listed = await h.call('GET', '/v1/tenants/acme/peers?status=true', { key: acmeKey });
+      assert.deepEqual([listed.body.items[0].status.registered, listed.body.items[0].status.qualify.latencyMs], [true, 9]);
+      assert.equal((await h.call('GET', '/v1/tenants/acme/peers', { key: acmeKey })).body.items[0].status, undefined);
     });
 
     it('keygen: a 1024-bit pair in Asterisk\'s format; the engine\'s RSA check accepts what the returned key signs', async () => {

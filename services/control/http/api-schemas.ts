@@ -57,7 +57,6 @@ export const PublicPeer = PeerFields.omit({ secrets: true }).extend({
   updatedAt: z.number().int(),
   secretCount: z.number().int().meta({ description: 'How many secrets are stored (never the secrets).' }),
 });
-export const PeerPage = pageOf(PublicPeer);
 export const PeerStatus = z.object({
   name: z.string(),
   registered: z.boolean(),
@@ -70,6 +69,10 @@ export const PeerStatus = z.object({
   workerId: z.string().optional(),
   qualify: QualifyState,
 });
+export const PeerListQuery = ListQuery.extend({
+  status: z.enum(['true', 'false']).transform((v) => v === 'true').optional().meta({ description: 'Include each peer\'s registration status.' }),
+});
+export const PeerPage = pageOf(PublicPeer.extend({ status: PeerStatus.optional() }));
 export const KeygenBody = z.object({
   name: z.string().regex(/^[A-Za-z0-9_.-]{1,80}$/, 'letters, digits and _ . - (1-80)').optional(),
   passphrase: z.string().min(4, 'at least 4 characters').max(1024).optional(),

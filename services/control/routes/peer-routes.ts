@@ -3,11 +3,12 @@
  * are); replacing and patching need `If-Match` with the version, and keep the stored secrets
  * when the body sends none, since a client never sees them to send back.
  */
+import type { Registration } from '../../../shared/model/registration.ts';
 import type { PeerRecord } from '../../../shared/store/peers-table.ts';
 import type { Stores } from '../../../shared/store/stores.ts';
 import { generateRsaKeyPair } from '../../iax2/crypto/rsa-keys.ts';
 import { ApiError, notFound } from '../http/api-error.ts';
-import { KeygenBody, KeygenResult, ListQuery, PeerCreateBody, PeerPage, PeerPatchBody, PeerReplaceBody, PeerStatus, PublicPeer } from '../http/api-schemas.ts';
+import { KeygenBody, KeygenResult, PeerCreateBody, PeerListQuery, PeerPage, PeerPatchBody, PeerReplaceBody, PeerStatus, PublicPeer } from '../http/api-schemas.ts';
 import type { Router } from '../http/router.ts';
 import { IF_MATCH_HEADER, ifMatch, optionalIfMatch, param, sentKeys, tenantScope } from './access.ts';
 
@@ -15,6 +16,20 @@ import { IF_MATCH_HEADER, ifMatch, optionalIfMatch, param, sentKeys, tenantScope
 export function publicPeer(record: PeerRecord): Omit<PeerRecord, 'secrets'> & { secretCount: number } {
   const { secrets, ...rest } = record;
   return { ...rest, secretCount: secrets.length };
+}
+
+/** A peer's registration as `iax2 show peer` would tell it: live, lapsed (UNREACHABLE) or none. */
+export function peerStatus(name: string, registration: Registration | undefined, now: number) {
+  if (registration === undefined) return { name, registered: false, qualify: { status: 'UNKNOWN' as const } };
+  const { address, port, registeredAt, expiresAt, expiredAt, refreshS, workerId } = registration;
+  const live = expiredAt === undefined && expiresAt > now;
+  return {
+    name,
+    registered: live,
+    address, port, registeredAt, expiresAt, refreshS, workerId,
+    ...(expiredAt === undefined ? {} : { expiredAt }),
+    qualify: live ? (registration.qualify ?? { status: 'UNKNOWN' as const }) : { status: 'UNREACHABLE' as const },
+  };
 }
 
 const etag = (record: PeerRecord): Record<string, string> => ({ etag: `"${record.version}"` });
@@ -47,11 +62,17 @@ export function peerRoutes(router: Router, stores: Pick<Stores, 'peers' | 'regis
     })
     .add({
       method: 'GET', path: '/v1/tenants/{tenant}/peers', summary: 'List the tenant\'s peers, a page at a time',
-      query: ListQuery,
-      response: { status: 200, description: 'A page of peers', schema: PeerPage },
+      query: PeerListQuery,
+      response: { status: 200, description: 'A page of peers (with status=true, each with its registration status)', schema: PeerPage },
       handler: async (req) => {
-        const page = await peers.listByTenant(tenantScope(req), req.query);
-        return { statusCode: 200, body: { items: page.items.map(publicPeer), ...(page.cursor === undefined ? {} : { cursor: page.cursor }) } };
+        const { status, ...paging } = req.query;
+        const page = await peers.listByTenant(tenantScope(req), paging);
+        const statuses = status === true ? await registrations.getMany(page.items.map((p) => p.name)) : undefined;
+        const items = page.items.map((record) => ({
+          ...publicPeer(record),
+          ...(statuses === undefined ? {} : { status: peerStatus(record.name, statuses.get(record.name), now()) }),
+        }));
+        return { statusCode: 200, body: { items, ...(page.cursor === undefined ? {} : { cursor: page.cursor }) } };
       },
     })
     .add({
@@ -105,19 +126,7 @@ export function peerRoutes(router: Router, stores: Pick<Stores, 'peers' | 'regis
         const record = await load(tenantScope(req), param(req, 'name'));
         // The last registration even after it lapsed: the sweeper marked it UNREACHABLE.
         const registration = await registrations.get(record.name, { ignoreExpiry: true });
-        if (registration === undefined) return { statusCode: 200, body: { name: record.name, registered: false, qualify: { status: 'UNKNOWN' } } };
-        const { address, port, registeredAt, expiresAt, expiredAt, refreshS, workerId } = registration;
-        const live = expiredAt === undefined && expiresAt > now();
-        return {
-          statusCode: 200,
-          body: {
-            name: record.name,
-            registered: live,
-            address, port, registeredAt, expiresAt, refreshS, workerId,
-            ...(expiredAt === undefined ? {} : { expiredAt }),
-            qualify: live ? (registration.qualify ?? { status: 'UNKNOWN' }) : { status: 'UNREACHABLE' },
-          },
-        };
+        return { statusCode: 200, body: peerStatus(record.name, registration, now()) };
       },
     })
     .add({
