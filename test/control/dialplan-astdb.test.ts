@@ -38,6 +38,17 @@ for (const start of await availableEngines()) {
       assert.deepEqual(all, ['911@outbound', '_1XX@fromiax', '_2XX@fromiax', '_9.@outbound']);
     });
 
+    it('routes: a secret in a dial string is stored for calls but never shown', async () => {
+      const dial = 'IAX2/acme:hush-hush@upstream/${EXTEN}';
+      const created = await h.call('POST', '/v1/tenants/acme/routes', { key, body: { context: 'secret', pattern: '_X.', destinations: [{ dial, target: { user: 'acme', secret: 'hush-hush', peer: 'upstream', extension: '${EXTEN}' } }] } });
+      assert.equal(created.body.destinations[0].dial, 'IAX2/acme:********@upstream/${EXTEN}');
+      assert.equal(created.body.destinations[0].target.secret, undefined);
+      assert.equal((await h.control.stores.routes.get('acme', 'secret', '_X.'))?.destinations[0]?.target.secret, 'hush-hush');
+      await h.call('GET', '/v1/tenants/acme/routes?context=secret', { key });
+      assert.ok(h.bodies.every((body) => !body.includes('hush-hush')));
+      assert.equal((await h.call('DELETE', `/v1/tenants/acme/routes/secret/${encodeURIComponent('_X.')}`, { key })).status, 204);
+    });
+
     it('routes: bad patterns and dial targets are refused naming the field', async () => {
       const bad = await h.call('POST', '/v1/tenants/acme/routes', { key, body: { context: 'fromiax', pattern: '_X(', destinations: [dialTo('pbx1')] } });
       assert.deepEqual([bad.status, bad.body.error.field], [400, 'pattern']);

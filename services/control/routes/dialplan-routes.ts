@@ -8,6 +8,21 @@ import { PublicRoute, RouteCreateBody, RoutePage, RouteQuery, RouteReplaceBody }
 import type { Router } from '../http/router.ts';
 import { IF_MATCH_HEADER, ifMatch, param, tenantScope } from './access.ts';
 
+/**
+ * A route as the API shows it: a secret in a dial string (IAX2/user:secret@peer) is
+ * write-only like every other secret, so it is masked in `dial` and left out of `target`.
+ */
+export function publicRoute(route: RouteRecord): RouteRecord {
+  return {
+    ...route,
+    destinations: route.destinations.map(({ target: { secret, ...target }, ...destination }) => ({
+      ...destination,
+      dial: secret === undefined ? destination.dial : destination.dial.replace(`:${secret}@`, ':********@'),
+      target,
+    })),
+  };
+}
+
 const etag = (route: RouteRecord): Record<string, string> => ({ etag: `"${route.version}"` });
 
 export function dialplanRoutes(router: Router, routes: RoutesTable): void {
@@ -24,7 +39,7 @@ export function dialplanRoutes(router: Router, routes: RoutesTable): void {
       response: { status: 201, description: 'The route', schema: PublicRoute },
       handler: async (req) => {
         const created = await routes.put({ ...req.body, tenant: tenantScope(req) });
-        return { statusCode: 201, body: created, headers: etag(created) };
+        return { statusCode: 201, body: publicRoute(created), headers: etag(created) };
       },
     })
     .add({
@@ -34,8 +49,9 @@ export function dialplanRoutes(router: Router, routes: RoutesTable): void {
       handler: async (req) => {
         const tenant = tenantScope(req);
         const { context, ...paging } = req.query;
-        if (context !== undefined) return { statusCode: 200, body: { items: await routes.listContext(tenant, context) } };
-        return { statusCode: 200, body: await routes.listTenant(tenant, paging) };
+        if (context !== undefined) return { statusCode: 200, body: { items: (await routes.listContext(tenant, context)).map(publicRoute) } };
+        const page = await routes.listTenant(tenant, paging);
+        return { statusCode: 200, body: { ...page, items: page.items.map(publicRoute) } };
       },
     })
     .add({
@@ -43,7 +59,7 @@ export function dialplanRoutes(router: Router, routes: RoutesTable): void {
       response: { status: 200, description: 'The route', schema: PublicRoute },
       handler: async (req) => {
         const route = await load(tenantScope(req), param(req, 'context'), param(req, 'pattern'));
-        return { statusCode: 200, body: route, headers: etag(route) };
+        return { statusCode: 200, body: publicRoute(route), headers: etag(route) };
       },
     })
     .add({
@@ -54,7 +70,7 @@ export function dialplanRoutes(router: Router, routes: RoutesTable): void {
         const tenant = tenantScope(req);
         const version = ifMatch(req);
         const replaced = await routes.put({ ...req.body, tenant, context: param(req, 'context'), pattern: param(req, 'pattern') }, version);
-        return { statusCode: 200, body: replaced, headers: etag(replaced) };
+        return { statusCode: 200, body: publicRoute(replaced), headers: etag(replaced) };
       },
     })
     .add({
