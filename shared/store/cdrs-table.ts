@@ -22,6 +22,9 @@ export interface CdrEnding {
   /** When the call was answered, for billsec; the CDR's own `answer` if omitted. */
   answer?: number;
   hangupCause?: number;
+  /** Each leg's receive statistics, from its last PONG. */
+  rrCaller?: Cdr['rrCaller'];
+  rrCallee?: Cdr['rrCallee'];
 }
 
 export class CdrsTable {
@@ -70,6 +73,13 @@ export class CdrsTable {
       names['#billsec'] = 'billsec';
       values[':answer'] = ending.answer;
       values[':billsec'] = seconds(ending.end - ending.answer);
+    }
+    for (const leg of ['rrCaller', 'rrCallee'] as const) {
+      const figures = ending[leg];
+      if (figures === undefined) continue;
+      sets.push(`#${leg} = :${leg}`);
+      names[`#${leg}`] = leg;
+      values[`:${leg}`] = figures;
     }
     if (ending.hangupCause !== undefined) {
       sets.push('#cause = :cause');

@@ -117,6 +117,11 @@ export class Call {
     this.reliable.pingtimeMs = ms;
   }
 
+  /** ms on this leg's transmit clock: what a relay adds to a source's voice stamps to rebase them. */
+  get txElapsedMs(): number {
+    return this.tx.elapsed();
+  }
+
   get retransmissions(): number {
     return this.reliable.retransmissions;
   }

@@ -16,7 +16,8 @@ export class TxTimestamps {
 
   constructor(private readonly clock: Clock) {}
 
-  private elapsed(): number {
+  /** ms since the transmit epoch (starting it if nothing was sent yet). */
+  elapsed(): number {
     const now = this.clock.now();
     if (this.epoch === undefined) this.epoch = now - (now % 20);
     return Math.floor(now - this.epoch);

@@ -1,0 +1,95 @@
+/**
+ * The worker's HTTP side port: `/healthz` for the NLB's health check (503 while draining, so
+ * no new flows land here), `/metrics` in Prometheus text, `/calls?tenant=T` for the control
+ * plane's active-calls view, and `/admin` (answered to localhost only) with the engine's and
+ * switch's figures.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../../shared/logger.ts';
+import type { Iax2Engine } from '../iax2/engine/engine.ts';
+import type { Registrar } from '../iax2/registrar/registrar.ts';
+import type { CallSwitch } from './switch/call-switch.ts';
+import type { UdpTransport } from './udp-transport.ts';
+
+export interface StatusServerOptions {
+  address: string;
+  port: number;
+  engine: Iax2Engine;
+  registrar: Registrar;
+  callSwitch: CallSwitch;
+  transport: UdpTransport;
+  workerId: string;
+  logger: Logger;
+}
+
+export interface StatusServer {
+  port: number;
+  setDraining(): void;
+  close(): Promise<void>;
+}
+
+const LOCAL = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+function metrics(options: StatusServerOptions, draining: boolean): string {
+  const { engine, registrar, callSwitch, transport } = options;
+  const lines: string[] = [];
+  const metric = (name: string, type: 'gauge' | 'counter', help: string, value: number, labels = ''): void => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name}${labels} ${value}`);
+  };
+  metric('strowger_active_calls', 'gauge', 'Bridged calls in progress', callSwitch.activeCount);
+  metric('strowger_registrations_total', 'counter', 'Registrations granted', registrar.stats.registered);
+  metric('strowger_frames_in_total', 'counter', 'Datagrams received', engine.stats.datagramsIn);
+  metric('strowger_frames_out_total', 'counter', 'Datagrams sent', engine.stats.datagramsOut);
+  metric('strowger_decode_errors_total', 'counter', 'Datagrams that did not decode', engine.stats.decodeErrors);
+  metric('strowger_auth_failures_total', 'counter', 'Failed authentications', engine.stats.authFailures);
+  metric('strowger_calls_routed_total', 'counter', 'Calls routed', callSwitch.stats.routed);
+  metric('strowger_calls_refused_total', 'counter', 'Calls refused (no route, limits, draining)', callSwitch.stats.refused);
+  metric('strowger_udp_send_errors_total', 'counter', 'UDP send errors', transport.counters.sendErrors);
+  metric('strowger_draining', 'gauge', '1 while the worker drains', draining ? 1 : 0);
+  const perTenant = callSwitch.tenantCalls();
+  lines.push('# HELP strowger_tenant_active_calls Calls in progress per tenant', '# TYPE strowger_tenant_active_calls gauge');
+  for (const [tenant, count] of perTenant) lines.push(`strowger_tenant_active_calls{tenant="${tenant.replace(/["\\\n]/g, '_')}"} ${count}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export async function startStatusServer(options: StatusServerOptions): Promise<StatusServer> {
+  let draining = false;
+  const server: Server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://worker');
+    const json = (status: number, body: unknown): void => {
+      response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    };
+    if (request.method !== 'GET') return json(405, { error: 'GET only' });
+    switch (url.pathname) {
+      case '/healthz':
+        return json(draining ? 503 : 200, { status: draining ? 'draining' : 'ok', workerId: options.workerId, activeCalls: options.callSwitch.activeCount });
+      case '/metrics':
+        response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics(options, draining));
+        return;
+      case '/calls': {
+        const tenant = url.searchParams.get('tenant') ?? undefined;
+        return json(200, { items: options.callSwitch.channels(tenant) });
+      }
+      case '/admin':
+        if (!LOCAL.has(request.socket.remoteAddress ?? '')) return json(403, { error: 'localhost only' });
+        return json(200, { workerId: options.workerId, draining, engine: options.engine.stats, switch: options.callSwitch.stats, registrar: options.registrar.stats, channels: options.callSwitch.channels() });
+      default:
+        return json(404, { error: 'not found' });
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.address, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    setDraining: () => {
+      draining = true;
+    },
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}

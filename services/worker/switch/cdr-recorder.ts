@@ -1,0 +1,101 @@
+/**
+ * CDRs for bridged calls, in Asterisk's fields: an open record at answer (so a worker that dies
+ * mid-call leaves a trace the sweeper closes), finished at hang-up with both legs' RR
+ * figures; a call never answered gets one complete record at its end.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../../../shared/logger.ts';
+import type { CdrInput } from '../../../shared/model/cdr.ts';
+import type { CdrsTable } from '../../../shared/store/cdrs-table.ts';
+import type { RrReport } from '../../iax2/call/rr-stats.ts';
+import type { Bridge, BridgeOutcome } from './bridge.ts';
+
+type Rr = NonNullable<CdrInput['rrCaller']>;
+
+function rrFigures(report: RrReport | undefined): Rr | undefined {
+  if (report === undefined) return undefined;
+  const whole = (n: number): number => Math.max(0, Math.round(n));
+  return {
+    jitterMs: whole(report.jitterMs),
+    lossPercent: Math.min(100, whole(report.lossPercent)),
+    lostFrames: whole(report.lostFrames),
+    packets: whole(report.packets),
+    delayMs: whole(report.delayMs),
+    dropped: whole(report.dropped),
+    outOfOrder: whole(report.outOfOrder),
+  };
+}
+
+export class CdrRecorder {
+  private readonly ids = new WeakMap<Bridge, string>();
+  private readonly opened = new WeakMap<Bridge, Promise<boolean>>();
+  private sequence = 0;
+
+  constructor(
+    private readonly cdrs: Pick<CdrsTable, 'write' | 'finish'>,
+    private readonly workerId: string,
+    private readonly logger: Logger,
+  ) {}
+
+  private base(bridge: Bridge): CdrInput {
+    let callId = this.ids.get(bridge);
+    if (callId === undefined) {
+      callId = `${this.workerId}-${Date.now().toString(36)}-${(this.sequence++).toString(36)}-${randomUUID().slice(0, 8)}`;
+      this.ids.set(bridge, callId);
+    }
+    const user = bridge.info.user;
+    const clid = bridge.info.callingName === undefined ? bridge.info.callingNumber : `"${bridge.info.callingName}" <${bridge.info.callingNumber ?? ''}>`;
+    return {
+      tenant: bridge.tenant,
+      callId,
+      ...(bridge.info.callingNumber === undefined ? {} : { src: bridge.info.callingNumber }),
+      dst: bridge.info.calledNumber,
+      dcontext: bridge.context,
+      ...(clid === undefined ? {} : { clid }),
+      channel: `IAX2/${user?.name ?? bridge.info.username ?? 'guest'}-${bridge.caller.localCall}`,
+      lastapp: 'Dial',
+      start: bridge.startedAt,
+      workerId: this.workerId,
+    };
+  }
+
+  /** At answer: the open record. */
+  answered(bridge: Bridge, at: number, dstchannel: string, lastdata: string): void {
+    const cdr: CdrInput = { ...this.base(bridge), dstchannel, lastdata, answer: at };
+    this.opened.set(bridge, this.cdrs.write(cdr).then(() => true, (error: unknown) => {
+      this.logger.error('writing the open CDR failed', { error, callId: cdr.callId });
+      return false;
+    }));
+  }
+
+  /** At the end: finish the open record, or write the whole one. */
+  ended(bridge: Bridge, outcome: BridgeOutcome, dstchannel: string | undefined): Promise<void> {
+    const base = this.base(bridge);
+    const rrCaller = rrFigures(bridge.caller.receiveStats());
+    const rrCallee = rrFigures(outcome.outbound?.receiveStats());
+    const opened = this.opened.get(bridge) ?? Promise.resolve(false);
+    return opened
+      .then(async (wasOpened) => {
+        const ending = {
+          end: outcome.endedAt,
+          disposition: outcome.disposition,
+          hangupCause: outcome.causeCode,
+          ...(outcome.answeredAt === undefined ? {} : { answer: outcome.answeredAt }),
+          ...(rrCaller === undefined ? {} : { rrCaller }),
+          ...(rrCallee === undefined ? {} : { rrCallee }),
+        };
+        if (wasOpened) await this.cdrs.finish(base.tenant, base.start, base.callId, ending);
+        else {
+          await this.cdrs.write({
+            ...base,
+            ...(dstchannel === undefined ? {} : { dstchannel }),
+            ...(outcome.destination === undefined ? {} : { lastdata: outcome.destination }),
+            ...ending,
+            duration: Math.max(0, Math.round((outcome.endedAt - base.start) / 1000)),
+            billsec: outcome.answeredAt === undefined ? 0 : Math.max(0, Math.round((outcome.endedAt - outcome.answeredAt) / 1000)),
+          });
+        }
+      })
+      .catch((error: unknown) => this.logger.error('writing the CDR failed', { error, callId: base.callId }));
+  }
+}

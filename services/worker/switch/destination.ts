@@ -1,0 +1,59 @@
+/**
+ * A route destination (a dial string's target) turned into an outbound call: the peer must be
+ * one of the caller's tenant's own (a tenant can never dial an arbitrary host or another
+ * tenant's peer); its address comes from its live registration (host=dynamic) or its static
+ * host; login, secret, context and codecs follow Dial()'s and iax.conf's rules.
+ */
+import { isIP } from 'node:net';
+import { lookup } from 'node:dns/promises';
+import type { DialTarget } from '../../../shared/iaxconf/dial-string.ts';
+import { expandExtension } from '../../../shared/iaxconf/dial-string.ts';
+import type { Registration } from '../../../shared/model/registration.ts';
+import type { PeerRecord } from '../../../shared/store/peers-table.ts';
+import type { OutboundCallOptions } from '../../iax2/engine/outbound-setup.ts';
+import type { RemoteAddress } from '../../iax2/transport.ts';
+import { capabilityOf } from '../realtime-directory.ts';
+import { Cause } from './hangup-causes.ts';
+
+export interface DestinationSources {
+  peer(name: string): Promise<PeerRecord | undefined>;
+  registration(name: string): Promise<Registration | undefined>;
+}
+
+export type ResolvedDestination =
+  | { ok: true; peer: PeerRecord; remote: RemoteAddress; options: Omit<OutboundCallOptions, 'remote' | 'capability' | 'format' | 'callingNumber' | 'callingName'>; capability: bigint; prefs: bigint[] }
+  | { ok: false; cause: number; why: string };
+
+export async function resolveDestination(tenant: string, target: DialTarget, dialled: string, sources: DestinationSources): Promise<ResolvedDestination> {
+  const peer = await sources.peer(target.peer);
+  if (peer === undefined || peer.tenant !== tenant) return { ok: false, cause: Cause.UNALLOCATED, why: `no peer ${target.peer} in this tenant` };
+  if (peer.type === 'user') return { ok: false, cause: Cause.UNALLOCATED, why: `${peer.name} is a user: it cannot be called` };
+  let remote: RemoteAddress;
+  if (peer.host === 'dynamic' || peer.host === undefined) {
+    const registration = await sources.registration(peer.name);
+    if (registration === undefined) return { ok: false, cause: Cause.SUBSCRIBER_ABSENT, why: `${peer.name} is not registered` };
+    remote = { address: registration.address, port: registration.port };
+  } else {
+    const address = isIP(peer.host) !== 0 ? peer.host : await lookup(peer.host).then((r) => r.address, () => undefined);
+    if (address === undefined) return { ok: false, cause: Cause.DESTINATION_OUT_OF_ORDER, why: `${peer.host} does not resolve` };
+    remote = { address, port: target.port ?? peer.port };
+  }
+  const { capability, prefs } = capabilityOf(peer.codecs);
+  const options: ResolvedDestination & { ok: true } = {
+    ok: true,
+    peer,
+    remote,
+    capability,
+    prefs,
+    options: {
+      calledNumber: target.extension === undefined ? dialled : expandExtension(target.extension, dialled),
+      // Dial()'s user wins, then the peer's username=; the secret likewise (a peer uses its last).
+      ...(target.user ?? peer.username) === undefined ? {} : { username: target.user ?? peer.username },
+      ...((target.secret ?? peer.secrets.at(-1)) === undefined ? {} : { secret: target.secret ?? peer.secrets.at(-1) }),
+      ...((target.context ?? peer.peercontext) === undefined ? {} : { calledContext: target.context ?? peer.peercontext }),
+      encryption: peer.encryption,
+      forceEncryption: peer.forceencryption,
+    },
+  };
+  return options;
+}

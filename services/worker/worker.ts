@@ -1,0 +1,127 @@
+/**
+ * One worker: the IAX2 engine on a UDP socket, the registrar writing registrations to the
+ * store, the switch routing and bridging calls, a heartbeat in the workers table, and the
+ * status HTTP port. `main.ts` builds one from the environment; `npm start` and the tests
+ * build one in-process.
+ */
+import { SystemClock, type Clock } from '../../shared/clock.ts';
+import { silentLogger, type Logger } from '../../shared/logger.ts';
+import type { PeerRecord } from '../../shared/store/peers-table.ts';
+import { PeerCache } from '../../shared/store/peer-cache.ts';
+import type { Stores } from '../../shared/store/stores.ts';
+import { Iax2Engine, type EngineOptions } from '../iax2/engine/engine.ts';
+import { Registrar } from '../iax2/registrar/registrar.ts';
+import { RealtimeDirectory } from './realtime-directory.ts';
+import { startStatusServer, type StatusServer } from './status-server.ts';
+import { CallSwitch } from './switch/call-switch.ts';
+import { CdrRecorder } from './switch/cdr-recorder.ts';
+import { RouteCache } from './switch/route-cache.ts';
+import { TenantLimiter } from './switch/tenant-limits.ts';
+import { UdpTransport } from './udp-transport.ts';
+
+export interface WorkerOptions {
+  workerId: string;
+  stores: Stores;
+  iax: { address: string; port: number };
+  status: { address: string; port: number };
+  /** The address other workers and the control plane reach this one at. */
+  privateAddress?: string;
+  clock?: Clock;
+  logger?: Logger;
+  heartbeatMs?: number;
+  /** Registration grants (minregexpire/maxregexpire). */
+  minExpireS?: number;
+  maxExpireS?: number;
+  engine?: Partial<Omit<EngineOptions, 'transport' | 'clock' | 'directory'>>;
+}
+
+export interface Worker {
+  readonly workerId: string;
+  readonly engine: Iax2Engine;
+  readonly registrar: Registrar;
+  readonly switch: CallSwitch;
+  readonly transport: UdpTransport;
+  readonly status: StatusServer;
+  /** SIGTERM: refuse new calls, keep relaying; resolves when calls are gone or at the deadline. */
+  drain(deadlineMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startWorker(options: WorkerOptions): Promise<Worker> {
+  const clock = options.clock ?? new SystemClock();
+  const logger = options.logger ?? silentLogger;
+  const { stores, workerId } = options;
+  const peers = new PeerCache<PeerRecord>({ get: (name) => stores.peers.get(name), version: (name) => stores.peers.version(name) }, { now: () => clock.wallNow() });
+  const directory = new RealtimeDirectory(peers, stores.astdb);
+  const transport = await UdpTransport.bind({ address: options.iax.address, port: options.iax.port, logger });
+  const engine = new Iax2Engine({ ...options.engine, transport, clock, directory, logger: logger.child({ component: 'engine' }) });
+  const registrar = new Registrar({
+    engine,
+    store: stores.registrations,
+    findPeer: (name) => directory.findPeer(name),
+    resolveDbSecret: (family, key, owner) => directory.resolveDbSecret(family, key, owner),
+    workerId,
+    ...(options.minExpireS === undefined ? {} : { minExpireS: options.minExpireS }),
+    ...(options.maxExpireS === undefined ? {} : { maxExpireS: options.maxExpireS }),
+  });
+  engine.setRegistrar(registrar);
+  const wallNow = (): number => clock.wallNow();
+  const callSwitch = new CallSwitch({
+    engine,
+    clock,
+    logger: logger.child({ component: 'switch' }),
+    routes: new RouteCache(stores.routes, wallNow),
+    limits: new TenantLimiter(stores.tenants, wallNow),
+    sources: { peer: (name) => peers.get(name), registration: (name) => stores.registrations.get(name) },
+    cdrs: new CdrRecorder(stores.cdrs, workerId, logger.child({ component: 'cdr' })),
+    workerId,
+    wallNow,
+  });
+  const status = await startStatusServer({ ...options.status, engine, registrar, callSwitch, transport, workerId, logger });
+  const { address: iaxAddress } = transport.localAddress();
+
+  let draining = false;
+  const beat = async (): Promise<void> => {
+    await stores.workers.heartbeat({
+      workerId,
+      privateAddress: options.privateAddress ?? (iaxAddress === '0.0.0.0' || iaxAddress === '::' ? '127.0.0.1' : iaxAddress),
+      meshPort: transport.localAddress().port,
+      httpPort: status.port,
+      heartbeatAt: wallNow(),
+      activeCalls: callSwitch.activeCount,
+      registrations: registrar.stats.registered,
+      draining,
+    }).catch((error: unknown) => logger.error('heartbeat failed', { error }));
+  };
+  await beat();
+  const heartbeat = setInterval(() => void beat(), options.heartbeatMs ?? 10_000);
+  heartbeat.unref();
+
+  let closed = false;
+  return {
+    workerId,
+    engine,
+    registrar,
+    switch: callSwitch,
+    transport,
+    status,
+    async drain(deadlineMs) {
+      draining = true;
+      callSwitch.drain();
+      status.setDraining();
+      await beat();
+      const until = Date.now() + deadlineMs;
+      while (callSwitch.activeCount > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 200));
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(heartbeat);
+      registrar.close();
+      engine.close();
+      await callSwitch.flush();
+      await status.close();
+      transport.close();
+    },
+  };
+}

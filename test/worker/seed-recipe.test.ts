@@ -1,0 +1,190 @@
+// The seed recipe (../shared/seeds/peering-two-asterisk-servers.txt), hosted: tenant acme's
+// iax.conf and extensions.conf imported through the API, two PBX endpoints registering to a
+// worker over real UDP and calling each other through it, media relayed sample by sample.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Call } from '../../services/iax2/call/call.ts';
+import { ControlSubclass } from '../../services/iax2/codec/index.ts';
+import { jsonLogger } from '../../shared/logger.ts';
+import { startWorker, type Worker } from '../../services/worker/worker.ts';
+import { startControl, type ControlHarness } from '../helpers/control-harness.ts';
+import { startDynalite, type DynamoEngine } from '../helpers/dynamo-engines.ts';
+import { startPbx, type PbxEndpoint } from '../helpers/pbx-endpoint.ts';
+
+const IAX_CONF = `[general]
+disallow=all
+allow=ulaw
+allow=alaw
+
+[pbx](!)
+type=friend
+host=dynamic
+auth=md5
+trunk=yes
+qualify=yes
+context=fromiax
+
+[foo](pbx)
+secret=foo-secret
+
+[bar](pbx)
+secret=bar-secret
+
+[baz](pbx)
+secret=baz-secret
+`;
+
+const EXTENSIONS_CONF = `[fromiax]
+exten => _2X,1,Dial(IAX2/bar/\${EXTEN})
+exten => _4X,1,Dial(IAX2/foo/\${EXTEN})
+exten => _5X,1,Dial(IAX2/baz/\${EXTEN},10)
+ same => n,Dial(IAX2/bar/\${EXTEN})
+exten => _6X,1,Dial(IAX2/baz/\${EXTEN})
+`;
+
+const waitFor = async <T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000): Promise<T> => {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};
+
+/** The end of a call as its caller saw it: answered, or refused/hung up with a cause. */
+function watch(call: Call) {
+  const seen: { answered: boolean; cause: number | undefined; ended: boolean; voice: Array<{ payload: Buffer; timestamp: number }> } = { answered: false, cause: undefined, ended: false, voice: [] };
+  call.events.on('control', ({ subclass }) => {
+    if (subclass === ControlSubclass.ANSWER) seen.answered = true;
+  });
+  call.events.on('rejected', ({ causeCode }) => Object.assign(seen, { cause: causeCode, ended: true }));
+  call.events.on('hangup', ({ causeCode }) => Object.assign(seen, { cause: causeCode, ended: true }));
+  call.events.on('voice', ({ payload, timestamp }) => seen.voice.push({ payload: Buffer.from(payload), timestamp }));
+  return seen;
+}
+
+/** Voice whose every sample says which frame it is, at the sender's own 20 ms timing. */
+function sendVoice(call: Call, frames: number, start: number, marker: number): Buffer[] {
+  const sent: Buffer[] = [];
+  for (let i = 0; i < frames; i++) {
+    const payload = Buffer.alloc(160, (marker + i) & 0xff);
+    payload.writeUInt16BE(i, 0);
+    sent.push(payload);
+    call.sendVoice(payload, { timestamp: start + i * 20 });
+  }
+  return sent;
+}
+
+describe('the seed recipe, hosted', () => {
+  let engine: DynamoEngine;
+  let h: ControlHarness;
+  let worker: Worker;
+  let foo: PbxEndpoint;
+  let bar: PbxEndpoint;
+  const logs: string[] = [];
+
+  before(async () => {
+    engine = await startDynalite();
+    h = await startControl(engine);
+    const key = await h.addTenant('acme', { callsPerSecond: 50 });
+    const imported = await h.call('POST', '/v1/tenants/acme/import', { key, body: { files: [{ name: 'iax.conf', text: IAX_CONF }, { name: 'extensions.conf', text: EXTENSIONS_CONF }] } });
+    assert.equal(imported.status, 200, JSON.stringify(imported.body));
+    worker = await startWorker({
+      workerId: 'w1',
+      stores: h.control.stores,
+      iax: { address: '127.0.0.1', port: 0 },
+      status: { address: '127.0.0.1', port: 0 },
+      logger: jsonLogger({ service: 'worker', level: 'info', write: (line) => logs.push(line) }),
+    });
+    const platform = worker.transport.localAddress();
+    foo = await startPbx('foo', 'foo-secret', platform);
+    bar = await startPbx('bar', 'bar-secret', platform, (extension) => (extension === '24' ? 'busy' : 'answer'));
+    await Promise.all([foo.registered(), bar.registered()]);
+  });
+
+  after(async () => {
+    await foo?.close();
+    await bar?.close();
+    await worker?.close();
+    await h?.close();
+    await engine?.stop();
+  });
+
+  it('both PBXes registered through the worker: registrations in the store, owned by the worker', async () => {
+    for (const name of ['foo', 'bar']) {
+      const registration = await h.control.stores.registrations.get(name);
+      assert.deepEqual([registration?.tenant, registration?.workerId, registration?.address], ['acme', 'w1', '127.0.0.1']);
+    }
+  });
+
+  it('foo dials 23 and reaches bar\'s 23; audio flows both ways with sequence and timing intact; a CDR is written', async () => {
+    const call = foo.dial('23');
+    const seen = watch(call);
+    const delivered = await waitFor('bar to be called', () => bar.incoming.find((c) => c.info.calledNumber === '23'));
+    assert.equal(delivered.info.callingNumber, 'foo-cid');
+    const atBar = watch(delivered.call);
+    await waitFor('answer at foo', () => (seen.answered ? true : undefined));
+
+    const fooSent = sendVoice(call, 50, 5000, 0x11);
+    const barSent = sendVoice(delivered.call, 50, 9000, 0x77);
+    await waitFor('50 frames at bar', () => (atBar.voice.length >= 50 ? true : undefined));
+    await waitFor('50 frames at foo', () => (seen.voice.length >= 50 ? true : undefined));
+    assert.deepEqual(atBar.voice.map((v) => v.payload), fooSent, 'foo → bar, every sample in order');
+    assert.deepEqual(seen.voice.map((v) => v.payload), barSent, 'bar → foo, every sample in order');
+    for (const received of [atBar.voice, seen.voice]) {
+      const gaps = received.slice(1).map((v, i) => v.timestamp - (received[i]?.timestamp ?? 0));
+      assert.ok(gaps.every((gap) => gap === 20), `the sender's 20 ms timing is kept: ${gaps.join(',')}`);
+    }
+
+    call.hangup(16);
+    await waitFor('bar to see the hang-up', () => (atBar.ended ? true : undefined));
+    assert.equal(atBar.cause, 16);
+    const cdr = await waitFor('the CDR', async () => (await h.control.stores.cdrs.list('acme', Date.now() - 60_000, Date.now() + 1000)).items.find((c) => c.dst === '23' && c.end !== undefined));
+    assert.deepEqual([cdr.disposition, cdr.dcontext, cdr.src, cdr.hangupCause], ['ANSWERED', 'fromiax', 'foo-cid', 16]);
+    assert.ok(cdr.billsec !== undefined && cdr.billsec >= 0 && cdr.billsec <= (cdr.duration ?? 0));
+    assert.ok((cdr.rrCaller?.packets ?? 0) >= 50, `RR figures of the caller leg: ${JSON.stringify(cdr.rrCaller)}`);
+    assert.ok((cdr.rrCallee?.packets ?? 0) >= 50);
+  });
+
+  it('bar dials 42 and reaches foo\'s 42', async () => {
+    const call = bar.dial('42');
+    const seen = watch(call);
+    const delivered = await waitFor('foo to be called', () => foo.incoming.find((c) => c.info.calledNumber === '42'));
+    await waitFor('answer at bar', () => (seen.answered ? true : undefined));
+    assert.equal(delivered.info.callingNumber, 'bar-cid');
+    delivered.call.hangup(16);
+    await waitFor('bar to see foo hang up', () => (seen.ended ? true : undefined));
+    assert.equal(seen.cause, 16);
+  });
+
+  it('busy: the caller hears busy, cause 17, and no other destination is tried', async () => {
+    const seen = watch(foo.dial('24'));
+    await waitFor('the end of the busy call', () => (seen.ended ? true : undefined));
+    assert.equal(seen.cause, 17);
+    const cdr = await waitFor('the CDR', async () => (await h.control.stores.cdrs.list('acme', Date.now() - 60_000, Date.now() + 1000)).items.find((c) => c.dst === '24'));
+    assert.equal(cdr.disposition, 'BUSY');
+  });
+
+  it('an unregistered destination fails over to the next dial string; alone, it gives cause 20', async () => {
+    const before = bar.incoming.length;
+    const failover = watch(foo.dial('55'));
+    await waitFor('answer through the second destination', () => (failover.answered ? true : undefined));
+    assert.equal(bar.incoming.length, before + 1);
+    assert.equal(bar.incoming.at(-1)?.info.calledNumber, '55');
+    const unreachable = watch(foo.dial('66'));
+    await waitFor('the refusal', () => (unreachable.ended ? true : undefined));
+    assert.equal(unreachable.cause, 20);
+  });
+
+  it('no route: cause 1; the worker reports its calls on /calls and counts them on /metrics', async () => {
+    const nowhere = watch(foo.dial('999'));
+    await waitFor('the refusal', () => (nowhere.ended ? true : undefined));
+    assert.equal(nowhere.cause, 1);
+    const metrics = await (await fetch(`http://127.0.0.1:${worker.status.port}/metrics`)).text();
+    assert.match(metrics, /^strowger_calls_routed_total [1-9]\d*$/m);
+    assert.match(metrics, /^strowger_calls_refused_total [1-9]\d*$/m);
+    const health = await fetch(`http://127.0.0.1:${worker.status.port}/healthz`);
+    assert.equal(health.status, 200);
+  });
+});
