@@ -28,7 +28,7 @@ export interface PbxEndpoint {
   close(): Promise<void>;
 }
 
-export async function startPbx(name: string, secret: string, platform: RemoteAddress, behaviour: (extension: string) => Behaviour = () => 'answer'): Promise<PbxEndpoint> {
+export async function startPbx(name: string, secret: string, platform: RemoteAddress, behaviour: (extension: string) => Behaviour = () => 'answer', refreshS = 60): Promise<PbxEndpoint> {
   const clock = new SystemClock();
   const transport = await UdpTransport.bind({ address: '127.0.0.1', port: 0 });
   // Calls from the platform arrive without a USERNAME: the platform is known by its address
@@ -46,7 +46,7 @@ export async function startPbx(name: string, secret: string, platform: RemoteAdd
     transport,
     incoming,
     behaviour,
-    registration: new RegistrationClient({ engine, clock, remote: platform, username: name, secret, refreshS: 60 }),
+    registration: new RegistrationClient({ engine, clock, remote: platform, username: name, secret, refreshS }),
     registered: () => new Promise((resolve, reject) => {
       if (endpoint.registration.state === 'Registered') return resolve();
       const timer = setTimeout(() => reject(new Error(`${name} did not register (${endpoint.registration.state})`)), 5000);

@@ -1,0 +1,57 @@
+/**
+ * `npm start`: the platform on this machine, configured from the environment:
+ *   STROWGER_DATA_DIR     where tables and the operator key live (default ./.data)
+ *   STROWGER_IAX_BIND     the IAX2 UDP socket (default 0.0.0.0:4569)
+ *   STROWGER_API_BIND     the control API (default 127.0.0.1:8080)
+ *   STROWGER_HEALTH_BIND  the worker's status port (default 127.0.0.1:8081)
+ *   STROWGER_ADMIN_KEY    the operator key (default: generated once, kept in the data dir)
+ *   LOG_LEVEL             debug, info (default), warn or error
+ * Ctrl-C drains calls briefly and shuts down cleanly; everything persists in the data dir.
+ */
+import { resolve } from 'node:path';
+import { isStrowgerError } from '../../shared/errors.ts';
+import { jsonLogger, type LogLevel } from '../../shared/logger.ts';
+import { parseBind } from '../worker/bind-address.ts';
+import { startPlatform } from './platform.ts';
+
+const env = process.env;
+try {
+  const dataDir = resolve(env.STROWGER_DATA_DIR ?? '.data');
+  const iax = parseBind('STROWGER_IAX_BIND', env.STROWGER_IAX_BIND, '0.0.0.0:4569');
+  const api = parseBind('STROWGER_API_BIND', env.STROWGER_API_BIND, '127.0.0.1:8080');
+  const status = parseBind('STROWGER_HEALTH_BIND', env.STROWGER_HEALTH_BIND, '127.0.0.1:8081');
+  const logger = jsonLogger({ service: 'strowger', level: (env.LOG_LEVEL ?? 'info') as LogLevel, write: (line) => process.stderr.write(line) });
+  const platform = await startPlatform({ dataDir, iax, api, status, ...(env.STROWGER_ADMIN_KEY === undefined ? {} : { adminKey: env.STROWGER_ADMIN_KEY }), logger });
+  const iaxAt = platform.worker.transport.localAddress();
+  const apiUrl = platform.control.url;
+  process.stdout.write(`Strowger is running.
+  IAX2      udp ${iaxAt.address}:${iaxAt.port}
+  API       ${apiUrl}   (OpenAPI: ${apiUrl}/v1/openapi.json)
+  status    http://${status.address}:${platform.worker.status.port}/healthz
+  data      ${dataDir}
+${platform.operatorKeyCreated ? `\nOperator key (shown once; saved in ${dataDir}/operator-key):\n  ${platform.operatorKey}\n` : `\nOperator key: in ${dataDir}/operator-key (or STROWGER_ADMIN_KEY)\n`}
+Quick start:
+  export STROWGER_API=${apiUrl} STROWGER_API_KEY=$(cat ${dataDir}/operator-key)
+  npx strowger tenant add acme
+  export STROWGER_API_KEY=$(npx strowger key add --tenant acme)
+  npx strowger import /etc/asterisk/iax.conf /etc/asterisk/extensions.conf
+  then on each Asterisk box, in iax.conf:  register => <peer>:<secret>@<this host>:${iaxAt.port}
+  and watch:  npx strowger show registry
+`);
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal });
+    void (async () => {
+      await platform.worker.drain(5000);
+      await platform.close();
+      process.exit(0);
+    })();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+} catch (error) {
+  process.stderr.write(`strowger: ${isStrowgerError(error) || error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}
