@@ -56,7 +56,7 @@ describe('the local platform across a restart', () => {
     pbxes.push(foo, bar);
     await Promise.all([foo.registered(), bar.registered()]);
     const call = foo.dial('21');
-    await waitFor('bar rings', async () => bar.incoming[0]);
+    await waitFor('bar rings', () => Promise.resolve(bar.incoming[0]));
     await new Promise((resolve) => setTimeout(resolve, 100));
     call.hangup(16);
     const stores = () => platform!.control.stores;
@@ -77,7 +77,7 @@ describe('the local platform across a restart', () => {
       }, 4000);
     }
     const again = foo.dial('22');
-    await waitFor('bar rings after the restart', async () => bar.incoming.find((c) => c.info.calledNumber === '22'));
+    await waitFor('bar rings after the restart', () => Promise.resolve(bar.incoming.find((c) => c.info.calledNumber === '22')));
     again.hangup(16);
   });
 });
