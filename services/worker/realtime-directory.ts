@@ -81,6 +81,7 @@ export function toIaxUser(record: PeerRecord): IaxUser {
     encryption: record.encryption,
     forceEncryption: record.forceencryption,
     trunk: record.trunk,
+    trunkTimestamps: record.trunktimestamps,
   };
   if (record.dbsecret !== undefined) user.dbsecret = record.dbsecret;
   if (record.auth !== undefined) user.auth = record.auth;

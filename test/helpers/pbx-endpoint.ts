@@ -19,6 +19,8 @@ export interface PbxEndpoint {
   engine: Iax2Engine;
   transport: UdpTransport;
   registration: RegistrationClient;
+  /** Every datagram the endpoint received, copied, in order: the wire as this PBX saw it. */
+  received: Buffer[];
   /** Calls the platform delivered, in order. */
   incoming: Array<{ call: Call; info: IncomingCallInfo }>;
   behaviour: (extension: string) => Behaviour;
@@ -31,11 +33,22 @@ export interface PbxEndpoint {
 export async function startPbx(name: string, secret: string, platform: RemoteAddress, behaviour: (extension: string) => Behaviour = () => 'answer', refreshS = 60): Promise<PbxEndpoint> {
   const clock = new SystemClock();
   const transport = await UdpTransport.bind({ address: '127.0.0.1', port: 0 });
+  const received: Buffer[] = [];
+  const tapped = {
+    send: transport.send.bind(transport),
+    onDatagram: (listener: Parameters<UdpTransport['onDatagram']>[0]) =>
+      transport.onDatagram((datagram, from) => {
+        received.push(Buffer.from(datagram));
+        listener(datagram, from);
+      }),
+    localAddress: () => transport.localAddress(),
+    close: () => transport.close(),
+  };
   // Calls from the platform arrive without a USERNAME: the platform is known by its address
   // (as a PBX's iax.conf [strowger] section with host= would have it), with the shared secret.
   const fromPlatform: IaxUser = { name: 'strowger', secrets: [secret], inkeys: [], contexts: ['from-strowger'], acl: [], capability: Format.ULAW | Format.ALAW, prefs: [Format.ULAW], auth: ['md5'] };
   const engine = new Iax2Engine({
-    transport,
+    transport: tapped,
     clock,
     directory: { findUser: () => undefined, findUserByAddress: (address, port) => (address === platform.address && port === platform.port ? fromPlatform : undefined) },
   });
@@ -44,6 +57,7 @@ export async function startPbx(name: string, secret: string, platform: RemoteAdd
     name,
     engine,
     transport,
+    received,
     incoming,
     behaviour,
     registration: new RegistrationClient({ engine, clock, remote: platform, username: name, secret, refreshS }),

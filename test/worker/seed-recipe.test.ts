@@ -2,6 +2,9 @@
 // iax.conf and extensions.conf imported through the API, two PBX endpoints registering to a
 // worker over real UDP and calling each other through it, media relayed sample by sample.
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Call } from '../../services/iax2/call/call.ts';
 import { ControlSubclass } from '../../services/iax2/codec/index.ts';
@@ -9,7 +12,9 @@ import { jsonLogger } from '../../shared/logger.ts';
 import { startWorker, type Worker } from '../../services/worker/worker.ts';
 import { startControl, type ControlHarness } from '../helpers/control-harness.ts';
 import { startDynalite, type DynamoEngine } from '../helpers/dynamo-engines.ts';
+import { writePcap } from '../helpers/pcap.ts';
 import { startPbx, type PbxEndpoint } from '../helpers/pbx-endpoint.ts';
+import { dissectIax2Fields } from '../helpers/tshark.ts';
 
 const IAX_CONF = `[general]
 disallow=all
@@ -21,6 +26,7 @@ type=friend
 host=dynamic
 auth=md5
 trunk=yes
+trunktimestamps=yes
 qualify=yes
 context=fromiax
 
@@ -136,6 +142,18 @@ describe('the seed recipe, hosted', () => {
       const gaps = received.slice(1).map((v, i) => v.timestamp - (received[i]?.timestamp ?? 0));
       assert.ok(gaps.every((gap) => gap === 20), `the sender's 20 ms timing is kept: ${gaps.join(',')}`);
     }
+
+    // The platform's voice to bar went in meta trunk frames; tshark's IAX2 dissector reads them.
+    assert.ok((worker.engine.trunkStats?.datagrams ?? 0) > 0);
+    const trunkFrames = bar.received.filter((d) => d.readUInt16BE(0) === 0 && d[2] === 1);
+    assert.ok(trunkFrames.length > 0, 'trunk frames on the wire');
+    const pcap = join(mkdtempSync(join(tmpdir(), 'strowger-trunk-')), 'trunk.pcap');
+    writePcap(pcap, trunkFrames.map((payload) => ({ payload, srcPort: worker.transport.localAddress().port, dstPort: bar.transport.localAddress().port })));
+    const dissected = dissectIax2Fields(pcap, [worker.transport.localAddress().port], ['iax2.packet_type', 'iax2.trunk.cmddata.ts', 'iax2.trunk.call.scallno', 'iax2.trunk.call.ts']);
+    assert.equal(dissected.length, trunkFrames.length);
+    const entries = dissected.flatMap((fields) => fields.values['iax2.trunk.call.scallno'] ?? []);
+    assert.ok(entries.length >= 49, `every voice frame after the first (a full frame) is a trunk entry (${entries.length})`);
+    assert.ok(dissected.every((fields) => fields.values['iax2.trunk.cmddata.ts']?.[0] === '1' || fields.values['iax2.trunk.cmddata.ts']?.[0] === 'True'), JSON.stringify(dissected[0]));
 
     call.hangup(16);
     await waitFor('bar to see the hang-up', () => (atBar.ended ? true : undefined));

@@ -4,6 +4,7 @@
  * (iax2-facts §4-§6, §10.2). Call setup (tokens, authentication, negotiation) is driven by the
  * engine through the `setup` hook; everything after the handshake is handled here.
  */
+import type { TrunkSink } from '../trunk/trunk-batcher.ts';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Clock, TimerHandle } from '../../../shared/clock.ts';
 import type { Logger } from '../../../shared/logger.ts';
@@ -121,6 +122,12 @@ export class Call {
   get txElapsedMs(): number {
     return this.tx.elapsed();
   }
+
+  /**
+   * trunk=yes: this call's voice goes into the peer's meta trunk frames instead of its own mini
+   * frames. Encrypted calls are never trunked (a trunk frame cannot be encrypted).
+   */
+  trunk: TrunkSink | undefined;
 
   get retransmissions(): number {
     return this.reliable.retransmissions;
@@ -255,6 +262,10 @@ export class Call {
     const sameHigh = high === lastHigh || (!this.fullVoiceAtWrap && high === lastHigh + 1);
     if (format === this.txVoiceFormat && sameHigh) {
       this.lastSentTs = timestamp;
+      if (this.trunk !== undefined && this.cipher === undefined) {
+        this.trunk.add(this.localCall, timestamp & 0xffff, payload);
+        return;
+      }
       const mini: MiniFrame = { kind: 'mini', sourceCall: this.localCall, timestamp: timestamp & 0xffff, payload };
       this.transmit(encode(mini), this.cipher?.transmitKey);
       return;

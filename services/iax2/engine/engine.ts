@@ -7,6 +7,7 @@
  * A datagram that does not decode is counted and dropped; nothing a peer sends can throw out
  * of the socket loop.
  */
+import { TrunkBatcher, type TrunkOptions, type TrunkStats } from '../trunk/trunk-batcher.ts';
 import type { Clock } from '../../../shared/clock.ts';
 import { silentLogger, type Logger } from '../../../shared/logger.ts';
 import { Call, type CallSetupHandler } from '../call/call.ts';
@@ -57,6 +58,8 @@ export interface EngineOptions {
    */
   oversizeReplyBudget?: { perSecond: number; burst: number };
   random?: () => number;
+  /** trunkfreq, trunkmtu and trunkmaxsize for meta trunk frames (Asterisk's defaults otherwise). */
+  trunk?: TrunkOptions;
 }
 
 /**
@@ -106,6 +109,8 @@ export class Iax2Engine {
   private registrar: RegistrationHandler | undefined;
   private readonly oversizeReplies: ReplyBudget;
   private closed = false;
+  private trunks: TrunkBatcher | undefined;
+  private readonly trunkOptions: TrunkOptions | undefined;
 
   constructor(options: EngineOptions) {
     this.transport = options.transport;
@@ -114,6 +119,7 @@ export class Iax2Engine {
     this.directory = options.directory;
     this.tokens = options.callTokens ?? new CallTokenService({ clock: options.clock });
     this.tokenOptional = (options.callTokenOptional ?? []).map(parseNetwork);
+    this.trunkOptions = options.trunk;
     this.acl = options.acl ?? [];
     this.callNumbers = new CallNumberAllocator(options.clock, options.limits, options.random);
     this.events = new TypedEvents<EngineEvents>((event, error) => this.logger.error('engine listener threw', { event, error }));
@@ -403,6 +409,19 @@ export class Iax2Engine {
     return this.inbound.get(call)?.accept(format);
   }
 
+  /**
+   * Puts `call`'s voice into meta trunk frames to its peer (trunk=yes); with `timestamps`
+   * (trunktimestamps=yes) each entry keeps the call's own timing.
+   */
+  trunkCall(call: Call, timestamps = false): void {
+    this.trunks ??= new TrunkBatcher(this.clock, (datagram, to) => this.send(datagram, to), this.trunkOptions);
+    call.trunk = this.trunks.sinkFor(call.remote, timestamps);
+  }
+
+  get trunkStats(): TrunkStats | undefined {
+    return this.trunks?.stats;
+  }
+
   /** Places a call (the caller side): NEW, token, authentication, encryption, ACCEPT. */
   call(options: OutboundCallOptions): Call {
     if (this.closed) throw new Error('engine is closed');
@@ -461,6 +480,7 @@ export class Iax2Engine {
     if (this.closed) return;
     this.closed = true;
     for (const call of [...this.calls.values()]) call.close('engine-closed');
+    this.trunks?.close();
     this.callNumbers.close();
     this.events.removeAll();
   }

@@ -65,6 +65,7 @@ export class Bridge {
     private readonly deps: BridgeDeps,
   ) {
     this.startedAt = deps.wallNow();
+    if (info.user?.trunk === true) deps.engine.trunkCall(caller, info.user.trunkTimestamps === true);
     caller.events.on('voice', ({ payload, format, timestamp }) => {
       const out = this.out;
       if (out === undefined || this.answeredAt === undefined) return;
@@ -139,6 +140,7 @@ export class Bridge {
     }
     this.out = out;
     this.outDestination = destination.dial;
+    if (resolved.peer.trunk) this.deps.engine.trunkCall(out, resolved.peer.trunktimestamps);
     this.wireOutbound(out);
     if (destination.timeoutS !== undefined) {
       this.timer = this.deps.clock.setTimer(destination.timeoutS * 1000, () => {
