@@ -3,9 +3,10 @@
  * Every tenant has its own astdb (the partition is `<tenant>/<family>`), so two tenants may
  * use the same family and key, and a peer's dbsecret only ever reads its own tenant's value.
  */
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AstdbEntry } from '../model/astdb.ts';
 import { describeIssues } from '../model/peer.ts';
+import { queryAll } from './query-pages.ts';
 import { isConditionFailure, NotFoundError, ValidationError } from './store-errors.ts';
 
 type AstdbItem = { tenantFamily: string; key: string; value: string };
@@ -48,20 +49,13 @@ export class AstdbTable {
 
   /** The keys (never the values) of one of the tenant's families. */
   async keys(tenant: string, family: string): Promise<string[]> {
-    const keys: string[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: '#pk = :pk',
-        ProjectionExpression: '#key',
-        ExpressionAttributeNames: { '#pk': 'tenantFamily', '#key': 'key' },
-        ExpressionAttributeValues: { ':pk': partition(tenant, family) },
-        ExclusiveStartKey: start,
-      }));
-      keys.push(...((page.Items ?? []) as Array<{ key: string }>).map((item) => item.key));
-      start = page.LastEvaluatedKey;
-    } while (start !== undefined);
-    return keys;
+    const items = await queryAll<{ key: string }>(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk',
+      ProjectionExpression: '#key',
+      ExpressionAttributeNames: { '#pk': 'tenantFamily', '#key': 'key' },
+      ExpressionAttributeValues: { ':pk': partition(tenant, family) },
+    });
+    return items.map((item) => item.key);
   }
 }

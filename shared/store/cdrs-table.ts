@@ -5,11 +5,10 @@
  * overwrite a real hang-up. Open CDRs carry `openWorkerId`, the key of a sparse index that
  * holds only calls in progress.
  */
-import { PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Cdr, type CdrInput } from '../model/cdr.ts';
 import { describeIssues } from '../model/peer.ts';
-import { decodeCursor, encodeCursor } from './page-cursor.ts';
-import type { Page } from './peers-table.ts';
+import { queryPage, scanAll, type Page } from './query-pages.ts';
 import { ConflictError, isConditionFailure, ValidationError } from './store-errors.ts';
 
 const DAY_S = 86_400;
@@ -104,31 +103,19 @@ export class CdrsTable {
 
   /** A tenant's CDRs that started in [from, to), oldest first, a page at a time. */
   async list(tenant: string, from: number, to: number, options: { limit?: number; cursor?: string } = {}): Promise<Page<Cdr>> {
-    const result = await this.doc.send(new QueryCommand({
+    const page = await queryPage<CdrItem>(this.doc, {
       TableName: this.tableName,
       KeyConditionExpression: '#tenant = :tenant AND #sk BETWEEN :from AND :to',
       ExpressionAttributeNames: { '#tenant': 'tenant', '#sk': 'startCallId' },
       // '#' sorts below every callId character, so :to excludes calls starting exactly at `to`.
       ExpressionAttributeValues: { ':tenant': tenant, ':from': new Date(from).toISOString(), ':to': `${new Date(to).toISOString()}#` },
-      Limit: options.limit ?? 100,
-      ExclusiveStartKey: decodeCursor(options.cursor, { tenant }),
-    }));
-    const page: Page<Cdr> = { items: ((result.Items ?? []) as CdrItem[]).map(toCdr) };
-    const cursor = encodeCursor(result.LastEvaluatedKey);
-    if (cursor !== undefined) page.cursor = cursor;
-    return page;
+    }, options, { tenant });
+    return { ...page, items: page.items.map(toCdr) };
   }
 
   /** Every CDR still open, across tenants: a scan of the sparse index, so only calls in progress are read. */
   async listOpen(): Promise<Cdr[]> {
-    const open: Cdr[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(new ScanCommand({ TableName: this.tableName, IndexName: 'openByWorker', ExclusiveStartKey: start }));
-      open.push(...((page.Items ?? []) as CdrItem[]).map(toCdr));
-      start = page.LastEvaluatedKey;
-    } while (start !== undefined);
-    return open;
+    return (await scanAll<CdrItem>(this.doc, { TableName: this.tableName, IndexName: 'openByWorker' })).map(toCdr);
   }
 }
 

@@ -6,16 +6,12 @@
  */
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describeIssues, PeerConfig, type PeerConfigInput } from '../model/peer.ts';
-import { decodeCursor, encodeCursor } from './page-cursor.ts';
+import { queryPage, type Page } from './query-pages.ts';
 import { ConflictError, isConditionFailure, NotFoundError, ValidationError } from './store-errors.ts';
 
 export type PeerRecord = PeerConfig & { version: number; updatedAt: number };
 
-export interface Page<T> {
-  items: T[];
-  /** Pass back to get the next page; absent on the last one. */
-  cursor?: string;
-}
+export type { Page } from './query-pages.ts';
 
 export function validatePeer(input: PeerConfigInput): PeerConfig {
   const parsed = PeerConfig.safeParse(input);
@@ -66,22 +62,15 @@ export class PeersTable {
   }
 
   async listByTenant(tenant: string, options: { limit?: number; cursor?: string } = {}): Promise<Page<PeerRecord>> {
-    const result = await this.doc.send(new QueryCommand({
+    return queryPage<PeerRecord>(this.doc, {
       TableName: this.tableName,
       IndexName: 'byTenant',
       KeyConditionExpression: '#tenant = :tenant',
       ExpressionAttributeNames: { '#tenant': 'tenant' },
       ExpressionAttributeValues: { ':tenant': tenant },
-      Limit: options.limit ?? 100,
-      ExclusiveStartKey: decodeCursor(options.cursor, { tenant }),
-    }));
-    const page: Page<PeerRecord> = { items: (result.Items ?? []) as PeerRecord[] };
-    const cursor = encodeCursor(result.LastEvaluatedKey);
-    if (cursor !== undefined) page.cursor = cursor;
-    return page;
+    }, options, { tenant });
   }
 
-  /** Replaces the whole peer if it is still at `expectedVersion` in the same tenant. */
   /** How many peers the tenant has (for its maxPeers limit): a count on the index, no items read out. */
   async countByTenant(tenant: string): Promise<number> {
     let count = 0;
@@ -102,6 +91,7 @@ export class PeersTable {
     return count;
   }
 
+  /** Replaces the whole peer if it is still at `expectedVersion` in the same tenant. */
   async replace(input: PeerConfigInput, expectedVersion: number): Promise<PeerRecord> {
     const peer = validatePeer(input);
     const record: PeerRecord = { ...peer, version: expectedVersion + 1, updatedAt: this.now() };

@@ -5,8 +5,9 @@
  * or a flow was re-balanced): the write with the later registeredAt wins, and an older one
  * never overwrites a newer one.
  */
-import { BatchGetCommand, type BatchGetCommandOutput, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type BatchGetCommandOutput, DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { QualifyState, Registration } from '../model/registration.ts';
+import { queryAll } from './query-pages.ts';
 import { isConditionFailure } from './store-errors.ts';
 import { expiryBucket } from './table-definitions.ts';
 
@@ -113,21 +114,14 @@ export class RegistrationsTable {
 
   /** Registrations that expire in one minute bucket (the sweeper's read), oldest first. */
   async expiringIn(bucket: number): Promise<Registration[]> {
-    const found: Registration[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(new QueryCommand({
-        TableName: this.tableName,
-        IndexName: 'byExpiryBucket',
-        KeyConditionExpression: '#bucket = :bucket',
-        ExpressionAttributeNames: { '#bucket': 'expiryBucket' },
-        ExpressionAttributeValues: { ':bucket': bucket },
-        ExclusiveStartKey: start,
-      }));
-      found.push(...((page.Items ?? []) as RegistrationItem[]).map(toRegistration));
-      start = page.LastEvaluatedKey;
-    } while (start !== undefined);
-    return found;
+    const items = await queryAll<RegistrationItem>(this.doc, {
+      TableName: this.tableName,
+      IndexName: 'byExpiryBucket',
+      KeyConditionExpression: '#bucket = :bucket',
+      ExpressionAttributeNames: { '#bucket': 'expiryBucket' },
+      ExpressionAttributeValues: { ':bucket': bucket },
+    });
+    return items.map(toRegistration);
   }
 
   /**

@@ -3,11 +3,10 @@
  * carries a version; replacing one is conditional on it, so two operators editing the same
  * route cannot silently undo each other.
  */
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describeIssues } from '../model/peer.ts';
 import { RouteConfig } from '../model/route.ts';
-import { decodeCursor, encodeCursor } from './page-cursor.ts';
-import type { Page } from './peers-table.ts';
+import { queryAll, queryPage, type Page } from './query-pages.ts';
 import { ConflictError, isConditionFailure, NotFoundError, ValidationError } from './store-errors.ts';
 
 export type RouteRecord = RouteConfig & { version: number };
@@ -52,37 +51,25 @@ export class RoutesTable {
 
   /** Every route of one tenant's context: what the switch matches a dialled number against. */
   async listContext(tenant: string, context: string): Promise<RouteRecord[]> {
-    const routes: RouteRecord[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': 'tenantContext' },
-        ExpressionAttributeValues: { ':pk': partition(tenant, context) },
-        ExclusiveStartKey: start,
-      }));
-      routes.push(...((page.Items ?? []) as RouteItem[]).map(strip));
-      start = page.LastEvaluatedKey;
-    } while (start !== undefined);
-    return routes;
+    const items = await queryAll<RouteItem>(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': 'tenantContext' },
+      ExpressionAttributeValues: { ':pk': partition(tenant, context) },
+    });
+    return items.map(strip);
   }
 
   /** The tenant's whole dialplan, context by context, a page at a time. */
   async listTenant(tenant: string, options: { limit?: number; cursor?: string } = {}): Promise<Page<RouteRecord>> {
-    const result = await this.doc.send(new QueryCommand({
+    const page = await queryPage<RouteItem>(this.doc, {
       TableName: this.tableName,
       IndexName: 'byTenant',
       KeyConditionExpression: '#tenant = :tenant',
       ExpressionAttributeNames: { '#tenant': 'tenant' },
       ExpressionAttributeValues: { ':tenant': tenant },
-      Limit: options.limit ?? 100,
-      ExclusiveStartKey: decodeCursor(options.cursor, { tenant }),
-    }));
-    const page: Page<RouteRecord> = { items: ((result.Items ?? []) as RouteItem[]).map(strip) };
-    const cursor = encodeCursor(result.LastEvaluatedKey);
-    if (cursor !== undefined) page.cursor = cursor;
-    return page;
+    }, options, { tenant });
+    return { ...page, items: page.items.map(strip) };
   }
 
   async delete(tenant: string, context: string, pattern: string): Promise<void> {

@@ -1,5 +1,6 @@
 /** Tenants: created once (the id is never reused), then updated at a version. */
-import { GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { scanAll } from './query-pages.ts';
 import { describeIssues } from '../model/peer.ts';
 import { Tenant, type TenantInput } from '../model/tenant.ts';
 import { ConflictError, isConditionFailure, NotFoundError, ValidationError } from './store-errors.ts';
@@ -41,13 +42,7 @@ export class TenantsTable {
 
   /** Every tenant; the table is small (one item per customer), so a scan is the right read. */
   async list(): Promise<TenantRecord[]> {
-    const tenants: TenantRecord[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: start }));
-      tenants.push(...((page.Items ?? []) as TenantRecord[]));
-      start = page.LastEvaluatedKey;
-    } while (start !== undefined);
+    const tenants = await scanAll<TenantRecord>(this.doc, { TableName: this.tableName });
     return tenants.sort((a, b) => a.tenantId.localeCompare(b.tenantId));
   }
 

@@ -2,7 +2,8 @@
  * Workers announce themselves with a heartbeat; DynamoDB's TTL forgets a worker that stopped,
  * and reads treat a heartbeat older than `staleAfterMs` as gone before TTL gets to it.
  */
-import { GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { scanAll } from './query-pages.ts';
 import type { WorkerRecord } from '../model/worker.ts';
 
 export class WorkersTable {
@@ -26,14 +27,8 @@ export class WorkersTable {
 
   /** Every live worker. The table holds a handful of items, so a scan is the right read. */
   async live(): Promise<WorkerRecord[]> {
-    const workers: WorkerRecord[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: start }));
-      for (const item of (page.Items ?? []) as Array<WorkerRecord & { ttl?: number }>) if (this.alive(item)) workers.push(strip(item));
-      start = page.LastEvaluatedKey;
-    } while (start !== undefined);
-    return workers;
+    const items = await scanAll<WorkerRecord & { ttl?: number }>(this.doc, { TableName: this.tableName });
+    return items.filter((item) => this.alive(item)).map(strip);
   }
 
   /** The last heartbeat a worker wrote, live or not (until TTL forgets it): when a dead worker was last seen. */

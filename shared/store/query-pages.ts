@@ -1,0 +1,49 @@
+/**
+ * DynamoDB's paging, once: every item a query matches (following LastEvaluatedKey), or one
+ * page of it behind an opaque cursor pinned to the partition being read.
+ */
+import { QueryCommand, ScanCommand, type DynamoDBDocumentClient, type QueryCommandInput, type QueryCommandOutput, type ScanCommandInput, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { decodeCursor, encodeCursor } from './page-cursor.ts';
+
+export interface Page<T> {
+  items: T[];
+  /** Pass back to get the next page; absent on the last one. */
+  cursor?: string;
+}
+
+export async function queryAll<Item>(doc: DynamoDBDocumentClient, input: Omit<QueryCommandInput, 'ExclusiveStartKey'>): Promise<Item[]> {
+  const items: Item[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page: QueryCommandOutput = await doc.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+    items.push(...((page.Items ?? []) as Item[]));
+    start = page.LastEvaluatedKey;
+  } while (start !== undefined);
+  return items;
+}
+
+/** One page of at most `limit` (default 100); `pinned` keeps a cursor inside its partition. */
+export async function queryPage<Item>(
+  doc: DynamoDBDocumentClient,
+  input: Omit<QueryCommandInput, 'ExclusiveStartKey' | 'Limit'>,
+  options: { limit?: number | undefined; cursor?: string | undefined },
+  pinned: Record<string, string>,
+): Promise<Page<Item>> {
+  const result = await doc.send(new QueryCommand({ ...input, Limit: options.limit ?? 100, ExclusiveStartKey: decodeCursor(options.cursor, pinned) }));
+  const page: Page<Item> = { items: (result.Items ?? []) as Item[] };
+  const cursor = encodeCursor(result.LastEvaluatedKey);
+  if (cursor !== undefined) page.cursor = cursor;
+  return page;
+}
+
+/** Every item a scan reads (small tables, or a sparse index), following LastEvaluatedKey. */
+export async function scanAll<Item>(doc: DynamoDBDocumentClient, input: Omit<ScanCommandInput, 'ExclusiveStartKey'>): Promise<Item[]> {
+  const items: Item[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page: ScanCommandOutput = await doc.send(new ScanCommand({ ...input, ExclusiveStartKey: start }));
+    items.push(...((page.Items ?? []) as Item[]));
+    start = page.LastEvaluatedKey;
+  } while (start !== undefined);
+  return items;
+}
