@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { startPlatform, type Platform } from '../../services/local/platform.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 import { startPbx, type PbxEndpoint } from '../helpers/pbx-endpoint.ts';
 
 async function freeUdpPort(): Promise<number> {
@@ -17,15 +18,6 @@ async function freeUdpPort(): Promise<number> {
   return port;
 }
 
-const waitFor = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 8000): Promise<T> => {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-};
 
 describe('the local platform across a restart', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'strowger-data-'));

@@ -13,6 +13,7 @@ import { startWorker, type Worker } from '../../services/worker/worker.ts';
 import { startControl, type ControlHarness } from '../helpers/control-harness.ts';
 import { startDynalite, type DynamoEngine } from '../helpers/dynamo-engines.ts';
 import { writePcap } from '../helpers/pcap.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 import { startPbx, type PbxEndpoint } from '../helpers/pbx-endpoint.ts';
 import { dissectIax2Fields } from '../helpers/tshark.ts';
 
@@ -48,15 +49,6 @@ exten => _5X,1,Dial(IAX2/baz/\${EXTEN},10)
 exten => _6X,1,Dial(IAX2/baz/\${EXTEN})
 `;
 
-const waitFor = async <T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000): Promise<T> => {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-};
 
 /** The end of a call as its caller saw it: answered, or refused/hung up with a cause. */
 function watch(call: Call) {
