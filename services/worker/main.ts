@@ -7,6 +7,7 @@
  *   STROWGER_WORKER_ID          this worker's id (default: host name and pid)
  *   STROWGER_PRIVATE_ADDRESS    where the control plane reaches the status port (default: the task's)
  *   STROWGER_DRAIN_SECONDS      SIGTERM: how long calls may finish (default 110, inside Fargate's 120 s)
+ *   STROWGER_SOCKET_BUFFER_BYTES  the IAX2 socket's kernel buffers (default 4 MiB, capped by net.core.rmem_max)
  *   LOG_LEVEL                   debug, info (default), warn or error
  * SIGTERM stops new calls (REJECT, congestion), keeps relaying, and exits when the calls are
  * gone or at the deadline.
@@ -37,12 +38,17 @@ try {
   const drainSeconds = Number(env.STROWGER_DRAIN_SECONDS ?? '110');
   if (!(drainSeconds >= 0)) throw new Error(`STROWGER_DRAIN_SECONDS="${env.STROWGER_DRAIN_SECONDS ?? ''}" is not a number of seconds`);
   const privateAddress = env.STROWGER_PRIVATE_ADDRESS ?? firstPrivateAddress();
+  const socketBufferBytes = env.STROWGER_SOCKET_BUFFER_BYTES === undefined ? undefined : Number(env.STROWGER_SOCKET_BUFFER_BYTES);
+  if (socketBufferBytes !== undefined && !(Number.isInteger(socketBufferBytes) && socketBufferBytes > 0)) {
+    throw new Error(`STROWGER_SOCKET_BUFFER_BYTES="${env.STROWGER_SOCKET_BUFFER_BYTES ?? ''}" is not a number of bytes`);
+  }
   const worker = await startWorker({
     workerId: env.STROWGER_WORKER_ID ?? `${hostname()}-${process.pid}`,
     stores,
     iax: parseBind('STROWGER_IAX_BIND', env.STROWGER_IAX_BIND, '0.0.0.0:4569'),
     status: parseBind('STROWGER_HEALTH_BIND', env.STROWGER_HEALTH_BIND, '0.0.0.0:8081'),
     ...(privateAddress === undefined ? {} : { privateAddress }),
+    ...(socketBufferBytes === undefined ? {} : { socketBufferBytes }),
     logger,
   });
   logger.info('worker started', { workerId: worker.workerId, iax: worker.transport.localAddress(), statusPort: worker.status.port });

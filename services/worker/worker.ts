@@ -29,6 +29,12 @@ export interface WorkerOptions {
   clock?: Clock;
   logger?: Logger;
   heartbeatMs?: number;
+  /**
+   * SO_RCVBUF/SO_SNDBUF of the IAX2 socket. Every call's 20 ms frames arrive in bursts; the
+   * kernel's default (~208 KiB) overflows at a few hundred calls. Linux caps it at
+   * net.core.rmem_max / wmem_max. Default 4 MiB.
+   */
+  socketBufferBytes?: number;
   /** Registration grants (minregexpire/maxregexpire). */
   minExpireS?: number;
   maxExpireS?: number;
@@ -53,7 +59,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const { stores, workerId } = options;
   const peers = new PeerCache<PeerRecord>({ get: (name) => stores.peers.get(name), version: (name) => stores.peers.version(name) }, { now: () => clock.wallNow() });
   const directory = new RealtimeDirectory(peers, stores.astdb);
-  const transport = await UdpTransport.bind({ address: options.iax.address, port: options.iax.port, logger });
+  const buffer = options.socketBufferBytes ?? 4 << 20;
+  const transport = await UdpTransport.bind({ address: options.iax.address, port: options.iax.port, receiveBufferBytes: buffer, sendBufferBytes: buffer, logger });
   const engine = new Iax2Engine({ ...options.engine, transport, clock, directory, logger: logger.child({ component: 'engine' }) });
   const registrar = new Registrar({
     engine,
