@@ -16,7 +16,7 @@ import type { IaxUser } from '../../services/iax2/peer-directory.ts';
 import { RegistrationClient } from '../../services/iax2/registrar/register-client.ts';
 import { UdpTransport } from '../../services/worker/udp-transport.ts';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '4' }, levels: { type: 'string', default: '100,200,400,600,800,1200' }, 'trunk-levels': { type: 'string', default: '400,800,1600,2400,3200' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '4' }, levels: { type: 'string', default: '200,400,800,1200,1600,2000,2400' }, 'trunk-levels': { type: 'string', default: '800,1600,2400,3200,4800,6400' } } });
 const SECONDS = Number(values.seconds);
 const PER_PAIR = 20;
 const FRAME = 160;

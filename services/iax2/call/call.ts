@@ -30,6 +30,17 @@ export const CAUSE_DESTINATION_OUT_OF_ORDER = 27;
 export const RTKEY_BASE_MS = 120_000;
 export const RTKEY_SPREAD_MS = 180_000;
 
+let miniScratch = Buffer.allocUnsafe(4 + 1500);
+
+/** A mini frame in the shared scratch buffer (valid until the next call). */
+function writeMini(sourceCall: number, timestamp16: number, payload: Buffer): Buffer {
+  if (miniScratch.length < 4 + payload.length) miniScratch = Buffer.allocUnsafe(4 + payload.length);
+  miniScratch.writeUInt16BE(sourceCall & 0x7fff, 0);
+  miniScratch.writeUInt16BE(timestamp16, 2);
+  payload.copy(miniScratch, 4);
+  return miniScratch.subarray(0, 4 + payload.length);
+}
+
 export class Call {
   readonly localCall: number;
   remoteCall: number;
@@ -128,6 +139,12 @@ export class Call {
    * frames. Encrypted calls are never trunked (a trunk frame cannot be encrypted).
    */
   trunk: TrunkSink | undefined;
+
+  /**
+   * The relay's fast path: received voice goes straight to this function instead of a `voice`
+   * event (no event object per frame). A relay sets it; everyone else listens to `voice`.
+   */
+  voiceSink: ((payload: Buffer, format: bigint, timestamp: number) => void) | undefined;
 
   get retransmissions(): number {
     return this.reliable.retransmissions;
@@ -250,13 +267,17 @@ export class Call {
    * copes either way); mini frames otherwise (§5.2).
    */
   sendVoice(payload: Buffer, options: { format?: bigint; timestamp?: number } = {}): void {
+    this.relayVoice(payload, options.format ?? this.format, options.timestamp);
+  }
+
+  /** sendVoice without an options object: the relay calls this for every frame. */
+  relayVoice(payload: Buffer, format: bigint, relayedTimestamp: number | undefined): void {
     if (!isStarted(this.state) || this.closed) return;
     if (this.rotateKeys && !this.rotationStarted && this.cipher !== undefined) {
       this.rotationStarted = true;
       this.rotateKey();
     }
-    const format = options.format ?? this.format;
-    const timestamp = this.tx.forVoice(frameDurationMs(format, payload.length), options.timestamp);
+    const timestamp = this.tx.forVoice(frameDurationMs(format, payload.length), relayedTimestamp);
     const high = timestamp >>> 16;
     const lastHigh = this.lastSentTs >>> 16;
     const sameHigh = high === lastHigh || (!this.fullVoiceAtWrap && high === lastHigh + 1);
@@ -266,8 +287,14 @@ export class Call {
         this.trunk.add(this.localCall, timestamp & 0xffff, payload);
         return;
       }
-      const mini: MiniFrame = { kind: 'mini', sourceCall: this.localCall, timestamp: timestamp & 0xffff, payload };
-      this.transmit(encode(mini), this.cipher?.transmitKey);
+      if (this.cipher !== undefined) {
+        const mini: MiniFrame = { kind: 'mini', sourceCall: this.localCall, timestamp: timestamp & 0xffff, payload };
+        this.transmit(encode(mini), this.cipher.transmitKey);
+        return;
+      }
+      // Plain mini frames are written into a buffer shared by every call: the transport copies
+      // on send, so nothing is allocated here per frame beyond that copy.
+      this.sendDatagram(writeMini(this.localCall, timestamp & 0xffff, payload));
       return;
     }
     this.txVoiceFormat = format;
@@ -347,9 +374,13 @@ export class Call {
       }
       plain = decrypted;
     }
+    if (kind === 'mini') {
+      // The media path: a mini frame is its 4-byte header and the payload; no frame object.
+      if (plain.length >= 4) this.receiveMini(plain.readUInt16BE(2), plain.subarray(4));
+      return;
+    }
     const frame = decodeDatagram(plain);
     if (frame.kind === 'full') this.receiveFull(frame);
-    else if (frame.kind === 'mini') this.receiveMini(frame.timestamp, frame.payload);
   }
 
   /** A meta trunk entry for this call (never encrypted, §11.4). */
@@ -377,7 +408,8 @@ export class Call {
   private deliverVoice(payload: Buffer, timestamp: number): void {
     if (!isStarted(this.state)) return;
     this.rr.voice(timestamp, this.clock.now(), frameDurationMs(this.rxVoiceFormat, payload.length));
-    this.events.emit('voice', { payload, format: this.rxVoiceFormat, timestamp });
+    if (this.voiceSink !== undefined) this.voiceSink(payload, this.rxVoiceFormat, timestamp);
+    else this.events.emit('voice', { payload, format: this.rxVoiceFormat, timestamp });
   }
 
   receiveFull(frame: FullFrame): void {

@@ -7,6 +7,7 @@
  * A datagram that does not decode is counted and dropped; nothing a peer sends can throw out
  * of the socket loop.
  */
+import { RemoteCallIndex } from './remote-call-index.ts';
 import { TrunkBatcher, type TrunkOptions, type TrunkStats } from '../trunk/trunk-batcher.ts';
 import type { Clock } from '../../../shared/clock.ts';
 import { silentLogger, type Logger } from '../../../shared/logger.ts';
@@ -100,7 +101,7 @@ export class Iax2Engine {
   private readonly tokenOptional: Network[];
   private readonly acl: readonly AclRule[];
   private readonly calls = new Map<number, Call>();
-  private readonly byRemote = new Map<string, Call>();
+  private readonly byRemote = new RemoteCallIndex();
   private readonly inbound = new Map<Call, InboundSetup>();
   /** NEWs whose user lookup is still running, so a retransmission does not start another. */
   private readonly pendingNew = new Set<string>();
@@ -189,7 +190,7 @@ export class Iax2Engine {
       }
       case 'mini': {
         const source = ((datagram[0]! << 8) | datagram[1]!) & 0x7fff;
-        const call = this.byRemote.get(`${addressKey(from)}#${source}`);
+        const call = this.byRemote.get(from.address, from.port, source);
         if (call === undefined) {
           this.stats.droppedUnknownCall++;
           return;
@@ -199,9 +200,8 @@ export class Iax2Engine {
       }
       case 'meta-trunk': {
         const trunk = decodeMetaTrunkFrame(datagram);
-        const key = addressKey(from);
         for (const entry of trunk.entries) {
-          const call = this.byRemote.get(`${key}#${entry.call}`);
+          const call = this.byRemote.get(from.address, from.port, entry.call);
           if (call === undefined) this.stats.droppedUnknownCall++;
           else call.receiveTrunkEntry(entry.payload, entry.timestamp, trunk.timestamp);
         }
@@ -227,7 +227,7 @@ export class Iax2Engine {
       case IaxCommand.NEW:
       case IaxCommand.REGREQ:
       case IaxCommand.REGREL: {
-        const existing = this.byRemote.get(`${addressKey(from)}#${frame.sourceCall}`);
+        const existing = this.byRemote.get(from.address, from.port, frame.sourceCall);
         if (existing !== undefined) {
           // A retransmitted request: the dialog it opened answers it (a duplicate, re-ACKed).
           existing.receiveFull(frame);
@@ -282,7 +282,7 @@ export class Iax2Engine {
       })
       .then((principal) => {
         this.pendingNew.delete(key);
-        if (!this.closed && !this.byRemote.has(key)) this.admit(frame, from, validated, principal);
+        if (!this.closed && !this.byRemote.has(from.address, from.port, frame.sourceCall)) this.admit(frame, from, validated, principal);
       })
       .catch((error: unknown) => this.logger.error('request handling failed', { error }));
   }
@@ -383,10 +383,10 @@ export class Iax2Engine {
       pingtimeMs: options.pingtimeMs,
     });
     this.calls.set(localCall, call);
-    if (remoteCall !== undefined && remoteCall !== 0) this.byRemote.set(`${addressKey(remote)}#${remoteCall}`, call);
+    if (remoteCall !== undefined && remoteCall !== 0) this.byRemote.set(remote.address, remote.port, remoteCall, call);
     call.events.on('closed', () => {
       this.calls.delete(localCall);
-      for (const [key, indexed] of this.byRemote) if (indexed === call) this.byRemote.delete(key);
+      this.byRemote.remove(call);
       this.inbound.delete(call);
       this.callNumbers.release(localCall);
     });
@@ -396,8 +396,7 @@ export class Iax2Engine {
   /** Files a call under its peer's call number once that is known, for mini and trunk frames. */
   private indexRemote(call: Call): void {
     if (call.remoteCall === 0 || call.closed) return;
-    const key = `${addressKey(call.remote)}#${call.remoteCall}`;
-    if (this.byRemote.get(key) !== call) this.byRemote.set(key, call);
+    this.byRemote.set(call.remote.address, call.remote.port, call.remoteCall, call);
   }
 
   /**
