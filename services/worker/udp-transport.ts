@@ -37,6 +37,7 @@ export interface UdpTransportCounters {
 const IPV4_MAPPED_PREFIX = '::ffff:';
 
 export class UdpTransport implements Transport {
+  private readonly families = new Map<string, number>();
   readonly counters: UdpTransportCounters = { received: 0, sent: 0, sendErrors: 0, socketErrors: 0, listenerErrors: 0 };
   /** Resolves once the socket has closed, after close(). */
   readonly closed: Promise<void>;
@@ -107,7 +108,7 @@ export class UdpTransport implements Transport {
    */
   send(datagram: Buffer, to: RemoteAddress): void {
     if (this.isClosed) return;
-    const family = isIP(to.address);
+    const family = this.familyOf(to.address);
     if (family === 0 || (family === 6 && !this.ipv6)) {
       this.refuse(`destination ${JSON.stringify(to.address)} is not an ${this.ipv6 ? 'IP' : 'IPv4'} address`, to);
       return;
@@ -122,6 +123,17 @@ export class UdpTransport implements Transport {
       // Synchronous refusals: a port out of range, a socket closed under us.
       this.refuse((error as Error).message, to, error);
     }
+  }
+
+  /** isIP, remembered: a relay sends to the same few thousand addresses all the time. */
+  private familyOf(address: string): number {
+    let family = this.families.get(address);
+    if (family === undefined) {
+      if (this.families.size >= 65_536) this.families.clear();
+      family = isIP(address);
+      this.families.set(address, family);
+    }
+    return family;
   }
 
   onDatagram(listener: DatagramListener): void {

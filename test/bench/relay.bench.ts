@@ -16,7 +16,8 @@ import type { IaxUser } from '../../services/iax2/peer-directory.ts';
 import { RegistrationClient } from '../../services/iax2/registrar/register-client.ts';
 import { UdpTransport } from '../../services/worker/udp-transport.ts';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '4' }, levels: { type: 'string', default: '200,400,800,1200,1600,2000,2400' }, 'trunk-levels': { type: 'string', default: '800,1600,2400,3200,4800,6400' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '4' }, levels: { type: 'string', default: '400,800,1000,1200,1400,1600,2000' }, 'trunk-levels': { type: 'string', default: '1600,3200,4000,4800,5600,6400' }, modes: { type: 'string', default: 'bare,worker,trunk' } } });
+const MODES = new Set(values.modes.split(','));
 const SECONDS = Number(values.seconds);
 const PER_PAIR = 20;
 const FRAME = 160;
@@ -287,7 +288,7 @@ const print = (r: Result): void => {
 console.log(`bench:relay — ${SECONDS} s per run, G.711 20 ms both directions, ${PER_PAIR} calls per peer pair`);
 console.log('| mode | calls | packets/s delivered | loss % | p50 ms | p99 ms | relay CPU % of a core | generator kept pace % |');
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
-for (const mode of ['bare', 'worker'] as const) {
+for (const mode of (['bare', 'worker'] as const).filter((m) => MODES.has(m))) {
   for (const calls of values.levels.split(',').map(Number)) {
     const result = await run(mode, calls);
     rows.push(result);
@@ -295,7 +296,7 @@ for (const mode of ['bare', 'worker'] as const) {
     if (result.loss >= 0.1) break;
   }
 }
-for (const calls of values['trunk-levels'].split(',').map(Number)) {
+for (const calls of MODES.has('trunk') ? values['trunk-levels'].split(',').map(Number) : []) {
   const result = await run('worker+trunk', calls);
   rows.push(result);
   print(result);
