@@ -67,6 +67,8 @@ describe('iaxmodem on the platform', () => {
 
   after(async () => {
     await modem?.stop();
+    // iaxmodem unregisters as it stops: let the worker's store write land before the store goes.
+    await new Promise((resolve) => setTimeout(resolve, 500));
     await pbx?.close();
     await worker?.close();
     await h?.close();
