@@ -41,6 +41,8 @@ export interface IaxUser extends IaxPrincipal {
   /** `maxauthreq`, default 3. */
   maxAuthReq?: number;
   trunk?: boolean;
+  /** `callerid=`: replaces whatever caller ID this user's calls carry. */
+  callerId?: { name?: string; number?: string };
   /** `trunktimestamps`: trunk entries to this user carry the call's own timestamps. */
   trunkTimestamps?: boolean;
 }

@@ -83,6 +83,7 @@ export function toIaxUser(record: PeerRecord): IaxUser {
     trunk: record.trunk,
     trunkTimestamps: record.trunktimestamps,
   };
+  if (record.callerid !== undefined) user.callerId = record.callerid;
   if (record.dbsecret !== undefined) user.dbsecret = record.dbsecret;
   if (record.auth !== undefined) user.auth = record.auth;
   // `auto` becomes `yes` after the first validated token; until we track that, require one.

@@ -33,6 +33,7 @@ context=fromiax
 
 [foo](pbx)
 secret=foo-secret
+callerid="Foo Office" <(555) 010-2000>
 
 [bar](pbx)
 secret=bar-secret
@@ -120,7 +121,8 @@ describe('the seed recipe, hosted', () => {
     const call = foo.dial('23');
     const seen = watch(call);
     const delivered = await waitFor('bar to be called', () => bar.incoming.find((c) => c.info.calledNumber === '23'));
-    assert.equal(delivered.info.callingNumber, 'foo-cid');
+    // foo's callerid= replaces what it sent; shrinkcallerid strips the punctuation.
+    assert.deepEqual([delivered.info.callingNumber, delivered.info.callingName], ['5550102000', 'Foo Office']);
     const atBar = watch(delivered.call);
     await waitFor('answer at foo', () => (seen.answered ? true : undefined));
 
@@ -147,11 +149,22 @@ describe('the seed recipe, hosted', () => {
     assert.ok(entries.length >= 49, `every voice frame after the first (a full frame) is a trunk entry (${entries.length})`);
     assert.ok(dissected.every((fields) => fields.values['iax2.trunk.cmddata.ts']?.[0] === '1' || fields.values['iax2.trunk.cmddata.ts']?.[0] === 'True'), JSON.stringify(dissected[0]));
 
+    // DTMF, text and comfort noise cross too.
+    const atBarSignals: string[] = [];
+    delivered.call.events.on('dtmf', ({ digit, end }) => end && atBarSignals.push(`dtmf:${digit}`));
+    delivered.call.events.on('text', ({ text }) => atBarSignals.push(`text:${text}`));
+    delivered.call.events.on('cng', ({ level }) => atBarSignals.push(`cng:${level}`));
+    call.sendDtmf('5');
+    call.sendText('hello bar');
+    call.sendCng(42, Buffer.alloc(0));
+    await waitFor('signals at bar', () => (atBarSignals.length >= 3 ? true : undefined));
+    assert.deepEqual(atBarSignals, ['dtmf:5', 'text:hello bar', 'cng:42']);
+
     call.hangup(16);
     await waitFor('bar to see the hang-up', () => (atBar.ended ? true : undefined));
     assert.equal(atBar.cause, 16);
     const cdr = await waitFor('the CDR', async () => (await h.control.stores.cdrs.list('acme', Date.now() - 60_000, Date.now() + 1000)).items.find((c) => c.dst === '23' && c.end !== undefined));
-    assert.deepEqual([cdr.disposition, cdr.dcontext, cdr.src, cdr.hangupCause], ['ANSWERED', 'fromiax', 'foo-cid', 16]);
+    assert.deepEqual([cdr.disposition, cdr.dcontext, cdr.src, cdr.clid, cdr.hangupCause], ['ANSWERED', 'fromiax', '5550102000', '"Foo Office" <5550102000>', 16]);
     assert.ok(cdr.billsec !== undefined && cdr.billsec >= 0 && cdr.billsec <= (cdr.duration ?? 0));
     assert.ok((cdr.rrCaller?.packets ?? 0) >= 50, `RR figures of the caller leg: ${JSON.stringify(cdr.rrCaller)}`);
     assert.ok((cdr.rrCallee?.packets ?? 0) >= 50);
@@ -162,7 +175,7 @@ describe('the seed recipe, hosted', () => {
     const seen = watch(call);
     const delivered = await waitFor('foo to be called', () => foo.incoming.find((c) => c.info.calledNumber === '42'));
     await waitFor('answer at bar', () => (seen.answered ? true : undefined));
-    assert.equal(delivered.info.callingNumber, 'bar-cid');
+    assert.equal(delivered.info.callingNumber, 'barcid', 'shrinkcallerid: the dash is gone');
     delivered.call.hangup(16);
     await waitFor('bar to see foo hang up', () => (seen.ended ? true : undefined));
     assert.equal(seen.cause, 16);

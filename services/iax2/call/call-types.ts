@@ -43,7 +43,7 @@ export interface CallEvents {
   voice: { payload: Buffer; format: bigint; timestamp: number };
   dtmf: { digit: string; end: boolean };
   text: { text: string };
-  cng: { payload: Buffer };
+  cng: { level: number; payload: Buffer };
   /** The peer hung up, or delivery failed (cause 27, nothing sent). */
   hangup: { causeCode: number | undefined; cause: string | undefined };
   pong: { rttMs: number; rr: RrReport | undefined };

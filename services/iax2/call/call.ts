@@ -256,6 +256,11 @@ export class Call {
     if (phase !== 'begin') this.sendFull(FrameType.DTMF_END, code, Buffer.alloc(0), undefined, { timestamp: this.tx.forSignal() });
   }
 
+  /** Comfort noise at `level` (-dBov), as the other leg sent it. */
+  sendCng(level: number, payload: Buffer): void {
+    this.sendFull(FrameType.CNG, level, payload, undefined, { timestamp: this.tx.forSignal() });
+  }
+
   /** TEXT carries its trailing NUL on the wire (§2.1). */
   sendText(text: string): void {
     this.sendFull(FrameType.TEXT, 0, Buffer.from(`${text}\0`, 'utf8'), undefined, { timestamp: this.tx.forSignal() });
@@ -496,7 +501,7 @@ export class Call {
         return;
       }
       case FrameType.CNG:
-        this.events.emit('cng', { payload });
+        this.events.emit('cng', { level: frame.subclass, payload });
         return;
       default:
         return;

@@ -38,6 +38,8 @@ export interface OutboundCallOptions {
   outkey?: RsaPrivateKey;
   callingNumber?: string;
   callingName?: string;
+  /** `sendani=yes`: the calling number also goes in CALLING_ANI. */
+  sendAni?: boolean;
   language?: string;
   /** Formats we can do (CAPABILITY) and the one we would like (FORMAT). */
   capability: bigint;
@@ -84,6 +86,7 @@ export class OutboundSetup implements CallSetupHandler {
     }
     ies.push({ id: IeId.CALLINGTON, value: 0 }, { id: IeId.CALLINGTNS, value: 0 }, { id: IeId.CALLINGANI2, value: 0 });
     if (o.callingName !== undefined) ies.push({ id: IeId.CALLING_NAME, value: o.callingName });
+    if (o.sendAni === true && o.callingNumber !== undefined) ies.push({ id: IeId.CALLING_ANI, value: o.callingNumber });
     if (o.language !== undefined) ies.push({ id: IeId.LANGUAGE, value: o.language });
     if (o.calledContext !== undefined) ies.push({ id: IeId.CALLED_CONTEXT, value: o.calledContext });
     if (o.username !== undefined) ies.push({ id: IeId.USERNAME, value: o.username });

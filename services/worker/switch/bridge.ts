@@ -16,6 +16,7 @@ import type { Iax2Engine } from '../../iax2/engine/engine.ts';
 import type { IncomingCallInfo } from '../../iax2/engine/inbound-setup.ts';
 import { Cause, causeText, failsOver } from './hangup-causes.ts';
 import { resolveDestination, type DestinationSources } from './destination.ts';
+import { callerIdFor, type CallerId } from './caller-id.ts';
 import { firstCommonFormat } from './formats.ts';
 
 /** Control frames that cross from the answering side to the caller unchanged. */
@@ -38,12 +39,16 @@ export interface BridgeDeps {
   sources: DestinationSources;
   /** Wall-clock ms, for CDR times. */
   wallNow: () => number;
+  /** `shrinkcallerid` (default yes). */
+  shrinkCallerId?: boolean;
   onAnswer(bridge: Bridge): void;
   onEnd(bridge: Bridge, outcome: BridgeOutcome): void;
 }
 
 export class Bridge {
   readonly startedAt: number;
+  /** What the outbound legs present (and the CDR records as src/clid). */
+  readonly callerId: CallerId;
   private next = 0;
   private out: Call | undefined;
   private outDestination: string | undefined;
@@ -65,6 +70,7 @@ export class Bridge {
     private readonly deps: BridgeDeps,
   ) {
     this.startedAt = deps.wallNow();
+    this.callerId = callerIdFor(info, route, deps.shrinkCallerId ?? true);
     if (info.user?.trunk === true) deps.engine.trunkCall(caller, info.user.trunkTimestamps === true);
     // Voice takes the calls' fast path (no event object per frame).
     caller.voiceSink = (payload, format, timestamp) => {
@@ -75,6 +81,9 @@ export class Bridge {
     };
     caller.events.on('dtmf', ({ digit, end }) => this.out?.sendDtmf(digit, end ? 'end' : 'begin'));
     caller.events.on('text', ({ text }) => this.out?.sendText(text));
+    caller.events.on('cng', ({ level, payload }) => {
+      if (this.answered) this.out?.sendCng(level, payload);
+    });
     caller.events.on('control', ({ subclass }) => {
       if (subclass === ControlSubclass.HOLD || subclass === ControlSubclass.UNHOLD) this.out?.sendControl(subclass);
     });
@@ -130,8 +139,9 @@ export class Bridge {
         remote: resolved.remote,
         capability: offered,
         format,
-        ...(this.info.callingNumber === undefined ? {} : { callingNumber: this.route.callerIdRewrite?.number ?? this.info.callingNumber }),
-        ...(this.info.callingName === undefined ? {} : { callingName: this.route.callerIdRewrite?.name ?? this.info.callingName }),
+        ...(this.callerId.number === undefined ? {} : { callingNumber: this.callerId.number }),
+        ...(this.callerId.name === undefined ? {} : { callingName: this.callerId.name }),
+        sendAni: resolved.peer.sendani,
       });
     } catch (error) {
       this.deps.logger.warn('could not place the outbound leg', { error, dial: destination.dial });
@@ -197,6 +207,9 @@ export class Bridge {
     });
     out.events.on('text', ({ text }) => {
       if (current() && this.answered) this.caller.sendText(text);
+    });
+    out.events.on('cng', ({ level, payload }) => {
+      if (current() && this.answered) this.caller.sendCng(level, payload);
     });
     out.events.on('hangup', ({ causeCode }) => {
       if (!current()) return;

@@ -44,11 +44,12 @@ export class CdrRecorder {
       this.ids.set(bridge, callId);
     }
     const user = bridge.info.user;
-    const clid = bridge.info.callingName === undefined ? bridge.info.callingNumber : `"${bridge.info.callingName}" <${bridge.info.callingNumber ?? ''}>`;
+    const { number, name } = bridge.callerId;
+    const clid = name === undefined ? number : `"${name}" <${number ?? ''}>`;
     return {
       tenant: bridge.tenant,
       callId,
-      ...(bridge.info.callingNumber === undefined ? {} : { src: bridge.info.callingNumber }),
+      ...(number === undefined ? {} : { src: number }),
       dst: bridge.info.calledNumber,
       dcontext: bridge.context,
       ...(clid === undefined ? {} : { clid }),
