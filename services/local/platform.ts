@@ -26,6 +26,7 @@ export interface PlatformOptions {
   logger?: Logger;
   sweepEveryMs?: number;
   minExpireS?: number;
+  debugPeers?: ReadonlySet<string>;
 }
 
 export interface Platform {
@@ -61,6 +62,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       status: options.status,
       logger: logger.child({ service: 'worker' }),
       ...(options.minExpireS === undefined ? {} : { minExpireS: options.minExpireS }),
+      ...(options.debugPeers === undefined ? {} : { debugPeers: options.debugPeers }),
     }).catch(async (error: unknown) => {
       await control.close();
       throw error;

@@ -5,6 +5,7 @@
  *   STROWGER_API_BIND     the control API (default 127.0.0.1:8080)
  *   STROWGER_HEALTH_BIND  the worker's status port (default 127.0.0.1:8081)
  *   STROWGER_ADMIN_KEY    the operator key (default: generated once, kept in the data dir)
+ *   STROWGER_DEBUG        peer1,peer2: log every frame to and from those peers (iax2 set debug peer)
  *   LOG_LEVEL             debug, info (default), warn or error
  * Ctrl-C drains calls briefly and shuts down cleanly; everything persists in the data dir.
  */
@@ -12,6 +13,7 @@ import { resolve } from 'node:path';
 import { isStrowgerError } from '../../shared/errors.ts';
 import { jsonLogger, type LogLevel } from '../../shared/logger.ts';
 import { parseBind } from '../worker/bind-address.ts';
+import { debugPeersFromEnv } from '../worker/frame-debug.ts';
 import { startPlatform } from './platform.ts';
 
 const env = process.env;
@@ -21,7 +23,7 @@ try {
   const api = parseBind('STROWGER_API_BIND', env.STROWGER_API_BIND, '127.0.0.1:8080');
   const status = parseBind('STROWGER_HEALTH_BIND', env.STROWGER_HEALTH_BIND, '127.0.0.1:8081');
   const logger = jsonLogger({ service: 'strowger', level: (env.LOG_LEVEL ?? 'info') as LogLevel, write: (line) => process.stderr.write(line) });
-  const platform = await startPlatform({ dataDir, iax, api, status, ...(env.STROWGER_ADMIN_KEY === undefined ? {} : { adminKey: env.STROWGER_ADMIN_KEY }), logger });
+  const platform = await startPlatform({ dataDir, iax, api, status, ...(env.STROWGER_ADMIN_KEY === undefined ? {} : { adminKey: env.STROWGER_ADMIN_KEY }), logger, debugPeers: debugPeersFromEnv(env.STROWGER_DEBUG) });
   const iaxAt = platform.worker.transport.localAddress();
   const apiUrl = platform.control.url;
   process.stdout.write(`Strowger is running.

@@ -7,6 +7,7 @@
  *   STROWGER_WORKER_ID          this worker's id (default: host name and pid)
  *   STROWGER_PRIVATE_ADDRESS    where the control plane reaches the status port (default: the task's)
  *   STROWGER_DRAIN_SECONDS      SIGTERM: how long calls may finish (default 110, inside Fargate's 120 s)
+ *   STROWGER_DEBUG              peer1,peer2: log every frame to and from those peers, decoded
  *   STROWGER_SOCKET_BUFFER_BYTES  the IAX2 socket's kernel buffers (default 4 MiB, capped by net.core.rmem_max)
  *   LOG_LEVEL                   debug, info (default), warn or error
  * SIGTERM stops new calls (REJECT, congestion), keeps relaying, and exits when the calls are
@@ -19,6 +20,7 @@ import { jsonLogger, type LogLevel } from '../../shared/logger.ts';
 import { tableNamesFromEnv } from '../../shared/store/store-config.ts';
 import { openStores } from '../../shared/store/stores.ts';
 import { parseBind } from './bind-address.ts';
+import { debugPeersFromEnv } from './frame-debug.ts';
 import { startWorker } from './worker.ts';
 
 function firstPrivateAddress(): string | undefined {
@@ -49,6 +51,7 @@ try {
     status: parseBind('STROWGER_HEALTH_BIND', env.STROWGER_HEALTH_BIND, '0.0.0.0:8081'),
     ...(privateAddress === undefined ? {} : { privateAddress }),
     ...(socketBufferBytes === undefined ? {} : { socketBufferBytes }),
+    debugPeers: debugPeersFromEnv(env.STROWGER_DEBUG),
     logger,
   });
   logger.info('worker started', { workerId: worker.workerId, iax: worker.transport.localAddress(), statusPort: worker.status.port });

@@ -4,6 +4,7 @@
  * status HTTP port. `main.ts` builds one from the environment; `npm start` and the tests
  * build one in-process.
  */
+import { isIP } from 'node:net';
 import { SystemClock, type Clock } from '../../shared/clock.ts';
 import { silentLogger, type Logger } from '../../shared/logger.ts';
 import type { PeerRecord } from '../../shared/store/peers-table.ts';
@@ -11,6 +12,7 @@ import { PeerCache } from '../../shared/store/peer-cache.ts';
 import type { Stores } from '../../shared/store/stores.ts';
 import { Iax2Engine, type EngineOptions } from '../iax2/engine/engine.ts';
 import { Registrar } from '../iax2/registrar/registrar.ts';
+import { FrameDebug } from './frame-debug.ts';
 import { RealtimeDirectory } from './realtime-directory.ts';
 import { startStatusServer, type StatusServer } from './status-server.ts';
 import { CallSwitch } from './switch/call-switch.ts';
@@ -35,6 +37,8 @@ export interface WorkerOptions {
    * net.core.rmem_max / wmem_max. Default 4 MiB.
    */
   socketBufferBytes?: number;
+  /** STROWGER_DEBUG: peers whose every frame is logged, decoded. */
+  debugPeers?: ReadonlySet<string>;
   /** Registration grants (minregexpire/maxregexpire). */
   minExpireS?: number;
   maxExpireS?: number;
@@ -61,7 +65,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const directory = new RealtimeDirectory(peers, stores.astdb);
   const buffer = options.socketBufferBytes ?? 4 << 20;
   const transport = await UdpTransport.bind({ address: options.iax.address, port: options.iax.port, receiveBufferBytes: buffer, sendBufferBytes: buffer, logger });
-  const engine = new Iax2Engine({ ...options.engine, transport, clock, directory, logger: logger.child({ component: 'engine' }) });
+  const debug = new FrameDebug(options.debugPeers ?? new Set(), logger.child({ component: 'debug' }));
+  const engine = new Iax2Engine({ ...options.engine, transport: debug.wrap(transport), clock, directory, logger: logger.child({ component: 'engine' }) });
   const registrar = new Registrar({
     engine,
     store: stores.registrations,
@@ -72,6 +77,12 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     ...(options.maxExpireS === undefined ? {} : { maxExpireS: options.maxExpireS }),
   });
   engine.setRegistrar(registrar);
+  registrar.events.on('registered', ({ registration }) => debug.locate(registration.name, registration));
+  for (const name of debug.peers) {
+    // Static hosts are known up front; dynamic peers are located when they register.
+    const record = await stores.peers.get(name).catch(() => undefined);
+    if (record?.host !== undefined && record.host !== 'dynamic' && isIP(record.host) !== 0) debug.locate(name, { address: record.host, port: record.port });
+  }
   const wallNow = (): number => clock.wallNow();
   const callSwitch = new CallSwitch({
     engine,

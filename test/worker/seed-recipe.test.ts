@@ -95,6 +95,7 @@ describe('the seed recipe, hosted', () => {
       iax: { address: '127.0.0.1', port: 0 },
       status: { address: '127.0.0.1', port: 0 },
       logger: jsonLogger({ service: 'worker', level: 'info', write: (line) => logs.push(line) }),
+      debugPeers: new Set(['bar']),
     });
     const platform = worker.transport.localAddress();
     foo = await startPbx('foo', 'foo-secret', platform);
@@ -168,6 +169,13 @@ describe('the seed recipe, hosted', () => {
     assert.ok(cdr.billsec !== undefined && cdr.billsec >= 0 && cdr.billsec <= (cdr.duration ?? 0));
     assert.ok((cdr.rrCaller?.packets ?? 0) >= 50, `RR figures of the caller leg: ${JSON.stringify(cdr.rrCaller)}`);
     assert.ok((cdr.rrCallee?.packets ?? 0) >= 50);
+  });
+
+  it('STROWGER_DEBUG=bar: bar\'s frames are logged decoded, both ways, and nobody else\'s', () => {
+    const dumps = logs.filter((line) => line.includes('-Frame '));
+    assert.ok(dumps.some((line) => /"message":"Tx-Frame Retry\[ No\] OSeqno: 000 ISeqno: 000 Type: IAX Subclass: NEW /.test(line) && line.includes('"peer":"bar"')), 'the NEW to bar');
+    assert.ok(dumps.some((line) => line.includes('"message":"Rx-Frame ') && line.includes('"peer":"bar"')));
+    assert.ok(dumps.every((line) => line.includes('"peer":"bar"')));
   });
 
   it('bar dials 42 and reaches foo\'s 42', async () => {
