@@ -43,6 +43,9 @@ function metrics(options: StatusServerOptions, draining: boolean): string {
   metric('strowger_frames_out_total', 'counter', 'Datagrams sent', engine.stats.datagramsOut);
   metric('strowger_decode_errors_total', 'counter', 'Datagrams that did not decode', engine.stats.decodeErrors);
   metric('strowger_auth_failures_total', 'counter', 'Failed authentications', engine.stats.authFailures);
+  metric('strowger_retransmits_total', 'counter', 'Reliable frames sent again', engine.retransmissions);
+  metric('strowger_trunk_packets_total', 'counter', 'Meta trunk datagrams sent', engine.trunkStats?.datagrams ?? 0);
+  metric('strowger_trunk_entries_total', 'counter', 'Voice frames sent inside meta trunk datagrams', engine.trunkStats?.entries ?? 0);
   metric('strowger_calls_routed_total', 'counter', 'Calls routed', callSwitch.stats.routed);
   metric('strowger_calls_refused_total', 'counter', 'Calls refused (no route, limits, draining)', callSwitch.stats.refused);
   metric('strowger_udp_send_errors_total', 'counter', 'UDP send errors', transport.counters.sendErrors);
@@ -73,7 +76,15 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
       }
       case '/admin':
         if (!LOCAL.has(request.socket.remoteAddress ?? '')) return json(403, { error: 'localhost only' });
-        return json(200, { workerId: options.workerId, draining, engine: options.engine.stats, switch: options.callSwitch.stats, registrar: options.registrar.stats, channels: options.callSwitch.channels() });
+        return json(200, {
+          workerId: options.workerId,
+          draining,
+          engine: { ...options.engine.stats, retransmissions: options.engine.retransmissions, trunk: options.engine.trunkStats ?? null },
+          switch: options.callSwitch.stats,
+          registrar: options.registrar.stats,
+          registry: options.registrar.registeredHere(),
+          channels: options.callSwitch.channels(),
+        });
       default:
         return json(404, { error: 'not found' });
     }

@@ -40,6 +40,11 @@ secret=bar-secret
 
 [baz](pbx)
 secret=baz-secret
+
+[gsmonly](pbx)
+secret=gsm-secret
+disallow=all
+allow=gsm
 `;
 
 const EXTENSIONS_CONF = `[fromiax]
@@ -48,6 +53,7 @@ exten => _4X,1,Dial(IAX2/foo/\${EXTEN})
 exten => _5X,1,Dial(IAX2/baz/\${EXTEN},10)
  same => n,Dial(IAX2/bar/\${EXTEN})
 exten => _6X,1,Dial(IAX2/baz/\${EXTEN})
+exten => _8X,1,Dial(IAX2/gsmonly/\${EXTEN})
 `;
 
 
@@ -81,6 +87,7 @@ describe('the seed recipe, hosted', () => {
   let worker: Worker;
   let foo: PbxEndpoint;
   let bar: PbxEndpoint;
+  let gsmonly: PbxEndpoint;
   const logs: string[] = [];
 
   before(async () => {
@@ -100,12 +107,14 @@ describe('the seed recipe, hosted', () => {
     const platform = worker.transport.localAddress();
     foo = await startPbx('foo', 'foo-secret', platform);
     bar = await startPbx('bar', 'bar-secret', platform, (extension) => (extension === '24' ? 'busy' : 'answer'));
-    await Promise.all([foo.registered(), bar.registered()]);
+    gsmonly = await startPbx('gsmonly', 'gsm-secret', platform);
+    await Promise.all([foo.registered(), bar.registered(), gsmonly.registered()]);
   });
 
   after(async () => {
     await foo?.close();
     await bar?.close();
+    await gsmonly?.close();
     await worker?.close();
     await h?.close();
     await engine?.stop();
@@ -208,6 +217,13 @@ describe('the seed recipe, hosted', () => {
     assert.equal(unreachable.cause, 20);
   });
 
+  it('no format in common with the destination: the caller gets cause 58 and the callee is never called', async () => {
+    const seen = watch(foo.dial('81'));
+    await waitFor('the refusal', () => (seen.ended ? true : undefined));
+    assert.equal(seen.cause, 58);
+    assert.equal(gsmonly.incoming.length, 0);
+  });
+
   it('no route: cause 1; the worker reports its calls on /calls and counts them on /metrics', async () => {
     const nowhere = watch(foo.dial('999'));
     await waitFor('the refusal', () => (nowhere.ended ? true : undefined));
@@ -215,6 +231,10 @@ describe('the seed recipe, hosted', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${worker.status.port}/metrics`)).text();
     assert.match(metrics, /^strowger_calls_routed_total [1-9]\d*$/m);
     assert.match(metrics, /^strowger_calls_refused_total [1-9]\d*$/m);
+    assert.match(metrics, /^strowger_trunk_packets_total [1-9]\d*$/m);
+    assert.match(metrics, /^strowger_retransmits_total \d+$/m);
+    const admin = (await (await fetch(`http://127.0.0.1:${worker.status.port}/admin`)).json()) as { registry: string[] };
+    assert.deepEqual(admin.registry, ['bar', 'foo', 'gsmonly']);
     const health = await fetch(`http://127.0.0.1:${worker.status.port}/healthz`);
     assert.equal(health.status, 200);
   });

@@ -111,6 +111,7 @@ export class Iax2Engine {
   private readonly oversizeReplies: ReplyBudget;
   private closed = false;
   private trunks: TrunkBatcher | undefined;
+  private retransmissionsOfClosedCalls = 0;
   private readonly trunkOptions: TrunkOptions | undefined;
 
   constructor(options: EngineOptions) {
@@ -385,6 +386,7 @@ export class Iax2Engine {
     this.calls.set(localCall, call);
     if (remoteCall !== undefined && remoteCall !== 0) this.byRemote.set(remote.address, remote.port, remoteCall, call);
     call.events.on('closed', () => {
+      this.retransmissionsOfClosedCalls += call.retransmissions;
       this.calls.delete(localCall);
       this.byRemote.remove(call);
       this.inbound.delete(call);
@@ -415,6 +417,13 @@ export class Iax2Engine {
   trunkCall(call: Call, timestamps = false): void {
     this.trunks ??= new TrunkBatcher(this.clock, (datagram, to) => this.send(datagram, to), this.trunkOptions);
     call.trunk = this.trunks.sinkFor(call.remote, timestamps);
+  }
+
+  /** Reliable frames sent again, over every call this engine has had. */
+  get retransmissions(): number {
+    let total = this.retransmissionsOfClosedCalls;
+    for (const call of this.calls.values()) total += call.retransmissions;
+    return total;
   }
 
   get trunkStats(): TrunkStats | undefined {

@@ -50,6 +50,11 @@ export class Registrar implements RegistrationHandler {
   readonly qualify: QualifyMonitor;
   private readonly store: RegistrationStore;
   private readonly expiryTimers = new Map<string, TimerHandle>();
+
+  /** The peers whose live registration this registrar granted (its worker's share of the registry). */
+  registeredHere(): string[] {
+    return [...this.expiryTimers.keys()].sort();
+  }
   private readonly minExpireS: number;
   private readonly maxExpireS: number;
 
