@@ -4,9 +4,9 @@
  * the name is free, replace and delete only at the expected version and within the tenant.
  * Another tenant's peer reads as absent, never as "forbidden", so names do not leak.
  */
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describeIssues, PeerConfig, type PeerConfigInput } from '../model/peer.ts';
-import { queryPage, type Page } from './query-pages.ts';
+import { byTenantIndex, queryCount, queryPage, type Page } from './query-pages.ts';
 import { ConflictError, isConditionFailure, NotFoundError, ValidationError } from './store-errors.ts';
 
 export type PeerRecord = PeerConfig & { version: number; updatedAt: number };
@@ -62,34 +62,14 @@ export class PeersTable {
   }
 
   async listByTenant(tenant: string, options: { limit?: number; cursor?: string } = {}): Promise<Page<PeerRecord>> {
-    return queryPage<PeerRecord>(this.doc, {
-      TableName: this.tableName,
-      IndexName: 'byTenant',
-      KeyConditionExpression: '#tenant = :tenant',
-      ExpressionAttributeNames: { '#tenant': 'tenant' },
-      ExpressionAttributeValues: { ':tenant': tenant },
-    }, options, { tenant });
+    return queryPage<PeerRecord>(this.doc, byTenantIndex(this.tableName, tenant), options, { tenant });
   }
 
   /** How many peers the tenant has (for its maxPeers limit): a count on the index, no items read out. */
   async countByTenant(tenant: string): Promise<number> {
-    let count = 0;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(new QueryCommand({
-        TableName: this.tableName,
-        IndexName: 'byTenant',
-        KeyConditionExpression: '#tenant = :tenant',
-        ExpressionAttributeNames: { '#tenant': 'tenant' },
-        ExpressionAttributeValues: { ':tenant': tenant },
-        Select: 'COUNT',
-        ExclusiveStartKey: start,
-      }));
-      count += page.Count ?? 0;
-      start = page.LastEvaluatedKey;
-    } while (start !== undefined);
-    return count;
+    return queryCount(this.doc, byTenantIndex(this.tableName, tenant));
   }
+
 
   /** Replaces the whole peer if it is still at `expectedVersion` in the same tenant. */
   async replace(input: PeerConfigInput, expectedVersion: number): Promise<PeerRecord> {

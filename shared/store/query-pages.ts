@@ -47,3 +47,26 @@ export async function scanAll<Item>(doc: DynamoDBDocumentClient, input: Omit<Sca
   } while (start !== undefined);
   return items;
 }
+
+/** How many items a query matches (Select COUNT: nothing is read out), over every page. */
+export async function queryCount(doc: DynamoDBDocumentClient, input: Omit<QueryCommandInput, 'ExclusiveStartKey' | 'Select'>): Promise<number> {
+  let count = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page: QueryCommandOutput = await doc.send(new QueryCommand({ ...input, Select: 'COUNT', ExclusiveStartKey: start }));
+    count += page.Count ?? 0;
+    start = page.LastEvaluatedKey;
+  } while (start !== undefined);
+  return count;
+}
+
+/** The query of a table's `byTenant` index (peers, routes) for one tenant. */
+export function byTenantIndex(tableName: string, tenant: string): Omit<QueryCommandInput, 'ExclusiveStartKey'> {
+  return {
+    TableName: tableName,
+    IndexName: 'byTenant',
+    KeyConditionExpression: '#tenant = :tenant',
+    ExpressionAttributeNames: { '#tenant': 'tenant' },
+    ExpressionAttributeValues: { ':tenant': tenant },
+  };
+}

@@ -6,7 +6,7 @@
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describeIssues } from '../model/peer.ts';
 import { RouteConfig } from '../model/route.ts';
-import { queryAll, queryPage, type Page } from './query-pages.ts';
+import { byTenantIndex, queryAll, queryPage, type Page } from './query-pages.ts';
 import { ConflictError, isConditionFailure, NotFoundError, ValidationError } from './store-errors.ts';
 
 export type RouteRecord = RouteConfig & { version: number };
@@ -62,13 +62,7 @@ export class RoutesTable {
 
   /** The tenant's whole dialplan, context by context, a page at a time. */
   async listTenant(tenant: string, options: { limit?: number; cursor?: string } = {}): Promise<Page<RouteRecord>> {
-    const page = await queryPage<RouteItem>(this.doc, {
-      TableName: this.tableName,
-      IndexName: 'byTenant',
-      KeyConditionExpression: '#tenant = :tenant',
-      ExpressionAttributeNames: { '#tenant': 'tenant' },
-      ExpressionAttributeValues: { ':tenant': tenant },
-    }, options, { tenant });
+    const page = await queryPage<RouteItem>(this.doc, byTenantIndex(this.tableName, tenant), options, { tenant });
     return { ...page, items: page.items.map(strip) };
   }
 
