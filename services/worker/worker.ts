@@ -52,6 +52,8 @@ export interface Worker {
   readonly switch: CallSwitch;
   readonly transport: UdpTransport;
   readonly status: StatusServer;
+  /** Writes the heartbeat at once instead of waiting for the timer. */
+  heartbeatNow(): Promise<void>;
   /** SIGTERM: refuse new calls, keep relaying; resolves when calls are gone or at the deadline. */
   drain(deadlineMs: number): Promise<void>;
   close(): Promise<void>;
@@ -107,7 +109,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       httpPort: status.port,
       heartbeatAt: wallNow(),
       activeCalls: callSwitch.activeCount,
-      registrations: registrar.stats.registered,
+      // Registrations this worker holds now (stats.registered counts every grant ever made).
+      registrations: registrar.registeredHere().length,
       draining,
     }).catch((error: unknown) => logger.error('heartbeat failed', { error }));
   };
@@ -123,6 +126,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     switch: callSwitch,
     transport,
     status,
+    heartbeatNow: beat,
     async drain(deadlineMs) {
       draining = true;
       callSwitch.drain();

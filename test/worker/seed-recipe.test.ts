@@ -136,6 +136,11 @@ describe('the seed recipe, hosted', () => {
     const atBar = watch(delivered.call);
     await waitFor('answer at foo', () => (seen.answered ? true : undefined));
 
+    // show channels: both legs, with the sequence numbers the setup moved on.
+    const channels = worker.switch.channels('acme');
+    assert.equal(channels.length, 2);
+    assert.ok(channels.every((c) => c.state === 'up' && c.txSeq > 0 && c.rxSeq > 0), JSON.stringify(channels));
+
     const fooSent = sendVoice(call, 50, 5000, 0x11);
     const barSent = sendVoice(delivered.call, 50, 9000, 0x77);
     await waitFor('50 frames at bar', () => (atBar.voice.length >= 50 ? true : undefined));
@@ -235,6 +240,8 @@ describe('the seed recipe, hosted', () => {
     assert.match(metrics, /^strowger_retransmits_total \d+$/m);
     const admin = (await (await fetch(`http://127.0.0.1:${worker.status.port}/admin`)).json()) as { registry: string[] };
     assert.deepEqual(admin.registry, ['bar', 'foo', 'gsmonly']);
+    await worker.heartbeatNow();
+    assert.equal((await h.control.stores.workers.get('w1'))?.registrations, 3, 'the heartbeat reports the registrations held now');
     const health = await fetch(`http://127.0.0.1:${worker.status.port}/healthz`);
     assert.equal(health.status, 200);
   });

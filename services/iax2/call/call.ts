@@ -5,6 +5,7 @@
  * engine through the `setup` hook; everything after the handshake is handled here.
  */
 import type { TrunkSink } from '../trunk/trunk-batcher.ts';
+import { writeMini } from './mini-writer.ts';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Clock, TimerHandle } from '../../../shared/clock.ts';
 import type { Logger } from '../../../shared/logger.ts';
@@ -29,17 +30,6 @@ export const CAUSE_DESTINATION_OUT_OF_ORDER = 27;
 /** Key rotation: every 120 s plus up to 180 s at random, after the first at the first voice (§11.5). */
 export const RTKEY_BASE_MS = 120_000;
 export const RTKEY_SPREAD_MS = 180_000;
-
-let miniScratch = Buffer.allocUnsafe(4 + 1500);
-
-/** A mini frame in the shared scratch buffer (valid until the next call). */
-function writeMini(sourceCall: number, timestamp16: number, payload: Buffer): Buffer {
-  if (miniScratch.length < 4 + payload.length) miniScratch = Buffer.allocUnsafe(4 + payload.length);
-  miniScratch.writeUInt16BE(sourceCall & 0x7fff, 0);
-  miniScratch.writeUInt16BE(timestamp16, 2);
-  payload.copy(miniScratch, 4);
-  return miniScratch.subarray(0, 4 + payload.length);
-}
 
 export class Call {
   readonly localCall: number;
@@ -148,6 +138,11 @@ export class Call {
 
   get retransmissions(): number {
     return this.reliable.retransmissions;
+  }
+
+  /** Our OSeqno and ISeqno now (`iax2 show channels`' Seq (Tx/Rx)). */
+  get sequenceNumbers(): { tx: number; rx: number } {
+    return { tx: this.oseqno, rx: this.iseqno };
   }
 
   get unacknowledged(): number {
@@ -297,8 +292,6 @@ export class Call {
         this.transmit(encode(mini), this.cipher.transmitKey);
         return;
       }
-      // Plain mini frames are written into a buffer shared by every call: the transport copies
-      // on send, so nothing is allocated here per frame beyond that copy.
       this.sendDatagram(writeMini(this.localCall, timestamp & 0xffff, payload));
       return;
     }

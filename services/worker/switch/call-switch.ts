@@ -142,6 +142,7 @@ export class CallSwitch {
       if (tenant !== undefined && bridge.tenant !== tenant) continue;
       for (const leg of [bridge.caller, bridge.outbound]) {
         if (leg === undefined || leg.closed) continue;
+        const seq = leg.sequenceNumbers;
         list.push({
           tenant: bridge.tenant,
           callId: `${this.deps.workerId}-${leg.localCall}`,
@@ -150,8 +151,8 @@ export class CallSwitch {
           ...(leg === bridge.caller && bridge.info.username !== undefined ? { username: bridge.info.username } : {}),
           localCallNumber: leg.localCall,
           remoteCallNumber: leg.remoteCall,
-          txSeq: 0,
-          rxSeq: 0,
+          txSeq: seq.tx,
+          rxSeq: seq.rx,
           lagMs: Math.round(leg.pingtimeMs),
           jitterMs: Math.round(leg.receiveStats().jitterMs),
           format: formatName(leg.format),
