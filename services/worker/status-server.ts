@@ -7,18 +7,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../shared/logger.ts';
-import type { Iax2Engine } from '../iax2/engine/engine.ts';
-import type { Registrar } from '../iax2/registrar/registrar.ts';
-import type { CallSwitch } from './switch/call-switch.ts';
-import type { UdpTransport } from './udp-transport.ts';
+import { readFigures, type WorkerParts } from './worker-figures.ts';
 
-export interface StatusServerOptions {
+export interface StatusServerOptions extends WorkerParts {
   address: string;
   port: number;
-  engine: Iax2Engine;
-  registrar: Registrar;
-  callSwitch: CallSwitch;
-  transport: UdpTransport;
   workerId: string;
   logger: Logger;
 }
@@ -32,25 +25,26 @@ export interface StatusServer {
 const LOCAL = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 function metrics(options: StatusServerOptions, draining: boolean): string {
-  const { engine, registrar, callSwitch, transport } = options;
+  const figures = readFigures(options, draining);
   const lines: string[] = [];
-  const metric = (name: string, type: 'gauge' | 'counter', help: string, value: number, labels = ''): void => {
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name}${labels} ${value}`);
+  const metric = (name: string, type: 'gauge' | 'counter', help: string, value: number): void => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name} ${value}`);
   };
-  metric('strowger_active_calls', 'gauge', 'Bridged calls in progress', callSwitch.activeCount);
-  metric('strowger_registrations_total', 'counter', 'Registrations granted', registrar.stats.registered);
-  metric('strowger_frames_in_total', 'counter', 'Datagrams received', engine.stats.datagramsIn);
-  metric('strowger_frames_out_total', 'counter', 'Datagrams sent', engine.stats.datagramsOut);
-  metric('strowger_decode_errors_total', 'counter', 'Datagrams that did not decode', engine.stats.decodeErrors);
-  metric('strowger_auth_failures_total', 'counter', 'Failed authentications', engine.stats.authFailures);
-  metric('strowger_retransmits_total', 'counter', 'Reliable frames sent again', engine.retransmissions);
-  metric('strowger_trunk_packets_total', 'counter', 'Meta trunk datagrams sent', engine.trunkStats?.datagrams ?? 0);
-  metric('strowger_trunk_entries_total', 'counter', 'Voice frames sent inside meta trunk datagrams', engine.trunkStats?.entries ?? 0);
-  metric('strowger_calls_routed_total', 'counter', 'Calls routed', callSwitch.stats.routed);
-  metric('strowger_calls_refused_total', 'counter', 'Calls refused (no route, limits, draining)', callSwitch.stats.refused);
-  metric('strowger_udp_send_errors_total', 'counter', 'UDP send errors', transport.counters.sendErrors);
-  metric('strowger_draining', 'gauge', '1 while the worker drains', draining ? 1 : 0);
-  const perTenant = callSwitch.tenantCalls();
+  metric('strowger_active_calls', 'gauge', 'Bridged calls in progress', figures.activeCalls);
+  metric('strowger_registrations_held', 'gauge', 'Peers registered to this worker now', figures.registrationsHeld);
+  metric('strowger_registrations_total', 'counter', 'Registrations granted', figures.registrationsGranted);
+  metric('strowger_frames_in_total', 'counter', 'Datagrams received', figures.datagramsIn);
+  metric('strowger_frames_out_total', 'counter', 'Datagrams sent', figures.datagramsOut);
+  metric('strowger_decode_errors_total', 'counter', 'Datagrams that did not decode', figures.decodeErrors);
+  metric('strowger_auth_failures_total', 'counter', 'Failed authentications', figures.authFailures);
+  metric('strowger_retransmits_total', 'counter', 'Reliable frames sent again', figures.retransmits);
+  metric('strowger_trunk_packets_total', 'counter', 'Meta trunk datagrams sent', figures.trunkDatagrams);
+  metric('strowger_trunk_entries_total', 'counter', 'Voice frames sent inside meta trunk datagrams', figures.trunkEntries);
+  metric('strowger_calls_routed_total', 'counter', 'Calls routed', figures.callsRouted);
+  metric('strowger_calls_refused_total', 'counter', 'Calls refused (no route, limits, draining)', figures.callsRefused);
+  metric('strowger_udp_send_errors_total', 'counter', 'UDP send errors', figures.udpSendErrors);
+  metric('strowger_draining', 'gauge', '1 while the worker drains', figures.draining ? 1 : 0);
+  const perTenant = options.callSwitch.tenantCalls();
   lines.push('# HELP strowger_tenant_active_calls Calls in progress per tenant', '# TYPE strowger_tenant_active_calls gauge');
   for (const [tenant, count] of perTenant) lines.push(`strowger_tenant_active_calls{tenant="${tenant.replace(/["\\\n]/g, '_')}"} ${count}`);
   return `${lines.join('\n')}\n`;

@@ -12,6 +12,9 @@ import { PeerCache } from '../../shared/store/peer-cache.ts';
 import type { Stores } from '../../shared/store/stores.ts';
 import { Iax2Engine, type EngineOptions } from '../iax2/engine/engine.ts';
 import { Registrar } from '../iax2/registrar/registrar.ts';
+import { EmfPublisher } from './ecs/emf-metrics.ts';
+import { ScaleInGuard } from './ecs/scale-in-guard.ts';
+import type { TaskProtectionClient } from './ecs/task-protection.ts';
 import { FrameDebug } from './frame-debug.ts';
 import { RealtimeDirectory } from './realtime-directory.ts';
 import { startStatusServer, type StatusServer } from './status-server.ts';
@@ -20,6 +23,7 @@ import { CdrRecorder } from './switch/cdr-recorder.ts';
 import { RouteCache } from './switch/route-cache.ts';
 import { TenantLimiter } from './switch/tenant-limits.ts';
 import { UdpTransport } from './udp-transport.ts';
+import { readFigures, type WorkerFigures } from './worker-figures.ts';
 
 export interface WorkerOptions {
   workerId: string;
@@ -43,6 +47,11 @@ export interface WorkerOptions {
   minExpireS?: number;
   maxExpireS?: number;
   engine?: Partial<Omit<EngineOptions, 'transport' | 'clock' | 'directory'>>;
+  /** ECS task scale-in protection, held while calls are up (none: no protection asked). */
+  taskProtection?: TaskProtectionClient;
+  scaleInGuard?: { pollMs?: number; protectMinutes?: number; idleMs?: number };
+  /** CloudWatch EMF lines with the worker's figures, once a minute (none: no lines). */
+  emf?: { namespace: string; service: string; write: (line: string) => void; intervalMs?: number };
 }
 
 export interface Worker {
@@ -52,6 +61,8 @@ export interface Worker {
   readonly switch: CallSwitch;
   readonly transport: UdpTransport;
   readonly status: StatusServer;
+  readonly scaleInGuard: ScaleInGuard | undefined;
+  figures(): WorkerFigures;
   /** Writes the heartbeat at once instead of waiting for the timer. */
   heartbeatNow(): Promise<void>;
   /** SIGTERM: refuse new calls, keep relaying; resolves when calls are gone or at the deadline. */
@@ -117,6 +128,17 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   await beat();
   const heartbeat = setInterval(() => void beat(), options.heartbeatMs ?? 10_000);
   heartbeat.unref();
+  const figures = (): WorkerFigures => readFigures({ engine, registrar, callSwitch, transport }, draining);
+  const guard = options.taskProtection === undefined ? undefined : new ScaleInGuard({
+    ...options.scaleInGuard,
+    client: options.taskProtection,
+    clock,
+    logger: logger.child({ component: 'scale-in' }),
+    activeCalls: () => callSwitch.activeCount,
+  });
+  guard?.start();
+  const emf = options.emf === undefined ? undefined : new EmfPublisher({ ...options.emf, workerId, clock, figures });
+  emf?.start();
 
   let closed = false;
   return {
@@ -126,6 +148,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     switch: callSwitch,
     transport,
     status,
+    scaleInGuard: guard,
+    figures,
     heartbeatNow: beat,
     async drain(deadlineMs) {
       draining = true;
@@ -139,6 +163,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       if (closed) return;
       closed = true;
       clearInterval(heartbeat);
+      guard?.close();
+      emf?.close();
       registrar.close();
       engine.close();
       await callSwitch.flush();

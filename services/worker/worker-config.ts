@@ -1,0 +1,73 @@
+/**
+ * The worker's settings, read once from the environment (the only place the CDK stack's
+ * configuration reaches it), with every bad value named in the error. On ECS the task
+ * metadata endpoint supplies the worker id and private address, the agent endpoint task
+ * protection, and metrics go out as EMF log lines; elsewhere none of that is needed.
+ */
+import { hostname, networkInterfaces } from 'node:os';
+import { StrowgerError } from '../../shared/errors.ts';
+import type { LogLevel } from '../../shared/logger.ts';
+import { parseBind, type BindAddress } from './bind-address.ts';
+import { ecsAgentTaskProtection, type TaskProtectionClient } from './ecs/task-protection.ts';
+import { readTaskMetadata, type FetchLike } from './ecs/task-metadata.ts';
+import { debugPeersFromEnv } from './frame-debug.ts';
+
+export interface WorkerConfig {
+  workerId: string;
+  iax: BindAddress;
+  status: BindAddress;
+  privateAddress: string | undefined;
+  drainSeconds: number;
+  socketBufferBytes: number | undefined;
+  debugPeers: Set<string>;
+  logLevel: LogLevel;
+  dynamoEndpoint: string | undefined;
+  /** Present on ECS (ECS_AGENT_URI set). */
+  taskProtection: TaskProtectionClient | undefined;
+  /** EMF metrics in the log (default on ECS) or none; /metrics serves Prometheus text either way. */
+  emf: { namespace: string; service: string } | undefined;
+}
+
+type Env = Record<string, string | undefined>;
+
+const LEVELS = new Set(['debug', 'info', 'warn', 'error']);
+
+function firstPrivateAddress(): string | undefined {
+  for (const addresses of Object.values(networkInterfaces())) {
+    const found = addresses?.find((a) => a.family === 'IPv4' && !a.internal);
+    if (found !== undefined) return found.address;
+  }
+  return undefined;
+}
+
+function positive(name: string, env: Env, fallback: number | undefined, integer: boolean): number | undefined {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!(value >= 0) || (integer && !(Number.isInteger(value) && value > 0))) throw new StrowgerError('STROWGER_ERR_CONFIG', `${name}="${text}" is not a ${integer ? 'positive whole number' : 'number'}`);
+  return value;
+}
+
+export async function workerConfigFromEnv(env: Env, fetchFn: FetchLike = fetch): Promise<WorkerConfig> {
+  const logLevel = (env.LOG_LEVEL ?? 'info').toLowerCase();
+  if (!LEVELS.has(logLevel)) throw new StrowgerError('STROWGER_ERR_CONFIG', `LOG_LEVEL="${env.LOG_LEVEL ?? ''}" is not debug, info, warn or error`);
+  const metadataUri = env.ECS_CONTAINER_METADATA_URI_V4;
+  const onEcs = metadataUri !== undefined && metadataUri !== '';
+  const task = onEcs ? await readTaskMetadata(metadataUri, fetchFn) : undefined;
+  const metrics = env.STROWGER_METRICS ?? (onEcs ? 'emf' : 'off');
+  if (metrics !== 'emf' && metrics !== 'off') throw new StrowgerError('STROWGER_ERR_CONFIG', `STROWGER_METRICS="${metrics}" is not emf or off`);
+  const agentUri = env.ECS_AGENT_URI;
+  return {
+    workerId: env.STROWGER_WORKER_ID || task?.taskId || `${hostname()}-${process.pid}`,
+    iax: parseBind('STROWGER_IAX_BIND', env.STROWGER_IAX_BIND, '0.0.0.0:4569'),
+    status: parseBind('STROWGER_HEALTH_BIND', env.STROWGER_HEALTH_BIND, '0.0.0.0:8081'),
+    privateAddress: env.STROWGER_PRIVATE_ADDRESS || task?.privateAddress || firstPrivateAddress(),
+    drainSeconds: positive('STROWGER_DRAIN_SECONDS', env, 110, false) ?? 110,
+    socketBufferBytes: positive('STROWGER_SOCKET_BUFFER_BYTES', env, undefined, true),
+    debugPeers: debugPeersFromEnv(env.STROWGER_DEBUG),
+    logLevel: logLevel as LogLevel,
+    dynamoEndpoint: env.STROWGER_DYNAMODB_ENDPOINT || undefined,
+    taskProtection: agentUri === undefined || agentUri === '' ? undefined : ecsAgentTaskProtection(agentUri, fetchFn),
+    emf: metrics === 'emf' ? { namespace: env.STROWGER_METRICS_NAMESPACE || 'Strowger', service: env.STROWGER_METRICS_SERVICE || 'strowger-worker' } : undefined,
+  };
+}
