@@ -1,10 +1,13 @@
-/** `strowger key add|list|revoke`: a tenant's API keys. */
+/** `strowger key add|list|revoke`: a tenant's API keys; `key operator`: a new operator key, offline. */
+import { hashApiKey, newApiKey, OPERATOR_OWNER } from '../../control/auth/api-keys.ts';
 import { plainTable } from '../asterisk-tables.ts';
 import { commandGroup } from './subcommands.ts';
 
 const usage = `Usage: strowger key add [--tenant T] [--json]      create a key; it is printed this once
        strowger key list [--tenant T] [--json]     keys by prefix (never the keys)
-       strowger key revoke ID [--tenant T]`;
+       strowger key revoke ID [--tenant T]
+       strowger key operator [--json]              a new operator key (stdout) and its SHA-256,
+                                                   the OperatorKeyHash a deployment is given (stderr)`;
 
 const when = (ms: number | undefined): string => (ms === undefined ? '' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z'));
 
@@ -24,6 +27,19 @@ export const keyCommand = commandGroup('key', usage, {
       const keys = (await ctx.client.request<{ items: Array<{ id: string; prefix: string; createdAt: number; revokedAt?: number }> }>('GET', ctx.tenantPath('keys'))).body.items;
       if (ctx.json) ctx.printJson(keys);
       else ctx.print(plainTable(['Id', 'Prefix', 'Created', 'Revoked'], keys.map((k) => [k.id, `${k.prefix}...`, when(k.createdAt), when(k.revokedAt)])));
+    },
+  },
+  operator: {
+    run(ctx) {
+      // Made here, never sent anywhere: only the hash goes into the deployment.
+      const { key } = newApiKey(OPERATOR_OWNER);
+      const hash = hashApiKey(key);
+      if (ctx.json) ctx.printJson({ key, hash });
+      else {
+        ctx.print(key);
+        ctx.io.stderr.write(`OperatorKeyHash=${hash}\nstore the key now: only its hash is kept anywhere\n`);
+      }
+      return Promise.resolve();
     },
   },
   revoke: {

@@ -1,0 +1,64 @@
+/**
+ * The HTTP API (payload v2): every path goes to the API function behind the API-key Lambda
+ * authorizer, except the OpenAPI document, which is public (it says what the API is, never
+ * what is in it). The authorizer gets no identity source and no cache: it runs on every
+ * request, so `Authorization: Bearer` and `x-api-key` both work (as locally) and a revoked
+ * key stops working at once rather than at the end of a cache period.
+ */
+import { CfnOutput, Duration } from 'aws-cdk-lib';
+import type { CfnStage} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpApi, HttpMethod, HttpNoneAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+
+export interface ControlApiProps {
+  api: IFunction;
+  authorizer: IFunction;
+  /** Stage-wide request rate and burst (per-tenant limits are the application's). */
+  throttle: { rateLimit: number; burstLimit: number };
+}
+
+export const PUBLIC_PATHS = ['/v1/openapi.json'] as const;
+
+export class ControlApi extends Construct {
+  readonly httpApi: HttpApi;
+  readonly alarms: Alarm[];
+
+  constructor(scope: Construct, id: string, props: ControlApiProps) {
+    super(scope, id);
+    const authorizer = new HttpLambdaAuthorizer('ApiKeyAuthorizer', props.authorizer, {
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      identitySource: [],
+      resultsCacheTtl: Duration.seconds(0),
+    });
+    const integration = new HttpLambdaIntegration('Api', props.api);
+    this.httpApi = new HttpApi(this, 'HttpApi', { description: 'Strowger control plane', defaultAuthorizer: authorizer, createDefaultStage: true });
+    this.httpApi.addRoutes({ path: '/{proxy+}', methods: [HttpMethod.ANY], integration });
+    for (const path of PUBLIC_PATHS) this.httpApi.addRoutes({ path, methods: [HttpMethod.GET], integration, authorizer: new HttpNoneAuthorizer() });
+    const stage = this.httpApi.defaultStage?.node.defaultChild as CfnStage;
+    stage.defaultRouteSettings = { throttlingRateLimit: props.throttle.rateLimit, throttlingBurstLimit: props.throttle.burstLimit };
+
+    this.alarms = [
+      new Alarm(this, 'ServerErrors', {
+        alarmDescription: 'The control API answered 5xx (a handler failed or timed out)',
+        metric: this.httpApi.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 5,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      new Alarm(this, 'AuthorizerErrors', {
+        alarmDescription: 'The API-key authorizer failed (errors, not refusals): every request is refused while it does',
+        metric: props.authorizer.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    ];
+    new CfnOutput(scope, 'ApiUrl', { value: this.httpApi.apiEndpoint, description: 'The control API: STROWGER_API_URL for the strowger CLI' });
+  }
+}

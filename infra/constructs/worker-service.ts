@@ -1,0 +1,132 @@
+/**
+ * The IAX2 workers: a Fargate service from the worker's Dockerfile (built as a container image
+ * asset at deploy time), in private subnets behind the UDP load balancer. Ports: 4569/udp for
+ * IAX2, the status port (TCP) for health checks and the control plane. Draining: ECS sends
+ * SIGTERM and waits `stopTimeout` (120 s, Fargate's most) before SIGKILL; the worker stops
+ * taking calls and finishes within STROWGER_DRAIN_SECONDS (110). While it has calls it holds
+ * task scale-in protection, so neither scale-in nor a deployment picks it. Scales on CPU and
+ * on active calls per task (the EMF metric the worker logs once a minute).
+ */
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import { SecurityGroup, SubnetType, type IVpc } from 'aws-cdk-lib/aws-ec2';
+import { DockerImageAsset, Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import { Cluster, ContainerImage, CpuArchitecture, FargateService, FargateTaskDefinition, LogDrivers, OperatingSystemFamily, Protocol } from 'aws-cdk-lib/aws-ecs';
+import type { NetworkTargetGroup } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { REPO_ROOT } from '../bundling/entries.ts';
+import type { TableKey } from '../../shared/store/table-definitions.ts';
+import { ACCESS, grantTables } from './table-access.ts';
+
+export const WORKER_DOCKERFILE = 'services/worker/Dockerfile';
+export const METRICS_NAMESPACE = 'Strowger';
+
+export interface WorkerServiceProps {
+  vpc: IVpc;
+  tables: Readonly<Record<TableKey, Table>>;
+  tableEnvironment: Record<string, string>;
+  iaxPort: number;
+  statusPort: number;
+  cpu: number;
+  memoryMiB: number;
+  architecture: 'arm64' | 'x86_64';
+  minTasks: number;
+  maxTasks: number;
+  /** Scale out when the average task carries more calls than this. */
+  callsPerTask: number;
+  cpuTargetPercent: number;
+  logRetention: RetentionDays;
+  logLevel: string;
+}
+
+export class WorkerService extends Construct {
+  readonly cluster: Cluster;
+  readonly service: FargateService;
+  readonly securityGroup: SecurityGroup;
+  readonly image: DockerImageAsset;
+  /** The EMF Service dimension: the worker is told it, and the scaling policy reads it. */
+  readonly metricsService: string;
+
+  constructor(scope: Construct, id: string, props: WorkerServiceProps) {
+    super(scope, id);
+    const arm = props.architecture === 'arm64';
+    this.metricsService = `${Stack.of(this).stackName}/workers`;
+    this.cluster = new Cluster(this, 'Cluster', { vpc: props.vpc });
+    this.image = new DockerImageAsset(this, 'Image', {
+      directory: REPO_ROOT,
+      file: WORKER_DOCKERFILE,
+      platform: arm ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64,
+    });
+    const task = new FargateTaskDefinition(this, 'Task', {
+      cpu: props.cpu,
+      memoryLimitMiB: props.memoryMiB,
+      runtimePlatform: { cpuArchitecture: arm ? CpuArchitecture.ARM64 : CpuArchitecture.X86_64, operatingSystemFamily: OperatingSystemFamily.LINUX },
+    });
+    const logs = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    task.addContainer('worker', {
+      image: ContainerImage.fromDockerImageAsset(this.image),
+      essential: true,
+      environment: {
+        ...props.tableEnvironment,
+        STROWGER_IAX_BIND: `0.0.0.0:${props.iaxPort}`,
+        STROWGER_HEALTH_BIND: `0.0.0.0:${props.statusPort}`,
+        STROWGER_DRAIN_SECONDS: '110',
+        STROWGER_METRICS: 'emf',
+        STROWGER_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        STROWGER_METRICS_SERVICE: this.metricsService,
+        LOG_LEVEL: props.logLevel,
+      },
+      portMappings: [
+        { name: 'iax2', containerPort: props.iaxPort, protocol: Protocol.UDP },
+        { name: 'status', containerPort: props.statusPort, protocol: Protocol.TCP },
+      ],
+      healthCheck: {
+        command: ['CMD', 'node', '/app/healthcheck.mjs'],
+        interval: Duration.seconds(10),
+        timeout: Duration.seconds(3),
+        startPeriod: Duration.seconds(10),
+        retries: 3,
+      },
+      stopTimeout: Duration.seconds(120),
+      readonlyRootFilesystem: true,
+      logging: LogDrivers.awsLogs({ logGroup: logs, streamPrefix: 'worker' }),
+    });
+    grantTables(task.taskRole, props.tables, ACCESS.worker);
+    // Scale-in protection through the agent endpoint acts as the task role, on this task only.
+    task.taskRole.addToPrincipalPolicy(new PolicyStatement({
+      actions: ['ecs:UpdateTaskProtection', 'ecs:GetTaskProtection'],
+      resources: [Stack.of(this).formatArn({ service: 'ecs', resource: 'task', resourceName: `${this.cluster.clusterName}/*` })],
+    }));
+
+    this.securityGroup = new SecurityGroup(this, 'SecurityGroup', { vpc: props.vpc, description: 'Strowger workers', allowAllOutbound: true });
+    this.service = new FargateService(this, 'Service', {
+      cluster: this.cluster,
+      taskDefinition: task,
+      desiredCount: props.minTasks,
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [this.securityGroup],
+      assignPublicIp: false,
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      circuitBreaker: { rollback: true },
+      healthCheckGracePeriod: Duration.seconds(30),
+    });
+    const scaling = this.service.autoScaleTaskCount({ minCapacity: props.minTasks, maxCapacity: props.maxTasks });
+    scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: props.cpuTargetPercent, scaleOutCooldown: Duration.seconds(60), scaleInCooldown: Duration.minutes(5) });
+    scaling.scaleToTrackCustomMetric('ActiveCalls', {
+      metric: new Metric({ namespace: METRICS_NAMESPACE, metricName: 'ActiveCalls', dimensionsMap: { Service: this.metricsService }, statistic: 'Average', period: Duration.minutes(1) }),
+      targetValue: props.callsPerTask,
+      scaleOutCooldown: Duration.seconds(60),
+      scaleInCooldown: Duration.minutes(5),
+    });
+  }
+
+  /** Registers the tasks with the load balancer's UDP target group (IP targets, port 4569). */
+  attachTo(targetGroup: NetworkTargetGroup): void {
+    targetGroup.addTarget(this.service.loadBalancerTarget({ containerName: 'worker', containerPort: (this.service.taskDefinition.defaultContainer?.portMappings[0]?.containerPort) ?? 4569, protocol: Protocol.UDP }));
+  }
+}

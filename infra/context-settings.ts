@@ -1,0 +1,57 @@
+/**
+ * The app's settings from CDK context, checked: a wrong value stops synth with its name and
+ * what was expected, instead of deploying something odd.
+ */
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { WorkerServiceProps } from './constructs/worker-service.ts';
+
+export interface AppSettings {
+  prefix: string;
+  operatorKeyHash: string | undefined;
+  alarmEmail: string | undefined;
+  natGateways: number;
+  logRetention: RetentionDays;
+  workers: Partial<Pick<WorkerServiceProps, 'cpu' | 'memoryMiB' | 'architecture' | 'minTasks' | 'maxTasks' | 'callsPerTask'>>;
+}
+
+const RETENTIONS = new Set<number>(Object.values(RetentionDays).filter((v): v is number => typeof v === 'number'));
+
+export function contextSettings(get: (key: string) => unknown): AppSettings {
+  const text = (key: string, pattern: RegExp, what: string): string | undefined => {
+    const value = get(key);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || !pattern.test(value)) throw new Error(`context ${key}=${JSON.stringify(value)}: expected ${what}`);
+    return value;
+  };
+  const whole = (key: string, min: number, max: number): number | undefined => {
+    const value = get(key);
+    if (value === undefined) return undefined;
+    const n = typeof value === 'number' ? value : Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`context ${key}=${JSON.stringify(value)}: expected a whole number from ${min} to ${max}`);
+    return n;
+  };
+  const days = whole('logRetentionDays', 1, 3653) ?? 30;
+  if (!RETENTIONS.has(days)) throw new Error(`context logRetentionDays=${days}: CloudWatch Logs keeps ${[...RETENTIONS].filter((d) => d > 0).sort((a, b) => a - b).join(', ')} days`);
+  const workers: AppSettings['workers'] = {};
+  const cpu = whole('workerCpu', 256, 16384);
+  const memoryMiB = whole('workerMemoryMiB', 512, 122880);
+  const architecture = text('workerArchitecture', /^(arm64|x86_64)$/, 'arm64 or x86_64') as 'arm64' | 'x86_64' | undefined;
+  const minTasks = whole('minWorkers', 1, 100);
+  const maxTasks = whole('maxWorkers', 1, 1000);
+  const callsPerTask = whole('callsPerWorker', 1, 100_000);
+  if (cpu !== undefined) workers.cpu = cpu;
+  if (memoryMiB !== undefined) workers.memoryMiB = memoryMiB;
+  if (architecture !== undefined) workers.architecture = architecture;
+  if (minTasks !== undefined) workers.minTasks = minTasks;
+  if (maxTasks !== undefined) workers.maxTasks = maxTasks;
+  if (callsPerTask !== undefined) workers.callsPerTask = callsPerTask;
+  if ((workers.minTasks ?? 2) > (workers.maxTasks ?? 10)) throw new Error(`context minWorkers=${workers.minTasks ?? 2} is more than maxWorkers=${workers.maxTasks ?? 10}`);
+  return {
+    prefix: text('prefix', /^[A-Za-z][A-Za-z0-9-]{0,40}$/, 'a letter then letters, digits or -') ?? 'Strowger',
+    operatorKeyHash: text('operatorKeyHash', /^[0-9a-f]{64}$/, 'the SHA-256 hex of the operator key (npx strowger key operator)'),
+    alarmEmail: text('alarmEmail', /^[^@\s]+@[^@\s]+$/, 'an e-mail address'),
+    natGateways: whole('natGateways', 1, 2) ?? 1,
+    logRetention: days,
+    workers,
+  };
+}
