@@ -1,0 +1,163 @@
+// The bundles that ship, started: the worker bundle (built by the script the Dockerfile runs)
+// on loopback answering /healthz, its health check agreeing, SIGTERM ending it cleanly; and
+// each Lambda bundle the control stack synthesized (the very index.mjs files CDK uploads)
+// loaded the way the Node 22 runtime loads it and invoked against DynamoDB Local.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { buildWorker } from '../../infra/bundling/build-worker.ts';
+import { hashApiKey, newApiKey, OPERATOR_OWNER } from '../../services/control/auth/api-keys.ts';
+import { createTables } from '../../shared/store/create-tables.ts';
+import { prefixedTableNames, tableNameEnv } from '../../shared/store/store-config.ts';
+import { openStores, type Stores } from '../../shared/store/stores.ts';
+import { availableEngines, type DynamoEngine } from '../helpers/dynamo-engines.ts';
+import { apiEvent, authorizerEvent } from '../helpers/lambda-events.ts';
+import { synthPlatform } from '../helpers/platform-synth.ts';
+
+const repoRoot = join(import.meta.dirname, '..', '..');
+
+async function freeTcpPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('shipped bundles', () => {
+  let engine: DynamoEngine;
+  let env: Record<string, string>;
+  let stores: Stores;
+  const operator = newApiKey(OPERATOR_OWNER);
+
+  before(async () => {
+    // The last engine is DynamoDB Local wherever Java is (always in CI).
+    engine = await (await availableEngines()).at(-1)!();
+    const names = prefixedTableNames(`bun${Math.floor(Math.random() * 1e9)}`);
+    await createTables(engine.client, names);
+    stores = openStores(engine.client, names);
+    env = {
+      PATH: process.env.PATH ?? '',
+      ...tableNameEnv(names),
+      STROWGER_DYNAMODB_ENDPOINT: engine.endpoint,
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'strowgertest',
+      AWS_SECRET_ACCESS_KEY: 'strowgertest',
+      LOG_LEVEL: 'error',
+    };
+  });
+  after(async () => engine?.stop());
+
+  it('the worker bundle starts on loopback, answers /healthz, its health check agrees, and SIGTERM stops it with 0', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'strowger-worker-bundle-'));
+    const files = await buildWorker(out);
+    const statusPort = await freeTcpPort();
+    const workerEnv = { ...env, STROWGER_IAX_BIND: '127.0.0.1:0', STROWGER_HEALTH_BIND: `127.0.0.1:${statusPort}`, STROWGER_WORKER_ID: 'bundle-1', LOG_LEVEL: 'info' };
+    // Run from an empty folder: the bundle needs nothing from the repository or node_modules.
+    const child = spawn(process.execPath, ['--enable-source-maps', files.worker], { cwd: out, env: workerEnv });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const until = Date.now() + 15_000;
+      while (!stdout.includes('"worker started"')) {
+        if (Date.now() > until) throw new Error(`no start: ${stdout}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const health = await fetch(`http://127.0.0.1:${statusPort}/healthz`);
+      assert.deepEqual([health.status, ((await health.json()) as { workerId: string }).workerId], [200, 'bundle-1']);
+      const check = spawnSync(process.execPath, [files.healthcheck], { cwd: out, env: workerEnv, encoding: 'utf8' });
+      assert.equal(check.status, 0, check.stderr);
+      assert.equal((await stores.workers.get('bundle-1'))?.httpPort, statusPort, 'heartbeat written through the bundled SDK');
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+      const afterStop = spawnSync(process.execPath, [files.healthcheck], { cwd: out, env: workerEnv, encoding: 'utf8' });
+      assert.equal(afterStop.status, 1, 'nothing listening: unhealthy');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('the Dockerfile bundles with that same script, copies what the staged context holds, runs as non-root', () => {
+    const dockerfile = readFileSync(join(repoRoot, 'services/worker/Dockerfile'), 'utf8');
+    assert.match(dockerfile, /^RUN npx tsx infra\/bundling\/build-worker\.ts \/out$/m);
+    const stages = dockerfile.split(/^FROM /m).slice(1);
+    assert.equal(stages.length, 2, 'multi-stage');
+    assert.match(stages[1]!, /^node:22-slim\n/);
+    assert.match(stages[1]!, /^USER node$/m);
+    assert.match(stages[1]!, /^HEALTHCHECK .*"node", "\/app\/healthcheck\.mjs"\]$/m);
+    assert.match(stages[1]!, /^CMD \["node", "--enable-source-maps", "\/app\/worker\.mjs"\]$/m);
+    // The image asset's staged build context (after .dockerignore) has every COPY source.
+    const platform = synthPlatform();
+    const image = JSON.stringify(Object.values(platform.templates.edge.findResources('AWS::ECS::TaskDefinition'))[0]);
+    const tag = /container-assets-.*?:([0-9a-f]{64})"/.exec(image)?.[1] ?? '';
+    const context = platform.assetDir(platform.stacks.edge.stackName, tag);
+    const sources = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(' '));
+    assert.ok(sources.length >= 5);
+    for (const source of sources) assert.ok(existsSync(join(context, source)), `${source} in the image's build context`);
+    assert.ok(!existsSync(join(context, 'node_modules')) && !existsSync(join(context, 'test')) && !existsSync(join(context, '.git')), 'nothing else');
+  });
+
+  describe('each Lambda bundle the control stack built', () => {
+    const platform = synthPlatform();
+    const functions = Object.values(platform.templates.control.findResources('AWS::Lambda::Function') as Record<string, { Properties: any }>);
+    const bundleOf = (description: string): string => {
+      const fn = functions.find((f) => f.Properties.Description === description);
+      assert.ok(fn !== undefined, description);
+      return join(platform.assetDir(platform.stacks.control.stackName, fn.Properties.Code.S3Key), 'index.mjs');
+    };
+    const invoke = (description: string, events: unknown[], extraEnv: Record<string, string> = {}): any[] => {
+      // Loaded from outside the repository, as in Lambda: only the bundle and the runtime.
+      const run = spawnSync(process.execPath, ['--enable-source-maps', join(repoRoot, 'test/helpers/invoke-bundle.mjs'), bundleOf(description)], {
+        cwd: tmpdir(), env: { ...env, ...extraEnv }, input: JSON.stringify(events), encoding: 'utf8', timeout: 30_000,
+      });
+      assert.equal(run.status, 0, run.stderr);
+      return JSON.parse(run.stdout) as any[];
+    };
+
+    it('authorizer: the operator key passes, anything else is refused', () => {
+      const [allowed, denied] = invoke('Strowger API-key authorizer', [
+        authorizerEvent({ authorization: `Bearer ${operator.key}` }),
+        authorizerEvent({ authorization: 'Bearer stg_op_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }),
+      ], { STROWGER_OPERATOR_KEY_HASH: hashApiKey(operator.key) });
+      assert.deepEqual([allowed.isAuthorized, allowed.context.role, denied.isAuthorized], [true, 'operator', false]);
+    });
+
+    it('API: creates a tenant in the table and lists it', async () => {
+      const principal = { role: 'operator', keyId: 'operator' };
+      const [created, listed, openapi] = invoke('Strowger control API', [
+        apiEvent('POST', '/v1/tenants', JSON.stringify({ tenantId: 'bundled', name: 'Bundled Ltd' }), principal),
+        apiEvent('GET', '/v1/tenants', undefined, principal),
+        apiEvent('GET', '/v1/openapi.json', undefined, undefined),
+      ]);
+      assert.equal(created.statusCode, 201, created.body);
+      assert.deepEqual(JSON.parse(listed.body).items.map((t: { tenantId: string }) => t.tenantId), ['bundled']);
+      assert.equal(openapi.statusCode, 200);
+      assert.equal((await stores.tenants.get('bundled'))?.name, 'Bundled Ltd');
+    });
+
+    it('sweeper: expires a registration past its expiry', async () => {
+      const past = Date.now() - 120_000;
+      await stores.registrations.put({ name: 'gone1', tenant: 'bundled', address: '192.0.2.1', port: 4569, workerId: 'w1', registeredAt: past, expiresAt: past + 70_000, refreshS: 60 });
+      const [report] = invoke('Strowger registration-expiry sweeper', [{ version: '0', id: 'e1', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '123456789012', time: new Date().toISOString(), region: 'eu-west-1', resources: [], detail: {} }]);
+      assert.deepEqual(report.expired, ['gone1']);
+      assert.equal(await stores.registrations.get('gone1'), undefined);
+    });
+
+    it('peer stream: a deleted peer\'s registration goes', async () => {
+      const now = Date.now();
+      await stores.registrations.put({ name: 'deleted1', tenant: 'bundled', address: '192.0.2.2', port: 4569, workerId: 'w1', registeredAt: now - 5000, expiresAt: now + 60_000, refreshS: 60 });
+      const [result] = invoke('Strowger peers-table stream consumer', [{ Records: [{
+        eventID: '1', eventName: 'REMOVE', eventSource: 'aws:dynamodb',
+        dynamodb: { SequenceNumber: '1', ApproximateCreationDateTime: now / 1000, OldImage: marshall({ name: 'deleted1', tenant: 'bundled', type: 'friend', version: 1 }) },
+      }] }]);
+      assert.deepEqual(result, { batchItemFailures: [] });
+      assert.equal(await stores.registrations.get('deleted1', { ignoreExpiry: true }), undefined);
+    });
+  });
+});
