@@ -10,9 +10,10 @@ import type { CfnStage} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpApi, HttpMethod, HttpNoneAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { countAlarm } from './alarm-topic.ts';
 
 export interface ControlApiProps {
   api: IFunction;
@@ -42,21 +43,14 @@ export class ControlApi extends Construct {
     stage.defaultRouteSettings = { throttlingRateLimit: props.throttle.rateLimit, throttlingBurstLimit: props.throttle.burstLimit };
 
     this.alarms = [
-      new Alarm(this, 'ServerErrors', {
-        alarmDescription: 'The control API answered 5xx (a handler failed or timed out)',
+      countAlarm(this, 'ServerErrors', {
+        description: 'The control API answered 5xx (a handler failed or timed out)',
         metric: this.httpApi.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
         threshold: 5,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
-      new Alarm(this, 'AuthorizerErrors', {
-        alarmDescription: 'The API-key authorizer failed (errors, not refusals): every request is refused while it does',
+      countAlarm(this, 'AuthorizerErrors', {
+        description: 'The API-key authorizer failed (errors, not refusals): every request is refused while it does',
         metric: props.authorizer.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
     ];
     new CfnOutput(scope, 'ApiUrl', { value: this.httpApi.apiEndpoint, description: 'The control API: STROWGER_API_URL for the strowger CLI' });

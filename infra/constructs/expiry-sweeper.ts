@@ -4,11 +4,12 @@
  * an alarm when it fails three minutes in five: registrations would then outlive their expiry.
  */
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { countAlarm } from './alarm-topic.ts';
 
 export class ExpirySchedule extends Construct {
   readonly rule: Rule;
@@ -22,14 +23,11 @@ export class ExpirySchedule extends Construct {
       // The next minute's run is the retry.
       targets: [new LambdaFunction(props.sweeper, { retryAttempts: 0 })],
     });
-    this.alarm = new Alarm(this, 'SweeperErrors', {
-      alarmDescription: 'The expiry sweeper is failing: registrations are not being expired',
+    this.alarm = countAlarm(this, 'SweeperErrors', {
+      description: 'The expiry sweeper is failing: registrations are not being expired',
       metric: props.sweeper.metricErrors({ period: Duration.minutes(1), statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 5,
-      datapointsToAlarm: 3,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+      periods: 5,
+      datapoints: 3,
     });
   }
 }

@@ -5,12 +5,13 @@
  * an alarm) instead of blocking the shard behind it.
  */
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { StartingPosition, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { countAlarm } from './alarm-topic.ts';
 
 export class PeerStreamSource extends Construct {
   readonly deadLetters: Queue;
@@ -32,13 +33,9 @@ export class PeerStreamSource extends Construct {
       reportBatchItemFailures: true,
       onFailure: new SqsDlq(this.deadLetters),
     }));
-    this.alarm = new Alarm(this, 'DeadLettered', {
-      alarmDescription: 'Peer changes the stream consumer gave up on (a deleted peer\'s registration or dbsecret may be left)',
+    this.alarm = countAlarm(this, 'DeadLettered', {
+      description: 'Peer changes the stream consumer gave up on (a deleted peer\'s registration or dbsecret may be left)',
       metric: this.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
     });
   }
 }

@@ -8,10 +8,11 @@
  * the target's flows, so a PBX's next packet finds a live worker and it re-registers there.
  */
 import { CfnOutput, Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { Peer, Port, SecurityGroup, type ISecurityGroup, type IVpc } from 'aws-cdk-lib/aws-ec2';
 import { NetworkLoadBalancer, NetworkTargetGroup, Protocol, TargetType } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
+import { countAlarm } from './alarm-topic.ts';
 
 export interface UdpLoadBalancerProps {
   vpc: IVpc;
@@ -61,13 +62,10 @@ export class UdpLoadBalancer extends Construct {
     });
     this.nlb.addListener('Iax2', { port: props.iaxPort, protocol: Protocol.UDP, defaultTargetGroups: [this.targetGroup] });
 
-    this.alarm = new Alarm(this, 'UnhealthyWorkers', {
-      alarmDescription: 'A worker behind the IAX2 load balancer fails its health check',
+    this.alarm = countAlarm(this, 'UnhealthyWorkers', {
+      description: 'A worker behind the IAX2 load balancer fails its health check',
       metric: this.targetGroup.metrics.unHealthyHostCount({ period: Duration.minutes(1), statistic: 'Maximum' }),
-      threshold: 1,
-      evaluationPeriods: 3,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+      periods: 3,
     });
     new CfnOutput(scope, 'Iax2Endpoint', { value: this.nlb.loadBalancerDnsName, description: 'Point tenants\' register => and host= here (UDP 4569)' });
   }

@@ -3,9 +3,8 @@
 // each Lambda bundle the control stack synthesized (the very index.mjs files CDK uploads)
 // loaded the way the Node 22 runtime loads it and invoked against DynamoDB Local.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -18,16 +17,9 @@ import { openStores, type Stores } from '../../shared/store/stores.ts';
 import { availableEngines, type DynamoEngine } from '../helpers/dynamo-engines.ts';
 import { apiEvent, authorizerEvent } from '../helpers/lambda-events.ts';
 import { synthPlatform } from '../helpers/platform-synth.ts';
+import { freeTcpPort, startWorkerProcess } from '../helpers/worker-process.ts';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
-
-async function freeTcpPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('shipped bundles', () => {
   let engine: DynamoEngine;
@@ -59,16 +51,8 @@ describe('shipped bundles', () => {
     const statusPort = await freeTcpPort();
     const workerEnv = { ...env, STROWGER_IAX_BIND: '127.0.0.1:0', STROWGER_HEALTH_BIND: `127.0.0.1:${statusPort}`, STROWGER_WORKER_ID: 'bundle-1', LOG_LEVEL: 'info' };
     // Run from an empty folder: the bundle needs nothing from the repository or node_modules.
-    const child = spawn(process.execPath, ['--enable-source-maps', files.worker], { cwd: out, env: workerEnv });
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const { child, exited } = await startWorkerProcess(['--enable-source-maps', files.worker], { cwd: out, env: workerEnv });
     try {
-      const until = Date.now() + 15_000;
-      while (!stdout.includes('"worker started"')) {
-        if (Date.now() > until) throw new Error(`no start: ${stdout}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
       const health = await fetch(`http://127.0.0.1:${statusPort}/healthz`);
       assert.deepEqual([health.status, ((await health.json()) as { workerId: string }).workerId], [200, 'bundle-1']);
       const check = spawnSync(process.execPath, [files.healthcheck], { cwd: out, env: workerEnv, encoding: 'utf8' });

@@ -2,21 +2,13 @@
 // status port, heartbeating into the workers table, draining and exiting 0 on SIGTERM.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { parseBind } from '../../services/worker/bind-address.ts';
 import { createTables } from '../../shared/store/create-tables.ts';
 import { prefixedTableNames, tableNameEnv } from '../../shared/store/store-config.ts';
 import { openStores } from '../../shared/store/stores.ts';
 import { startDynalite, type DynamoEngine } from '../helpers/dynamo-engines.ts';
-
-async function freeTcpPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { freeTcpPort, startWorkerProcess } from '../helpers/worker-process.ts';
 
 describe('worker settings', () => {
   it('reads host:port binds, and names the setting when one is wrong', () => {
@@ -54,16 +46,8 @@ describe('the worker process', () => {
 
   it('serves /healthz, heartbeats, and exits 0 on SIGTERM', async () => {
     const statusPort = await freeTcpPort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'services/worker/main.ts'], { env: { ...env, STROWGER_HEALTH_BIND: `127.0.0.1:${statusPort}` } });
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const { child, stdout, exited } = await startWorkerProcess(['--import', 'tsx', 'services/worker/main.ts'], { env: { ...env, STROWGER_HEALTH_BIND: `127.0.0.1:${statusPort}` } });
     try {
-      const until = Date.now() + 15_000;
-      while (!stdout.includes('"worker started"')) {
-        if (Date.now() > until) throw new Error(`no start: ${stdout}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
       const health = await fetch(`http://127.0.0.1:${statusPort}/healthz`);
       assert.deepEqual([health.status, ((await health.json()) as { workerId: string }).workerId], [200, 'w-proc']);
       const stores = openStores(engine.client, names);
@@ -71,8 +55,8 @@ describe('the worker process', () => {
       assert.deepEqual([row?.privateAddress, row?.httpPort], ['127.0.0.1', statusPort]);
       child.kill('SIGTERM');
       assert.equal(await exited, 0);
-      assert.match(stdout, /"message":"draining"/);
-      assert.match(stdout, /"message":"stopped"/);
+      assert.match(stdout(), /"message":"draining"/);
+      assert.match(stdout(), /"message":"stopped"/);
     } finally {
       child.kill('SIGKILL');
     }
