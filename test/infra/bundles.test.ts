@@ -4,7 +4,7 @@
 // loaded the way the Node 22 runtime loads it and invoked against DynamoDB Local.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -67,24 +67,35 @@ describe('shipped bundles', () => {
     }
   });
 
-  it('the Dockerfile bundles with that same script, copies what the staged context holds, runs as non-root', () => {
+  it('the Dockerfile\'s bundling step, run in the staged build context, makes byte for byte the bundle the test starts', async () => {
     const dockerfile = readFileSync(join(repoRoot, 'services/worker/Dockerfile'), 'utf8');
-    assert.match(dockerfile, /^RUN npx tsx infra\/bundling\/build-worker\.ts \/out$/m);
     const stages = dockerfile.split(/^FROM /m).slice(1);
     assert.equal(stages.length, 2, 'multi-stage');
     assert.match(stages[1]!, /^node:22-slim\n/);
-    assert.match(stages[1]!, /^USER node$/m);
+    assert.match(stages[1]!, /^USER node$/m, 'runs as the unprivileged node user');
     assert.match(stages[1]!, /^HEALTHCHECK .*"node", "\/app\/healthcheck\.mjs"\]$/m);
     assert.match(stages[1]!, /^CMD \["node", "--enable-source-maps", "\/app\/worker\.mjs"\]$/m);
-    // The image asset's staged build context (after .dockerignore) has every COPY source.
+    // The image asset's staged build context (after .dockerignore) has every COPY source...
     const platform = synthPlatform();
     const image = JSON.stringify(Object.values(platform.templates.edge.findResources('AWS::ECS::TaskDefinition'))[0]);
     const tag = /container-assets-.*?:([0-9a-f]{64})"/.exec(image)?.[1] ?? '';
-    const context = platform.assetDir(platform.stacks.edge.stackName, tag);
-    const sources = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(' '));
+    const staged = platform.assetDir(platform.stacks.edge.stackName, tag);
+    const sources = [...stages[0]!.matchAll(/^COPY (.+) \S+$/gm)].flatMap((m) => m[1]!.split(' '));
     assert.ok(sources.length >= 5);
-    for (const source of sources) assert.ok(existsSync(join(context, source)), `${source} in the image's build context`);
-    assert.ok(!existsSync(join(context, 'node_modules')) && !existsSync(join(context, 'test')) && !existsSync(join(context, '.git')), 'nothing else');
+    for (const source of sources) assert.ok(existsSync(join(staged, source)), `${source} in the image's build context`);
+    assert.ok(!existsSync(join(staged, 'node_modules')) && !existsSync(join(staged, 'test')) && !existsSync(join(staged, '.git')), 'nothing else');
+    // ...and its RUN step, in a copy of that context (node_modules standing in for `npm ci`),
+    // writes the same files the test's build wrote.
+    const run = /^RUN (npx tsx infra\/bundling\/build-worker\.ts) \/out$/m.exec(stages[0]!);
+    assert.ok(run !== null, 'the bundle stage runs build-worker.ts');
+    const context = join(mkdtempSync(join(tmpdir(), 'strowger-docker-context-')), 'src');
+    cpSync(staged, context, { recursive: true });
+    symlinkSync(join(repoRoot, 'node_modules'), join(context, 'node_modules'));
+    const out = join(context, '..', 'out');
+    const step = spawnSync(run[1]!.split(' ')[0]!, [...run[1]!.split(' ').slice(1), out], { cwd: context, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: tmpdir() } });
+    assert.equal(step.status, 0, step.stderr);
+    const ours = await buildWorker(mkdtempSync(join(tmpdir(), 'strowger-worker-bundle-')));
+    for (const [name, file] of Object.entries(ours)) assert.ok(readFileSync(join(out, `${name}.mjs`)).equals(readFileSync(file)), `${name}.mjs identical`);
   });
 
   describe('each Lambda bundle the control stack built', () => {
