@@ -9,7 +9,7 @@ import { writeMini } from './mini-writer.ts';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Clock, TimerHandle } from '../../../shared/clock.ts';
 import type { Logger } from '../../../shared/logger.ts';
-import { decodeDatagram, encode, FrameType, IaxCommand, IeId, ieNumber, ieString, type FullFrame, type Ie, type MiniFrame } from '../codec/index.ts';
+import { decodeDatagram, encode, FrameType, IaxCommand, IeId, type FullFrame, type Ie, type MiniFrame } from '../codec/index.ts';
 import { ControlSubclass } from '../codec/control-subclasses.ts';
 import { TypedEvents } from '../typed-events.ts';
 import { CallState, CallStateError, canTransition, isStarted } from './call-state.ts';
@@ -18,7 +18,8 @@ import { frameDurationMs } from './media-timing.ts';
 import { ReliableSender, type QueuedFrame } from './reliable-sender.ts';
 import type { RemoteAddress } from '../transport.ts';
 import type { CallCipher, CallEvents, CallInit, CallSetupHandler, CloseReason } from './call-types.ts';
-import { rrFromIes, RrStats, rrToIes, type RrReport } from './rr-stats.ts';
+import { dispatchFrame, updatesRxClock, type DispatchHooks } from './frame-dispatch.ts';
+import { RrStats, type RrReport } from './rr-stats.ts';
 import { rebuildTimestamp, TxTimestamps } from './timestamps.ts';
 
 export { LAGRQ_INTERVAL_MS, PING_INTERVAL_MS } from './keepalive.ts';
@@ -76,6 +77,7 @@ export class Call {
   private rotationStarted = false;
   private rejectSent = false;
   private finishing = false;
+  private readonly dispatchHooks: DispatchHooks;
 
   constructor(init: CallInit) {
     this.localCall = init.localCall;
@@ -99,6 +101,16 @@ export class Call {
       gaveUp: (frame) => this.onGiveUp(frame),
       finalAcked: () => this.close(this.finalReason()),
     });
+    this.dispatchHooks = {
+      call: this,
+      sendAck: (frame) => this.sendAck(frame),
+      voiceFrame: (format, payload, timestamp) => {
+        this.rxVoiceFormat = format;
+        this.deliverVoice(payload, timestamp);
+      },
+      iaxTimestamp: () => this.tx.forIax(),
+      resendFrom: (iseqno) => this.reliable.resendFrom(iseqno),
+    };
     this.keepaliveEnabled = init.keepalive ?? true;
     if (init.pingtimeMs !== undefined) this.reliable.pingtimeMs = init.pingtimeMs;
     if (init.direction === 'outbound' && init.autokillMs !== undefined && init.autokillMs > 0) {
@@ -451,109 +463,15 @@ export class Call {
       this.iseqno = (this.iseqno + 1) & 0xff;
     }
 
-    if (!this.updatesRxClock(frame)) {
+    if (!updatesRxClock(frame)) {
       // ACK, PONG and LAGRP carry our own clock echoed back.
     } else if (frame.timestamp > this.rxLast) {
       this.rxLast = frame.timestamp;
     }
 
-    this.dispatch(frame, command);
+    dispatchFrame(this.dispatchHooks, frame, command);
     // ACK only when nothing we sent while handling it already carried the new ISeqno (§4.3).
     if (!unsequenced && !this.closed && this.lastSentIseqno !== this.iseqno) this.sendAck(frame);
-  }
-
-  private updatesRxClock(frame: FullFrame): boolean {
-    if (frame.frameType !== FrameType.IAX) return true;
-    return frame.subclass !== IaxCommand.ACK && frame.subclass !== IaxCommand.PONG && frame.subclass !== IaxCommand.LAGRP;
-  }
-
-  private dispatch(frame: FullFrame, command: number): void {
-    if (frame.frameType === FrameType.IAX) {
-      this.handleIax(frame, command);
-      return;
-    }
-    // Before ACCEPT, media and control are acknowledged and thrown away (§6.2).
-    if (!isStarted(this.state)) return;
-    const payload = frame.payload ?? Buffer.alloc(0);
-    switch (frame.frameType) {
-      case FrameType.VOICE:
-        this.rxVoiceFormat = BigInt(frame.subclass);
-        this.deliverVoice(payload, frame.timestamp);
-        return;
-      case FrameType.CONTROL:
-        if (frame.subclass === ControlSubclass.ANSWER && this.state === CallState.Accepted) this.transition(CallState.Answered);
-        this.events.emit('control', { subclass: frame.subclass, payload });
-        return;
-      case FrameType.DTMF_BEGIN:
-      case FrameType.DTMF_END:
-        this.events.emit('dtmf', { digit: String.fromCharCode(frame.subclass), end: frame.frameType === FrameType.DTMF_END });
-        return;
-      case FrameType.TEXT: {
-        const nul = payload.indexOf(0);
-        this.events.emit('text', { text: payload.toString('utf8', 0, nul < 0 ? payload.length : nul) });
-        return;
-      }
-      case FrameType.CNG:
-        this.events.emit('cng', { level: frame.subclass, payload });
-        return;
-      default:
-        return;
-    }
-  }
-
-  private handleIax(frame: FullFrame, command: number): void {
-    switch (command) {
-      case IaxCommand.ACK:
-        return;
-      case IaxCommand.PING:
-        this.sendIax(IaxCommand.PONG, rrToIes(this.rr.report()), { timestamp: frame.timestamp });
-        return;
-      case IaxCommand.PONG: {
-        const rtt = Math.max(1, this.tx.forIax() - frame.timestamp);
-        this.reliable.pingtimeMs = rtt;
-        this.events.emit('pong', { rttMs: rtt, rr: rrFromIes(frame.ies ?? []) });
-        return;
-      }
-      case IaxCommand.LAGRQ:
-        this.sendIax(IaxCommand.LAGRP, [], { timestamp: frame.timestamp });
-        return;
-      case IaxCommand.LAGRP:
-        return;
-      case IaxCommand.VNAK:
-        this.reliable.resendFrom(frame.iseqno);
-        return;
-      case IaxCommand.INVAL:
-        this.close('inval');
-        return;
-      case IaxCommand.HANGUP: {
-        this.sendAck(frame);
-        const ies = frame.ies ?? [];
-        this.events.emit('hangup', { causeCode: ieNumber(ies, IeId.CAUSECODE), cause: ieString(ies, IeId.CAUSE) });
-        this.close('hangup-received');
-        return;
-      }
-      case IaxCommand.REJECT: {
-        this.sendAck(frame);
-        if (this.setup?.handle(frame) === true) return;
-        const ies = frame.ies ?? [];
-        this.events.emit('rejected', { cause: ieString(ies, IeId.CAUSE), causeCode: ieNumber(ies, IeId.CAUSECODE) });
-        this.close('rejected');
-        return;
-      }
-      case IaxCommand.RTKEY: {
-        const key = (frame.ies ?? []).find((ie) => ie.id === IeId.CHALLENGE)?.value;
-        if (this.cipher !== undefined && Buffer.isBuffer(key) && key.length === 16) this.cipher.setReceiveKey(key);
-        return;
-      }
-      case IaxCommand.UNSUPPORT:
-      case IaxCommand.QUELCH:
-      case IaxCommand.UNQUELCH:
-        return;
-      default:
-        if (this.setup?.handle(frame) === true) return;
-        // Anything else, including firmware and provisioning: UNSUPPORT naming it (§2.2).
-        this.sendIax(IaxCommand.UNSUPPORT, [{ id: IeId.IAX_UNKNOWN, value: command & 0xff }]);
-    }
   }
 
   /** The receive statistics we would report in a PONG now. */
