@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { tableNameEnv, type TableNames } from '../../shared/store/store-config.ts';
 
 export interface DynamoEngine {
   name: 'dynalite' | 'dynamodb-local';
@@ -38,6 +39,21 @@ export function clientFor(endpoint: string): DynamoDBClient {
     region: 'us-east-1',
     credentials: { accessKeyId: 'strowgertest', secretAccessKey: 'strowgertest' },
   });
+}
+
+/**
+ * The environment a separate process (the worker, a Lambda bundle) needs to reach `engine`'s
+ * tables named `names`, with fake credentials like `clientFor`'s.
+ */
+export function engineEnv(engine: Pick<DynamoEngine, 'endpoint'>, names: TableNames): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    ...tableNameEnv(names),
+    STROWGER_DYNAMODB_ENDPOINT: engine.endpoint,
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'strowgertest',
+    AWS_SECRET_ACCESS_KEY: 'strowgertest',
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

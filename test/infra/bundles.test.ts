@@ -12,9 +12,9 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { buildWorker } from '../../infra/bundling/build-worker.ts';
 import { hashApiKey, newApiKey, OPERATOR_OWNER } from '../../services/control/auth/api-keys.ts';
 import { createTables } from '../../shared/store/create-tables.ts';
-import { prefixedTableNames, tableNameEnv } from '../../shared/store/store-config.ts';
+import { prefixedTableNames } from '../../shared/store/store-config.ts';
 import { openStores, type Stores } from '../../shared/store/stores.ts';
-import { availableEngines, type DynamoEngine } from '../helpers/dynamo-engines.ts';
+import { availableEngines, engineEnv, type DynamoEngine } from '../helpers/dynamo-engines.ts';
 import { apiEvent, authorizerEvent } from '../helpers/lambda-events.ts';
 import { synthPlatform } from '../helpers/platform-synth.ts';
 import { freeTcpPort, startWorkerProcess } from '../helpers/worker-process.ts';
@@ -34,12 +34,7 @@ describe('shipped bundles', () => {
     await createTables(engine.client, names);
     stores = openStores(engine.client, names);
     env = {
-      PATH: process.env.PATH ?? '',
-      ...tableNameEnv(names),
-      STROWGER_DYNAMODB_ENDPOINT: engine.endpoint,
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'strowgertest',
-      AWS_SECRET_ACCESS_KEY: 'strowgertest',
+      ...engineEnv(engine, names),
       LOG_LEVEL: 'error',
     };
   });

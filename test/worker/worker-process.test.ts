@@ -5,9 +5,9 @@ import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { parseBind } from '../../services/worker/bind-address.ts';
 import { createTables } from '../../shared/store/create-tables.ts';
-import { prefixedTableNames, tableNameEnv } from '../../shared/store/store-config.ts';
+import { prefixedTableNames } from '../../shared/store/store-config.ts';
 import { openStores } from '../../shared/store/stores.ts';
-import { startDynalite, type DynamoEngine } from '../helpers/dynamo-engines.ts';
+import { engineEnv, startDynalite, type DynamoEngine } from '../helpers/dynamo-engines.ts';
 import { freeTcpPort, startWorkerProcess } from '../helpers/worker-process.ts';
 
 describe('worker settings', () => {
@@ -29,12 +29,7 @@ describe('the worker process', () => {
     engine = await startDynalite();
     await createTables(engine.client, names);
     env = {
-      PATH: process.env.PATH ?? '',
-      ...tableNameEnv(names),
-      STROWGER_DYNAMODB_ENDPOINT: engine.endpoint,
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'strowgertest',
-      AWS_SECRET_ACCESS_KEY: 'strowgertest',
+      ...engineEnv(engine, names),
       STROWGER_IAX_BIND: '127.0.0.1:0',
       STROWGER_WORKER_ID: 'w-proc',
       STROWGER_PRIVATE_ADDRESS: '127.0.0.1',
