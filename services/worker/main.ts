@@ -18,7 +18,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { isStrowgerError } from '../../shared/errors.ts';
 import { jsonLogger } from '../../shared/logger.ts';
-import { tableNamesFromEnv } from '../../shared/store/store-config.ts';
 import { openStores } from '../../shared/store/stores.ts';
 import { workerConfigFromEnv } from './worker-config.ts';
 import { startWorker } from './worker.ts';
@@ -27,7 +26,7 @@ try {
   const config = await workerConfigFromEnv(process.env);
   const logger = jsonLogger({ service: 'worker', level: config.logLevel });
   const client = new DynamoDBClient(config.dynamoEndpoint === undefined ? {} : { endpoint: config.dynamoEndpoint });
-  const stores = openStores(client, tableNamesFromEnv(process.env));
+  const stores = openStores(client, config.tables);
   const worker = await startWorker({
     workerId: config.workerId,
     stores,

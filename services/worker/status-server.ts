@@ -14,18 +14,19 @@ export interface StatusServerOptions extends WorkerParts {
   port: number;
   workerId: string;
   logger: Logger;
+  /** The worker's own draining flag: /healthz answers 503 while it is set. */
+  isDraining: () => boolean;
 }
 
 export interface StatusServer {
   port: number;
-  setDraining(): void;
   close(): Promise<void>;
 }
 
 const LOCAL = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
-function metrics(options: StatusServerOptions, draining: boolean): string {
-  const figures = readFigures(options, draining);
+function metrics(options: StatusServerOptions): string {
+  const figures = readFigures(options, options.isDraining());
   const lines: string[] = [];
   const metric = (name: string, type: 'gauge' | 'counter', help: string, value: number): void => {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name} ${value}`);
@@ -51,18 +52,18 @@ function metrics(options: StatusServerOptions, draining: boolean): string {
 }
 
 export async function startStatusServer(options: StatusServerOptions): Promise<StatusServer> {
-  let draining = false;
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://worker');
     const json = (status: number, body: unknown): void => {
       response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     };
     if (request.method !== 'GET') return json(405, { error: 'GET only' });
+    const draining = options.isDraining();
     switch (url.pathname) {
       case '/healthz':
         return json(draining ? 503 : 200, { status: draining ? 'draining' : 'ok', workerId: options.workerId, activeCalls: options.callSwitch.activeCount });
       case '/metrics':
-        response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics(options, draining));
+        response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics(options));
         return;
       case '/calls': {
         const tenant = url.searchParams.get('tenant') ?? undefined;
@@ -89,9 +90,6 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   });
   return {
     port: (server.address() as AddressInfo).port,
-    setDraining: () => {
-      draining = true;
-    },
     close: () => new Promise((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());

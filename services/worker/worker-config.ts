@@ -1,5 +1,5 @@
 /**
- * The worker's settings, read once from the environment (the only place the CDK stack's
+ * The worker's settings (table names included), read once from the environment (the only place the CDK stack's
  * configuration reaches it), with every bad value named in the error. On ECS the task
  * metadata endpoint supplies the worker id and private address, the agent endpoint task
  * protection, and metrics go out as EMF log lines; elsewhere none of that is needed.
@@ -7,12 +7,14 @@
 import { hostname, networkInterfaces } from 'node:os';
 import { StrowgerError } from '../../shared/errors.ts';
 import type { LogLevel } from '../../shared/logger.ts';
+import { tableNamesFromEnv, type TableNames } from '../../shared/store/store-config.ts';
 import { parseBind, type BindAddress } from './bind-address.ts';
 import { ecsAgentTaskProtection, type TaskProtectionClient } from './ecs/task-protection.ts';
 import { readTaskMetadata, type FetchLike } from './ecs/task-metadata.ts';
 import { debugPeersFromEnv } from './frame-debug.ts';
 
 export interface WorkerConfig {
+  tables: TableNames;
   workerId: string;
   iax: BindAddress;
   status: BindAddress;
@@ -40,9 +42,10 @@ function firstPrivateAddress(): string | undefined {
   return undefined;
 }
 
-function positive(name: string, env: Env, fallback: number | undefined, integer: boolean): number | undefined {
+/** A number setting, or undefined when unset; negative (or, for `integer`, not a whole positive) is an error. */
+function positive(name: string, env: Env, integer: boolean): number | undefined {
   const text = env[name];
-  if (text === undefined || text === '') return fallback;
+  if (text === undefined || text === '') return undefined;
   const value = Number(text);
   if (!(value >= 0) || (integer && !(Number.isInteger(value) && value > 0))) throw new StrowgerError('STROWGER_ERR_CONFIG', `${name}="${text}" is not a ${integer ? 'positive whole number' : 'number'}`);
   return value;
@@ -58,12 +61,13 @@ export async function workerConfigFromEnv(env: Env, fetchFn: FetchLike = fetch):
   if (metrics !== 'emf' && metrics !== 'off') throw new StrowgerError('STROWGER_ERR_CONFIG', `STROWGER_METRICS="${metrics}" is not emf or off`);
   const agentUri = env.ECS_AGENT_URI;
   return {
+    tables: tableNamesFromEnv(env),
     workerId: env.STROWGER_WORKER_ID || task?.taskId || `${hostname()}-${process.pid}`,
     iax: parseBind('STROWGER_IAX_BIND', env.STROWGER_IAX_BIND, '0.0.0.0:4569'),
     status: parseBind('STROWGER_HEALTH_BIND', env.STROWGER_HEALTH_BIND, '0.0.0.0:8081'),
     privateAddress: env.STROWGER_PRIVATE_ADDRESS || task?.privateAddress || firstPrivateAddress(),
-    drainSeconds: positive('STROWGER_DRAIN_SECONDS', env, 110, false) ?? 110,
-    socketBufferBytes: positive('STROWGER_SOCKET_BUFFER_BYTES', env, undefined, true),
+    drainSeconds: positive('STROWGER_DRAIN_SECONDS', env, false) ?? 110,
+    socketBufferBytes: positive('STROWGER_SOCKET_BUFFER_BYTES', env, true),
     debugPeers: debugPeersFromEnv(env.STROWGER_DEBUG),
     logLevel: logLevel as LogLevel,
     dynamoEndpoint: env.STROWGER_DYNAMODB_ENDPOINT || undefined,

@@ -108,27 +108,28 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     workerId,
     wallNow,
   });
-  const status = await startStatusServer({ ...options.status, engine, registrar, callSwitch, transport, workerId, logger });
+  let draining = false;
+  const isDraining = (): boolean => draining;
+  const figures = (): WorkerFigures => readFigures({ engine, registrar, callSwitch, transport }, draining);
+  const status = await startStatusServer({ ...options.status, engine, registrar, callSwitch, transport, workerId, logger, isDraining });
   const { address: iaxAddress } = transport.localAddress();
 
-  let draining = false;
   const beat = async (): Promise<void> => {
+    const now = figures();
     await stores.workers.heartbeat({
       workerId,
       privateAddress: options.privateAddress ?? (iaxAddress === '0.0.0.0' || iaxAddress === '::' ? '127.0.0.1' : iaxAddress),
       meshPort: transport.localAddress().port,
       httpPort: status.port,
       heartbeatAt: wallNow(),
-      activeCalls: callSwitch.activeCount,
-      // Registrations this worker holds now (stats.registered counts every grant ever made).
-      registrations: registrar.registeredHere().length,
-      draining,
+      activeCalls: now.activeCalls,
+      registrations: now.registrationsHeld,
+      draining: now.draining,
     }).catch((error: unknown) => logger.error('heartbeat failed', { error }));
   };
   await beat();
   const heartbeat = setInterval(() => void beat(), options.heartbeatMs ?? 10_000);
   heartbeat.unref();
-  const figures = (): WorkerFigures => readFigures({ engine, registrar, callSwitch, transport }, draining);
   const guard = options.taskProtection === undefined ? undefined : new ScaleInGuard({
     ...options.scaleInGuard,
     client: options.taskProtection,
@@ -154,7 +155,6 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     async drain(deadlineMs) {
       draining = true;
       callSwitch.drain();
-      status.setDraining();
       await beat();
       const until = Date.now() + deadlineMs;
       while (callSwitch.activeCount > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 200));

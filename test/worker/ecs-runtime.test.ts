@@ -10,7 +10,10 @@ import { workerConfigFromEnv } from '../../services/worker/worker-config.ts';
 import type { WorkerFigures } from '../../services/worker/worker-figures.ts';
 import { ManualClock } from '../../shared/clock.ts';
 import { silentLogger } from '../../shared/logger.ts';
+import { prefixedTableNames, tableNameEnv } from '../../shared/store/store-config.ts';
 import { startEcsAgent, type EcsAgent } from '../helpers/ecs-agent.ts';
+
+const TABLES_ENV = tableNameEnv(prefixedTableNames('cfg'));
 
 const figures = (over: Partial<WorkerFigures> = {}): WorkerFigures => ({
   activeCalls: 0, registrationsHeld: 0, draining: false, registrationsGranted: 0, datagramsIn: 0, datagramsOut: 0, decodeErrors: 0,
@@ -31,16 +34,16 @@ describe('on ECS: the agent endpoints', () => {
   });
 
   it('environment: on ECS the id, address, EMF and protection come from the agent; locally none of it', async () => {
-    const onEcs = await workerConfigFromEnv({ ECS_CONTAINER_METADATA_URI_V4: agent.metadataUri, ECS_AGENT_URI: agent.agentUri, STROWGER_METRICS_SERVICE: 'StrowgerEdge/workers' });
+    const onEcs = await workerConfigFromEnv({ ...TABLES_ENV, ECS_CONTAINER_METADATA_URI_V4: agent.metadataUri, ECS_AGENT_URI: agent.agentUri, STROWGER_METRICS_SERVICE: 'StrowgerEdge/workers' });
     assert.deepEqual([onEcs.workerId, onEcs.privateAddress, onEcs.emf], ['a1b2c3d4e5f60718293a4b5c6d7e8f90', '10.0.7.21', { namespace: 'Strowger', service: 'StrowgerEdge/workers' }]);
     assert.ok(onEcs.taskProtection !== undefined);
-    const pinned = await workerConfigFromEnv({ ECS_CONTAINER_METADATA_URI_V4: agent.metadataUri, STROWGER_WORKER_ID: 'w9', STROWGER_METRICS: 'off' });
+    const pinned = await workerConfigFromEnv({ ...TABLES_ENV, ECS_CONTAINER_METADATA_URI_V4: agent.metadataUri, STROWGER_WORKER_ID: 'w9', STROWGER_METRICS: 'off' });
     assert.deepEqual([pinned.workerId, pinned.emf, pinned.taskProtection], ['w9', undefined, undefined]);
-    const local = await workerConfigFromEnv({});
+    const local = await workerConfigFromEnv(TABLES_ENV);
     assert.deepEqual([local.emf, local.taskProtection], [undefined, undefined]);
-    await assert.rejects(workerConfigFromEnv({ STROWGER_METRICS: 'statsd' }), /STROWGER_METRICS="statsd" is not emf or off/);
-    await assert.rejects(workerConfigFromEnv({ STROWGER_SOCKET_BUFFER_BYTES: '1.5' }), /STROWGER_SOCKET_BUFFER_BYTES="1.5" is not a positive whole number/);
-    await assert.rejects(workerConfigFromEnv({ LOG_LEVEL: 'loud' }), /LOG_LEVEL="loud"/);
+    await assert.rejects(workerConfigFromEnv({ ...TABLES_ENV, STROWGER_METRICS: 'statsd' }), /STROWGER_METRICS="statsd" is not emf or off/);
+    await assert.rejects(workerConfigFromEnv({ ...TABLES_ENV, STROWGER_SOCKET_BUFFER_BYTES: '1.5' }), /STROWGER_SOCKET_BUFFER_BYTES="1.5" is not a positive whole number/);
+    await assert.rejects(workerConfigFromEnv({ ...TABLES_ENV, LOG_LEVEL: 'loud' }), /LOG_LEVEL="loud"/);
   });
 
   it('protection: PUT with the documented body; an agent error rejects with its message', async () => {

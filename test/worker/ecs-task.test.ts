@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { ControlSubclass } from '../../services/iax2/codec/index.ts';
 import { workerConfigFromEnv } from '../../services/worker/worker-config.ts';
 import { startWorker, type Worker } from '../../services/worker/worker.ts';
+import { prefixedTableNames, tableNameEnv } from '../../shared/store/store-config.ts';
 import { startControl, type ControlHarness } from '../helpers/control-harness.ts';
 import { startDynalite, type DynamoEngine } from '../helpers/dynamo-engines.ts';
 import { startEcsAgent, type EcsAgent } from '../helpers/ecs-agent.ts';
@@ -45,7 +46,7 @@ describe('a worker in an ECS task', () => {
     const key = await h.addTenant('ecs1');
     const imported = await h.call('POST', '/v1/tenants/ecs1/import', { key, body: { files: [{ name: 'iax.conf', text: IAX_CONF }, { name: 'extensions.conf', text: EXTENSIONS_CONF }] } });
     assert.equal(imported.status, 200, JSON.stringify(imported.body));
-    const config = await workerConfigFromEnv({ ECS_CONTAINER_METADATA_URI_V4: agent.metadataUri, ECS_AGENT_URI: agent.agentUri, STROWGER_METRICS_SERVICE: 'StrowgerEdge/workers' });
+    const config = await workerConfigFromEnv({ ...tableNameEnv(prefixedTableNames('ecs')), ECS_CONTAINER_METADATA_URI_V4: agent.metadataUri, ECS_AGENT_URI: agent.agentUri, STROWGER_METRICS_SERVICE: 'StrowgerEdge/workers' });
     assert.ok(config.taskProtection !== undefined && config.emf !== undefined);
     worker = await startWorker({
       workerId: config.workerId,
