@@ -32,20 +32,15 @@ export function contextSettings(get: (key: string) => unknown): AppSettings {
   };
   const days = whole('logRetentionDays', 1, 3653) ?? 30;
   if (!RETENTIONS.has(days)) throw new Error(`context logRetentionDays=${days}: CloudWatch Logs keeps ${[...RETENTIONS].filter((d) => d > 0).sort((a, b) => a - b).join(', ')} days`);
-  const workers: AppSettings['workers'] = {};
-  const cpu = whole('workerCpu', 256, 16384);
-  const memoryMiB = whole('workerMemoryMiB', 512, 122880);
-  const architecture = text('workerArchitecture', /^(arm64|x86_64)$/, 'arm64 or x86_64') as 'arm64' | 'x86_64' | undefined;
-  const minTasks = whole('minWorkers', 1, 100);
-  const maxTasks = whole('maxWorkers', 1, 1000);
-  const callsPerTask = whole('callsPerWorker', 1, 100_000);
-  if (cpu !== undefined) workers.cpu = cpu;
-  if (memoryMiB !== undefined) workers.memoryMiB = memoryMiB;
-  if (architecture !== undefined) workers.architecture = architecture;
-  if (minTasks !== undefined) workers.minTasks = minTasks;
-  if (maxTasks !== undefined) workers.maxTasks = maxTasks;
-  if (callsPerTask !== undefined) workers.callsPerTask = callsPerTask;
-  if ((workers.minTasks ?? 2) > (workers.maxTasks ?? 10)) throw new Error(`context minWorkers=${workers.minTasks ?? 2} is more than maxWorkers=${workers.maxTasks ?? 10}`);
+  // Only what was given: the edge stack's defaults fill the rest (and it checks min <= max).
+  const workers = Object.fromEntries(Object.entries({
+    cpu: whole('workerCpu', 256, 16384),
+    memoryMiB: whole('workerMemoryMiB', 512, 122880),
+    architecture: text('workerArchitecture', /^(arm64|x86_64)$/, 'arm64 or x86_64'),
+    minTasks: whole('minWorkers', 1, 100),
+    maxTasks: whole('maxWorkers', 1, 1000),
+    callsPerTask: whole('callsPerWorker', 1, 100_000),
+  }).filter(([, value]) => value !== undefined)) as AppSettings['workers'];
   return {
     prefix: text('prefix', /^[A-Za-z][A-Za-z0-9-]{0,40}$/, 'a letter then letters, digits or -') ?? 'Strowger',
     operatorKeyHash: text('operatorKeyHash', /^[0-9a-f]{64}$/, 'the SHA-256 hex of the operator key (npx strowger key operator)'),

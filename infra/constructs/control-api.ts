@@ -53,6 +53,6 @@ export class ControlApi extends Construct {
         metric: props.authorizer.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
       }),
     ];
-    new CfnOutput(scope, 'ApiUrl', { value: this.httpApi.apiEndpoint, description: 'The control API: STROWGER_API_URL for the strowger CLI' });
+    new CfnOutput(scope, 'ApiUrl', { value: this.httpApi.apiEndpoint, description: 'The control API: STROWGER_API for the strowger CLI' });
   }
 }

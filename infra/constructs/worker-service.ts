@@ -50,10 +50,13 @@ export class WorkerService extends Construct {
   readonly image: DockerImageAsset;
   /** The EMF Service dimension: the worker is told it, and the scaling policy reads it. */
   readonly metricsService: string;
+  private readonly iaxPort: number;
 
   constructor(scope: Construct, id: string, props: WorkerServiceProps) {
     super(scope, id);
+    if (props.minTasks > props.maxTasks) throw new Error(`workers: minimum ${props.minTasks} is more than maximum ${props.maxTasks} (context minWorkers, maxWorkers)`);
     const arm = props.architecture === 'arm64';
+    this.iaxPort = props.iaxPort;
     this.metricsService = `${Stack.of(this).stackName}/workers`;
     this.cluster = new Cluster(this, 'Cluster', { vpc: props.vpc });
     this.image = new DockerImageAsset(this, 'Image', {
@@ -127,6 +130,6 @@ export class WorkerService extends Construct {
 
   /** Registers the tasks with the load balancer's UDP target group (IP targets, port 4569). */
   attachTo(targetGroup: NetworkTargetGroup): void {
-    targetGroup.addTarget(this.service.loadBalancerTarget({ containerName: 'worker', containerPort: (this.service.taskDefinition.defaultContainer?.portMappings[0]?.containerPort) ?? 4569, protocol: Protocol.UDP }));
+    targetGroup.addTarget(this.service.loadBalancerTarget({ containerName: 'worker', containerPort: this.iaxPort, protocol: Protocol.UDP }));
   }
 }

@@ -6,7 +6,10 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { App } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import { DataStack } from '../../infra/stacks/data-stack.ts';
+import { EdgeStack } from '../../infra/stacks/edge-stack.ts';
 import { statementsOfRole, tableAccessOf, wildcardStatements, allActions } from '../helpers/iam-access.ts';
 import { synthPlatform } from '../helpers/platform-synth.ts';
 
@@ -101,6 +104,12 @@ describe('edge stack', () => {
     template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway', ServiceName: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith(['.dynamodb'])]) }) });
     const [topicId] = Object.keys(template.findResources('AWS::SNS::Topic'));
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'UnHealthyHostCount', Namespace: 'AWS/NetworkELB', AlarmActions: [{ Ref: topicId }] });
+  });
+
+  it('more minimum workers than maximum stops synth, naming both settings', () => {
+    const app = new App();
+    const data = new DataStack(app, 'CheckData');
+    assert.throws(() => new EdgeStack(app, 'CheckEdge', { data: data.data, workers: { minTasks: 3, maxTasks: 2 } }), /minimum 3 is more than maximum 2 \(context minWorkers, maxWorkers\)/);
   });
 
   it('data is retained when stacks go: tables and their key', () => {
