@@ -1,5 +1,5 @@
 /**
- * IAX2 dial strings as Dial() takes them (../shared/seeds/chan_iax-notes.txt):
+ * IAX2 dial strings as Dial() takes them (test/fixtures/seeds/chan_iax-notes.txt):
  *   IAX2/[<user>[:<secret>]@]<peer>[:<port>][/<extension>[@<context>][/<option>]]
  * The extension may use `${EXTEN}` or `${EXTEN:n}` (the dialled number without its first n
  * digits), which a route fills in at call time.

@@ -1,6 +1,6 @@
 /**
  * A tenant's IAX2 peer, user or friend: the iax.conf options Strowger supports
- * (../shared/seeds/chan_iax-notes.txt), validated with zod. Secrets are stored but never
+ * (test/fixtures/seeds/chan_iax-notes.txt), validated with zod. Secrets are stored but never
  * returned by the API; private keys are never stored, only the name of an outkey.
  */
 import { z } from 'zod';

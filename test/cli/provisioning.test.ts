@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadPrivateKey, loadPublicKey, rsaSign, rsaVerify } from '../../services/iax2/crypto/index.ts';
 import { startDynalite, type DynamoEngine } from '../helpers/dynamo-engines.ts';
 import { startControl, type ControlHarness } from '../helpers/control-harness.ts';
+import { capturesDir } from '../helpers/fixture-paths.ts';
 import { peeringRecipeConfs } from '../helpers/seed-confs.ts';
 
 const BIN = fileURLToPath(new URL('../../services/cli/bin.mjs', import.meta.url));
@@ -46,7 +47,7 @@ describe('strowger CLI against the local control plane', () => {
     dir = mkdtempSync(join(tmpdir(), 'strowger-cli-'));
     writeFileSync(join(dir, 'foo-iax.conf'), fooIax);
     writeFileSync(join(dir, 'extensions.conf'), '[fromiax]\nexten => _X.,1,Dial(IAX2/bar/${EXTEN},30)\n same => n,Hangup()\n');
-    writeFileSync(join(dir, 'box1-extensions.conf'), readFileSync(new URL('../../../shared/captures/box1-extensions.conf', import.meta.url)));
+    writeFileSync(join(dir, 'box1-extensions.conf'), readFileSync(`${capturesDir}box1-extensions.conf`));
   });
   after(async () => {
     await h?.close();

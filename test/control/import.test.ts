@@ -6,6 +6,7 @@ import { runImport } from '../../services/control/import/conf-import.ts';
 import { silentLogger } from '../../shared/logger.ts';
 import { availableEngines, type DynamoEngine } from '../helpers/dynamo-engines.ts';
 import { startControl, type ControlHarness } from '../helpers/control-harness.ts';
+import { capturesDir } from '../helpers/fixture-paths.ts';
 import { peeringRecipeConfs } from '../helpers/seed-confs.ts';
 
 const [fooIax = '', barIax = ''] = peeringRecipeConfs();
@@ -14,7 +15,7 @@ exten => _X.,1,Dial(IAX2/bar/\${EXTEN},30)
  same => n,Hangup()
 exten => 23,1,Dial(IAX2/bar/23)
 `;
-const captureDialplan = readFileSync(new URL('../../../shared/captures/box1-extensions.conf', import.meta.url), 'utf8');
+const captureDialplan = readFileSync(`${capturesDir}box1-extensions.conf`, 'utf8');
 
 for (const start of await availableEngines()) {
   describe(`config import on ${start.engineName}`, () => {

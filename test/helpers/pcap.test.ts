@@ -6,12 +6,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
+import { capturesDir } from './fixture-paths.ts';
 import { encodePcap, ipv4HeaderChecksum, readCapture, writePcap } from './pcap.ts';
 import { dissectIax2, dissectIax2Fields, findAll, tsharkPath } from './tshark.ts';
 
-const capturesDir = fileURLToPath(new URL('../../../shared/captures/', import.meta.url));
 const capture = join(capturesDir, 'register-md5-and-rsa.pcap');
 const workDir = mkdtempSync(join(tmpdir(), 'strowger-pcap-'));
 after(() => rmSync(workDir, { recursive: true, force: true }));

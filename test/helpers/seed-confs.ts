@@ -1,13 +1,11 @@
-// The iax.conf examples inside ../shared/seeds: read from the seed files themselves, so the
-// import tests follow the documents the project came from.
+// The iax.conf examples inside the seed documents (test/fixtures/seeds): read from the seed
+// files themselves, so the import tests follow the documents the project came from.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-
-const seeds = fileURLToPath(new URL('../../../shared/seeds/', import.meta.url));
+import { seedsDir } from './fixture-paths.ts';
 
 /** The two indented iax.conf blocks of the peering recipe (foo's, then bar's). */
 export function peeringRecipeConfs(): string[] {
-  const text = readFileSync(`${seeds}peering-two-asterisk-servers.txt`, 'utf8');
+  const text = readFileSync(`${seedsDir}peering-two-asterisk-servers.txt`, 'utf8');
   const blocks: string[] = [];
   let current: string[] | undefined;
   for (const line of text.split('\n')) {
@@ -25,7 +23,7 @@ export function peeringRecipeConfs(): string[] {
 
 /** The fenced conf blocks of the chan_iax notes that hold iax.conf sections. */
 export function chanIaxNotesConfs(): string[] {
-  const text = readFileSync(`${seeds}chan_iax-notes.txt`, 'utf8');
+  const text = readFileSync(`${seedsDir}chan_iax-notes.txt`, 'utf8');
   // Fences open with ``` plus an optional language and close with a bare ```.
   const blocks: string[] = [];
   let current: string[] | undefined;

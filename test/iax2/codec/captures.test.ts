@@ -2,14 +2,13 @@
 // with tshark's dissection field by field, and re-encodes to the very same bytes.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { decodeDatagram, encode, FrameType, IaxCommand } from '../../../services/iax2/codec/index.ts';
+import { capturesDir } from '../../helpers/fixture-paths.ts';
 import { readCapture, type CapturedDatagram } from '../../helpers/pcap.ts';
 import { COMPARED_FIELDS, differencesFromTshark, tsharkSawError } from '../../helpers/tshark-compare.ts';
 import { dissectIax2Fields } from '../../helpers/tshark.ts';
 
-const capturesDir = fileURLToPath(new URL('../../../../shared/captures/', import.meta.url));
 const IAX_PORTS = [4570, 4571];
 
 /**
@@ -30,7 +29,7 @@ function firstAuthreq(datagrams: readonly CapturedDatagram[]): number | undefine
 }
 
 describe('Asterisk 22.10.1 captures', () => {
-  assert.ok(existsSync(capturesDir), `the captures are expected beside the repo at ${capturesDir}`);
+  assert.ok(existsSync(capturesDir), `the captures are expected at ${capturesDir}`);
   const files = readdirSync(capturesDir).filter((f) => f.endsWith('.pcap')).sort();
   let checked = 0;
 

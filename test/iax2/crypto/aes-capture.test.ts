@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeDatagram, FrameType, IaxCommand, IeId, type Frame } from '../../../services/iax2/codec/index.ts';
 import { decryptDatagram, md5Key, md5Result, type EncryptedFrameKind } from '../../../services/iax2/crypto/index.ts';
+import { capturesDir } from '../../helpers/fixture-paths.ts';
 import { readCapture, type CapturedDatagram } from '../../helpers/pcap.ts';
-import { capturesDir, fullFrameOf, ieText, isIax } from './capture-auth.ts';
+import { fullFrameOf, ieText, isIax } from './capture-auth.ts';
 
 const SECRET = 'encsecret';
 const ULAW = 4;

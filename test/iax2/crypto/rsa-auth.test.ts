@@ -6,7 +6,8 @@ import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { loadPrivateKey, loadPublicKey, rsaSign, rsaVerify } from '../../../services/iax2/crypto/index.ts';
-import { capturesDir, scanAuth, type AuthExchange } from './capture-auth.ts';
+import { capturesDir } from '../../helpers/fixture-paths.ts';
+import { scanAuth, type AuthExchange } from './capture-auth.ts';
 
 const lab1Pub = loadPublicKey(readFileSync(`${capturesDir}lab1.pub`, 'utf8'));
 const lab2Pub = loadPublicKey(readFileSync(`${capturesDir}lab2.pub`, 'utf8'));

@@ -12,7 +12,7 @@ import {
   rsaSign,
   rsaVerify,
 } from '../../../services/iax2/crypto/index.ts';
-import { capturesDir } from './capture-auth.ts';
+import { capturesDir } from '../../helpers/fixture-paths.ts';
 
 const lab2PubPem = readFileSync(`${capturesDir}lab2.pub`, 'utf8');
 const lab2KeyPem = readFileSync(`${capturesDir}lab2.key`, 'utf8');
