@@ -1,10 +1,11 @@
 /**
  * What the engine needs to know about the users and peers it serves, asked through an
  * injected directory (a config file, DynamoDB through the realtime cache, or a test table).
- * Field names follow iax.conf (../shared/seeds/chan_iax-notes.txt).
+ * Field names follow iax.conf (test/fixtures/seeds/chan_iax-notes.txt).
  */
 import type { AclRule } from './acl.ts';
 import type { CodecPriority } from './engine/codec-negotiation.ts';
+import type { RemoteAddress } from './transport.ts';
 
 export type AuthMethodName = 'plaintext' | 'md5' | 'rsa';
 
@@ -57,6 +58,11 @@ export interface PeerDirectory {
    * directory reads the owner's tenant's astdb).
    */
   resolveDbSecret?(family: string, key: string, owner: string): Promise<string | undefined> | string | undefined;
+  /**
+   * Where `name` is registered now, if it is: the flow that proved its secret. A burst of
+   * calls from there is the peer itself, so it is not held to `maxauthreq` (§8.6).
+   */
+  registeredAddress?(name: string): RemoteAddress | undefined;
 }
 
 /** AUTHMETHODS a user or peer is asked for, per Asterisk's defaults (§8.1). */

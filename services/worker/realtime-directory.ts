@@ -1,21 +1,45 @@
 /**
  * The engine's PeerDirectory and the registrar's peer lookup, served from the peers table
- * through the rtcachefriends cache (chan_iax2's realtime semantics). A fresh cache hit answers
- * synchronously, so the engine's call setup does not even yield for it; a miss reads the
- * table. `dbsecret=family/key` reads the owner's tenant's astdb.
+ * through the rtcachefriends cache (chan_iax2's realtime semantics). A peer the cache holds
+ * answers synchronously (a stale entry is revalidated in the background), so the engine's
+ * call setup does not even yield for it; a miss reads the table. `dbsecret=family/key` reads
+ * the owner's tenant's astdb. A NEW without USERNAME is matched to the peer whose live
+ * registration on this worker has that source address and port, as Asterisk matches a
+ * registered friend.
  */
 import { parseAcl } from '../iax2/acl.ts';
 import { FULL_BANDWIDTH, formatByName } from '../iax2/codec/formats.ts';
 import type { IaxPeer, IaxUser, PeerDirectory } from '../iax2/peer-directory.ts';
+import type { RemoteAddress } from '../iax2/transport.ts';
 import type { AstdbTable } from '../../shared/store/astdb-table.ts';
 import type { PeerCache } from '../../shared/store/peer-cache.ts';
 import type { PeerRecord } from '../../shared/store/peers-table.ts';
+
+/** Which peer holds a live registration at an address (the registrar of this worker knows). */
+export interface RegisteredPeers {
+  peerAt(address: string, port: number): string | undefined;
+  addressOf(name: string): RemoteAddress | undefined;
+}
 
 export class RealtimeDirectory implements PeerDirectory {
   constructor(
     private readonly peers: PeerCache<PeerRecord>,
     private readonly astdb: AstdbTable,
+    private readonly registered: RegisteredPeers = { peerAt: () => undefined, addressOf: () => undefined },
   ) {}
+
+  /**
+   * A NEW without USERNAME: the friend registered from this very address and port (a box
+   * whose iax.conf has no `username=` for the platform), authenticated as usual afterwards.
+   */
+  findUserByAddress(address: string, port: number): IaxUser | undefined | Promise<IaxUser | undefined> {
+    const name = this.registered.peerAt(address, port);
+    return name === undefined ? undefined : this.findUser(name);
+  }
+
+  registeredAddress(name: string): RemoteAddress | undefined {
+    return this.registered.addressOf(name);
+  }
 
   findUser(name: string): IaxUser | undefined | Promise<IaxUser | undefined> {
     return this.lookup(name, (record) => (record.type === 'peer' ? undefined : toIaxUser(record)));
@@ -33,6 +57,10 @@ export class RealtimeDirectory implements PeerDirectory {
   }
 
   private lookup<T>(name: string, convert: (record: PeerRecord) => T | undefined): T | undefined | Promise<T | undefined> {
+    // A peer seen before answers at once, even while its entry is being revalidated: a
+    // burst of NEWs from a box is challenged without waiting on the store.
+    const known = this.peers.known(name);
+    if (known !== undefined) return convert(known.value);
     const fresh = this.peers.peek(name);
     if (fresh !== undefined) return fresh.value === undefined ? undefined : convert(fresh.value);
     return this.peers.get(name).then((record) => (record === undefined ? undefined : convert(record)));

@@ -33,12 +33,18 @@ export interface WorkerFigures {
   callsRouted: number;
   callsRefused: number;
   udpSendErrors: number;
+  /** Every refusal (engine, registrar, switch), and the same by "stage/reason". */
+  refusalsTotal: number;
+  refusals: Readonly<Record<string, number>>;
 }
 
-export type CounterName = Exclude<keyof WorkerFigures, 'activeCalls' | 'registrationsHeld' | 'draining'>;
+export type CounterName = Exclude<keyof WorkerFigures, 'activeCalls' | 'registrationsHeld' | 'draining' | 'refusals'>;
 
 export function readFigures(parts: WorkerParts, draining: boolean): WorkerFigures {
   const { engine, registrar, callSwitch, transport } = parts;
+  const refusals: Record<string, number> = {};
+  for (const [reason, count] of engine.context.refusals.counts) refusals[`engine/${reason}`] = count;
+  for (const [reason, count] of callSwitch.refusals) refusals[`switch/${reason}`] = count;
   return {
     activeCalls: callSwitch.activeCount,
     registrationsHeld: registrar.registeredHere().length,
@@ -54,5 +60,7 @@ export function readFigures(parts: WorkerParts, draining: boolean): WorkerFigure
     callsRouted: callSwitch.stats.routed,
     callsRefused: callSwitch.stats.refused,
     udpSendErrors: transport.counters.sendErrors,
+    refusalsTotal: Object.values(refusals).reduce((a, b) => a + b, 0),
+    refusals,
   };
 }

@@ -12,6 +12,7 @@ import { PeerCache } from '../../shared/store/peer-cache.ts';
 import type { Stores } from '../../shared/store/stores.ts';
 import { Iax2Engine, type EngineOptions } from '../iax2/engine/engine.ts';
 import { Registrar } from '../iax2/registrar/registrar.ts';
+import type { RemoteAddress } from '../iax2/transport.ts';
 import { EmfPublisher } from './ecs/emf-metrics.ts';
 import { ScaleInGuard } from './ecs/scale-in-guard.ts';
 import type { TaskProtectionClient } from './ecs/task-protection.ts';
@@ -74,8 +75,16 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const clock = options.clock ?? new SystemClock();
   const logger = options.logger ?? silentLogger;
   const { stores, workerId } = options;
-  const peers = new PeerCache<PeerRecord>({ get: (name) => stores.peers.get(name), version: (name) => stores.peers.version(name) }, { now: () => clock.wallNow() });
-  const directory = new RealtimeDirectory(peers, stores.astdb);
+  const peers = new PeerCache<PeerRecord>({ get: (name) => stores.peers.get(name), version: (name) => stores.peers.version(name) }, {
+    now: () => clock.wallNow(),
+    onBackgroundError: (error, name) => logger.warn('peer revalidation failed; the cached peer stays in use', { error, peer: name }),
+  });
+  // The registrar (built below, once the engine exists) answers which peer is registered
+  // where; nothing asks before a datagram arrives, by which time it exists.
+  const directory: RealtimeDirectory = new RealtimeDirectory(peers, stores.astdb, {
+    peerAt: (address: string, port: number): string | undefined => registrar.peerAt(address, port),
+    addressOf: (name: string): RemoteAddress | undefined => registrar.addressOf(name),
+  });
   const buffer = options.socketBufferBytes ?? 4 << 20;
   const transport = await UdpTransport.bind({ address: options.iax.address, port: options.iax.port, receiveBufferBytes: buffer, sendBufferBytes: buffer, logger });
   const debug = new FrameDebug(options.debugPeers ?? new Set(), logger.child({ component: 'debug' }));

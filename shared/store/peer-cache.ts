@@ -16,6 +16,8 @@ export interface PeerCacheOptions {
   /** How long "no such peer" is believed. */
   negativeAgeMs?: number;
   now?: () => number;
+  /** A background revalidation failed (the stale entry stays in use). */
+  onBackgroundError?: (error: unknown, name: string) => void;
 }
 
 interface Entry<T> {
@@ -24,13 +26,14 @@ interface Entry<T> {
 }
 
 export class PeerCache<T extends { version: number }> {
-  readonly stats = { hits: 0, misses: 0, revalidated: 0, refreshed: 0, evicted: 0 };
+  readonly stats = { hits: 0, misses: 0, revalidated: 0, refreshed: 0, evicted: 0, servedStale: 0 };
   private readonly entries = new Map<string, Entry<T>>();
   private readonly inflight = new Map<string, Promise<T | undefined>>();
   private readonly maxEntries: number;
   private readonly maxAgeMs: number;
   private readonly negativeAgeMs: number;
   private readonly now: () => number;
+  private readonly onBackgroundError: (error: unknown, name: string) => void;
 
   constructor(
     private readonly source: VersionedSource<T>,
@@ -40,10 +43,28 @@ export class PeerCache<T extends { version: number }> {
     this.maxAgeMs = options.maxAgeMs ?? 60_000;
     this.negativeAgeMs = options.negativeAgeMs ?? 5_000;
     this.now = options.now ?? Date.now;
+    this.onBackgroundError = options.onBackgroundError ?? (() => {});
   }
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /**
+   * A peer the cache has seen, at once, even when its entry is due for revalidation: then the
+   * revalidation starts in the background and the next caller sees its result. Call setup
+   * uses this so a known peer's NEW or REGREQ is challenged without waiting on the store
+   * (the answer is checked later, against whatever the revalidation found). A name known not
+   * to exist is only believed while fresh; undefined means "ask `get`".
+   */
+  known(name: string): { value: T } | undefined {
+    const entry = this.entries.get(name);
+    if (entry === undefined || entry.value === undefined) return undefined;
+    if (this.now() - entry.checkedAt >= this.maxAgeMs && !this.inflight.has(name)) {
+      this.stats.servedStale++;
+      this.get(name).catch((error: unknown) => this.onBackgroundError(error, name));
+    }
+    return { value: entry.value };
   }
 
   /** The cached value when fresh, without a read; undefined when it must be fetched. */

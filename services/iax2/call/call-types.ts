@@ -44,7 +44,10 @@ export interface CallEvents {
   dtmf: { digit: string; end: boolean };
   text: { text: string };
   cng: { level: number; payload: Buffer };
-  /** The peer hung up, or delivery failed (cause 27, nothing sent). */
+  /**
+   * The call ended before its time: the peer hung up, delivery failed (cause 27, nothing
+   * sent), or our own setup could not go on (we sent HANGUP with this cause).
+   */
   hangup: { causeCode: number | undefined; cause: string | undefined };
   pong: { rttMs: number; rr: RrReport | undefined };
   closed: { reason: CloseReason };

@@ -332,6 +332,11 @@ export class Call {
   /** Hangs up with a Q.850 cause (16 normal clearing by default). */
   hangup(causeCode = 16, cause?: string): void {
     if (this.closed || this.state === CallState.HangingUp) return;
+    if (this.state === CallState.Idle) {
+      // Nothing was sent yet (a call still waiting to start): there is no one to tell.
+      this.close('hangup-sent');
+      return;
+    }
     const ies: Ie[] = [];
     if (cause !== undefined) ies.push({ id: IeId.CAUSE, value: cause });
     ies.push({ id: IeId.CAUSECODE, value: causeCode });

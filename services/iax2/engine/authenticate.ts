@@ -13,6 +13,12 @@ export function methodBits(methods: readonly AuthMethodName[]): number {
   return methods.reduce((bits, m) => bits | AUTH_BITS[m], 0);
 }
 
+/** AUTHMETHODS bits in words, for logs: "md5, rsa" (or "nothing"). */
+export function describeMethods(bits: number): string {
+  const names = (Object.keys(AUTH_BITS) as AuthMethodName[]).filter((name) => (bits & AUTH_BITS[name]) !== 0);
+  return names.length === 0 ? 'nothing' : names.join(', ');
+}
+
 /** What a principal can be checked against. */
 export interface Credentials {
   /** Every secret, already split on ';'. */

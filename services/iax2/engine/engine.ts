@@ -34,6 +34,8 @@ import { TypedEvents } from '../typed-events.ts';
 import { InboundSetup, type IncomingCallInfo } from './inbound-setup.ts';
 import { OutboundSetup, type OutboundCallOptions } from './outbound-setup.ts';
 import { ReplyBudget } from './reply-budget.ts';
+import { Refusals, type RefusalReason } from './refusals.ts';
+import { ChallengeWindow } from './challenge-window.ts';
 import type { EngineStats, SetupContext } from './setup-context.ts';
 import { callTokenReply, pokeReply, statelessRefusal } from './stateless-replies.ts';
 
@@ -59,6 +61,11 @@ export interface EngineOptions {
    */
   oversizeReplyBudget?: { perSecond: number; burst: number };
   random?: () => number;
+  /**
+   * Our calls to one callee (address and username) that may wait on its challenge at once:
+   * kept within Asterisk's default maxauthreq (3) so a burst is never refused by it.
+   */
+  outboundChallengeWindow?: number;
   /** trunkfreq, trunkmtu and trunkmaxsize for meta trunk frames (Asterisk's defaults otherwise). */
   trunk?: TrunkOptions;
 }
@@ -137,6 +144,8 @@ export class Iax2Engine {
       lastAuthMethods: 0x0002,
       newChallenge: () => String(Math.floor(random() * 0x7fffffff)).slice(0, 9),
       publicKeys: (pems) => this.publicKeys(pems),
+      refusals: new Refusals(this.logger, this.clock),
+      challengeWindow: new ChallengeWindow(options.outboundChallengeWindow),
       onIncomingCall: (call, info) => this.events.emit('incomingCall', { call, info }),
     };
     this.oversizeReplies = new ReplyBudget(options.clock, options.oversizeReplyBudget?.perSecond, options.oversizeReplyBudget?.burst);
@@ -250,7 +259,7 @@ export class Iax2Engine {
    */
   private receiveOpening(frame: FullFrame, from: RemoteAddress): void {
     if (!aclAllows(this.acl, from.address)) {
-      this.refuse(frame, from);
+      this.refuse(frame, from, 'acl');
       return;
     }
     const token = frame.ies?.find((ie) => ie.id === IeId.CALLTOKEN);
@@ -262,7 +271,7 @@ export class Iax2Engine {
         return;
       }
       if (this.tokens.validate(bytes, from) !== 'valid') {
-        this.refuse(frame, from);
+        this.refuse(frame, from, 'token-invalid');
         return;
       }
       validated = true;
@@ -302,12 +311,12 @@ export class Iax2Engine {
   /** After the lookup: the token exemption, the call-number limits, then a dialog (§7.4, §7.5). */
   private admit(frame: FullFrame, from: RemoteAddress, validated: boolean, principal: IaxUser | IaxPeer | undefined): void {
     if (!validated && !this.tokenOptionalFor(from.address) && principal?.requireCallToken !== false) {
-      this.refuse(frame, from);
+      this.refuse(frame, from, 'token-missing');
       return;
     }
     const callNumber = this.callNumbers.allocate(from.address, validated);
     if (typeof callNumber !== 'number') {
-      this.refuse(frame, from);
+      this.refuse(frame, from, 'call-number-limit');
       return;
     }
     if (frame.subclass === IaxCommand.NEW) {
@@ -357,8 +366,12 @@ export class Iax2Engine {
     this.send(reply, from);
   }
 
-  private refuse(frame: FullFrame, from: RemoteAddress): void {
+  private refuse(frame: FullFrame, from: RemoteAddress, reason: RefusalReason): void {
     this.stats.statelessRejects++;
+    this.context.refusals.record(reason, frame.subclass === IaxCommand.NEW ? 'call' : 'registration', {
+      from: addressKey(from),
+      username: ieString(frame.ies, IeId.USERNAME),
+    });
     this.send(statelessRefusal(frame), from);
   }
 

@@ -30,9 +30,13 @@ import { AUTH_BITS, credentialsOf, methodBits, verifyAnswer } from './authentica
 import { AesCallCipher } from './call-cipher.ts';
 import { chooseFormat, NO_COMMON_CODEC } from './codec-negotiation.ts';
 import type { SetupContext } from './setup-context.ts';
+import type { RefusalReason } from './refusals.ts';
+import { addressKey } from '../transport.ts';
 
 export const NO_AUTHORITY = { cause: 'No authority found', causeCode: 50 } as const;
 export const AUTH_LIMIT = { cause: 'Unauthenticated call limit reached', causeCode: 21 } as const;
+/** Challenges a user may have outstanding from the address it is registered at. */
+export const REGISTERED_AUTHREQ_LIMIT = 256;
 
 
 /** What the engine's user learns about an incoming call. */
@@ -60,6 +64,9 @@ export class InboundSetup implements CallSetupHandler {
   private dbSecrets: string[] = [];
   private encryptionAgreed = false;
   private countedAuthReq = false;
+  /** The maxauthreq counter this call's challenge counts in: user and source address. */
+  private authReqKey: string | undefined;
+  private decoyReason: RefusalReason = 'unknown-name';
   private started = false;
   readonly info: IncomingCallInfo;
 
@@ -106,31 +113,33 @@ export class InboundSetup implements CallSetupHandler {
     this.call.transition(CallState.NewReceived);
     // A newer protocol version than ours is refused as Asterisk does (§0).
     if ((ieNumber(ies, IeId.VERSION) ?? 2) > 2) {
-      this.call.reject(NO_AUTHORITY.cause, NO_AUTHORITY.causeCode);
+      this.refuse('protocol-version', NO_AUTHORITY);
       return;
     }
     const user = this.user;
     const allowed = user !== undefined && aclAllows(user.acl, this.call.remote.address);
     if (user === undefined || !allowed) {
       if (this.info.username === undefined) {
-        // No name and no password-less user: Asterisk rejects at once.
-        this.call.reject(NO_AUTHORITY.cause, NO_AUTHORITY.causeCode);
+        // No name, no registration at this address and no password-less user: Asterisk
+        // rejects at once.
+        this.refuse('no-user', NO_AUTHORITY);
         return;
       }
+      this.decoyReason = user === undefined ? 'unknown-name' : 'user-acl';
       this.sendDecoy();
       return;
     }
     if (user.forceEncryption === true && user.secrets.length === 0 && user.dbsecret === undefined) {
-      this.call.reject(NO_AUTHORITY.cause, NO_AUTHORITY.causeCode);
+      this.refuse('encryption-required', NO_AUTHORITY);
       return;
     }
     if (isUnauthenticated(user)) {
       this.authenticated();
       return;
     }
-    const outstanding = this.ctx.authReqOutstanding.get(user.name) ?? 0;
-    if (outstanding >= (user.maxAuthReq ?? 3)) {
-      this.call.reject(AUTH_LIMIT.cause, AUTH_LIMIT.causeCode);
+    this.authReqKey = `${user.name}\n${addressKey(this.call.remote)}`;
+    if ((this.ctx.authReqOutstanding.get(this.authReqKey) ?? 0) >= this.authReqLimit(user)) {
+      this.refuse('auth-limit', AUTH_LIMIT);
       return;
     }
     this.sendAuthReq(user, ies);
@@ -180,7 +189,7 @@ export class InboundSetup implements CallSetupHandler {
       ies.push({ id: IeId.ENCRYPTION, value: EncryptionMethod.AES128 });
     }
     ies.push({ id: IeId.USERNAME, value: user.name });
-    this.countAuthReq(user.name);
+    this.countAuthReq();
     this.call.transition(CallState.AuthReqSent);
     this.call.sendIax(IaxCommand.AUTHREQ, ies);
     if (this.encryptionAgreed) {
@@ -211,11 +220,11 @@ export class InboundSetup implements CallSetupHandler {
     const ies = frame.ies ?? [];
     if (this.decoy || this.user === undefined || !this.verify(this.user, ies)) {
       this.ctx.stats.authFailures++;
-      this.rejectLater(NO_AUTHORITY);
+      this.rejectLater(this.decoy ? this.decoyReason : 'auth-failed', NO_AUTHORITY);
       return;
     }
     if (this.user.forceEncryption === true && !this.encryptionAgreed) {
-      this.rejectLater(NO_AUTHORITY);
+      this.rejectLater('encryption-required', NO_AUTHORITY);
       return;
     }
     this.authenticated();
@@ -226,8 +235,8 @@ export class InboundSetup implements CallSetupHandler {
     return verifyAnswer(this.methods, this.challenge, ies, credentials);
   }
 
-  private rejectLater(reason: { cause: string; causeCode: number }): void {
-    const reject = (): void => this.call.reject(reason.cause, reason.causeCode);
+  private rejectLater(reason: RefusalReason, answer: { cause: string; causeCode: number }): void {
+    const reject = (): void => this.refuse(reason, answer);
     if (this.ctx.delayRejectMs > 0) this.ctx.clock.setTimer(this.ctx.delayRejectMs, reject);
     else reject();
   }
@@ -255,7 +264,7 @@ export class InboundSetup implements CallSetupHandler {
         priority: user?.codecPriority ?? 'host',
       });
     if (chosen === undefined) {
-      this.call.reject(NO_COMMON_CODEC.cause, NO_COMMON_CODEC.causeCode);
+      this.refuse('no-common-codec', NO_COMMON_CODEC);
       return undefined;
     }
     this.call.sendIax(IaxCommand.ACCEPT, [
@@ -266,16 +275,35 @@ export class InboundSetup implements CallSetupHandler {
     return chosen;
   }
 
-  private countAuthReq(name: string): void {
+  /**
+   * `maxauthreq` (§8.6) counts per user and source address, so nobody elsewhere can use up a
+   * user's allowance and lock it out. From the address the user is registered at (the flow
+   * that already proved its secret) a burst of calls is the box itself: it may have up to
+   * REGISTERED_AUTHREQ_LIMIT challenges outstanding.
+   */
+  private authReqLimit(user: IaxUser): number {
+    const limit = user.maxAuthReq ?? 3;
+    const registered = this.ctx.directory.registeredAddress?.(user.name);
+    const fromThere = registered !== undefined && registered.address === this.call.remote.address && registered.port === this.call.remote.port;
+    return fromThere ? Math.max(limit, REGISTERED_AUTHREQ_LIMIT) : limit;
+  }
+
+  private refuse(reason: RefusalReason, answer: { cause: string; causeCode: number }): void {
+    this.ctx.refusals.record(reason, 'call', { from: addressKey(this.call.remote), username: this.info.username, user: this.user?.name });
+    this.call.reject(answer.cause, answer.causeCode);
+  }
+
+  private countAuthReq(): void {
+    if (this.authReqKey === undefined) return;
     this.countedAuthReq = true;
-    this.ctx.authReqOutstanding.set(name, (this.ctx.authReqOutstanding.get(name) ?? 0) + 1);
+    this.ctx.authReqOutstanding.set(this.authReqKey, (this.ctx.authReqOutstanding.get(this.authReqKey) ?? 0) + 1);
   }
 
   private releaseAuthReq(): void {
-    if (!this.countedAuthReq || this.user === undefined) return;
+    if (!this.countedAuthReq || this.authReqKey === undefined) return;
     this.countedAuthReq = false;
-    const left = (this.ctx.authReqOutstanding.get(this.user.name) ?? 1) - 1;
-    if (left <= 0) this.ctx.authReqOutstanding.delete(this.user.name);
-    else this.ctx.authReqOutstanding.set(this.user.name, left);
+    const left = (this.ctx.authReqOutstanding.get(this.authReqKey) ?? 1) - 1;
+    if (left <= 0) this.ctx.authReqOutstanding.delete(this.authReqKey);
+    else this.ctx.authReqOutstanding.set(this.authReqKey, left);
   }
 }

@@ -27,6 +27,8 @@ import { AesCallCipher } from './call-cipher.ts';
 import { acceptable, NO_COMMON_CODEC } from './codec-negotiation.ts';
 import { NO_AUTHORITY } from './inbound-setup.ts';
 import type { SetupContext } from './setup-context.ts';
+import { addressKey } from '../transport.ts';
+import { describeMethods } from './authenticate.ts';
 
 export interface OutboundCallOptions {
   remote: RemoteAddress;
@@ -57,6 +59,8 @@ export interface OutboundCallOptions {
 
 export class OutboundSetup implements CallSetupHandler {
   private readonly tokens: TokenExchange;
+  /** Frees our slot in the callee's challenge window (see challenge-window.ts). */
+  private releaseSlot: () => void = () => {};
 
   constructor(
     private readonly ctx: SetupContext,
@@ -67,8 +71,13 @@ export class OutboundSetup implements CallSetupHandler {
   }
 
   start(): void {
-    this.call.transition(CallState.NewSent);
-    this.tokens.start();
+    const key = `${addressKey(this.call.remote)}\n${this.options.username ?? ''}`;
+    this.releaseSlot = this.ctx.challengeWindow.acquire(key, () => {
+      if (this.call.closed) return;
+      this.call.transition(CallState.NewSent);
+      this.tokens.start();
+    });
+    this.call.events.on('closed', () => this.releaseSlot());
   }
 
   /** NEW, IEs in Asterisk's order, the CALLTOKEN always last (§6.1). */
@@ -139,18 +148,19 @@ export class OutboundSetup implements CallSetupHandler {
     const encryption = ieNumber(ies, IeId.ENCRYPTION) ?? 0;
     const wantEncryption = o.encryption === true || o.forceEncryption === true;
     if (o.forceEncryption === true && (encryption & EncryptionMethod.AES128) === 0) {
-      this.call.hangup(NO_COMMON_CODEC.causeCode);
+      this.giveUp(NO_COMMON_CODEC, 'the callee will not encrypt and we must');
       return;
     }
     const reply = answerChallenge(ies, o);
     if (reply === undefined) {
-      this.call.reject(NO_AUTHORITY.cause, NO_AUTHORITY.causeCode);
+      const asked = ieNumber(ies, IeId.AUTHMETHODS) ?? 0;
+      this.giveUp(NO_AUTHORITY, `cannot answer the callee's challenge (it asks for ${describeMethods(asked)}; we have ${this.describeCredentials()})`);
       return;
     }
     // Encryption starts with the AUTHREP itself: the key is MD5(challenge ‖ secret) (§11.1-11.2).
     if (wantEncryption && (encryption & EncryptionMethod.AES128) !== 0 && challenge !== undefined) {
       if (o.secret === undefined) {
-        this.call.hangup(NO_AUTHORITY.causeCode);
+        this.giveUp(NO_AUTHORITY, 'encryption agreed but we have no secret to key it');
         return;
       }
       this.call.cipher = new AesCallCipher(md5Key(challenge, o.secret));
@@ -158,9 +168,30 @@ export class OutboundSetup implements CallSetupHandler {
     }
     this.call.transition(CallState.AuthRepSent);
     this.call.sendIax(IaxCommand.AUTHREP, [reply]);
+    this.releaseSlot();
+  }
+
+  /**
+   * We cannot go on (no credential the callee accepts, no encryption where it is required):
+   * the leg ends now, as Asterisk's client hangs up when it cannot authenticate, and the
+   * call's user hears why at once instead of waiting for a timer.
+   */
+  private giveUp(answer: { cause: string; causeCode: number }, why: string): void {
+    this.ctx.logger.warn('outbound call abandoned', { why, causeCode: answer.causeCode, to: addressKey(this.call.remote), username: this.options.username });
+    // Asterisk's HANGUP carries CAUSECODE only (§6.3).
+    this.call.hangup(answer.causeCode);
+    this.call.events.emit('hangup', { causeCode: answer.causeCode, cause: why });
+  }
+
+  private describeCredentials(): string {
+    const o = this.options;
+    const have = [o.outkey === undefined ? undefined : 'an RSA key', o.secret === undefined ? undefined : o.allowPlaintext === true ? 'a secret (MD5 or plaintext)' : 'a secret (MD5; plaintext not allowed)'];
+    const list = have.filter((x) => x !== undefined);
+    return list.length === 0 ? 'no credential' : list.join(' and ');
   }
 
   private onAccept(ies: readonly Ie[]): void {
+    this.releaseSlot();
     const format = ieFormat(ies, IeId.FORMAT, IeId.FORMAT2);
     if (!acceptable(format, this.options.capability)) {
       this.call.reject(NO_COMMON_CODEC.cause, NO_COMMON_CODEC.causeCode);

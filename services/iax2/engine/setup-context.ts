@@ -4,6 +4,8 @@ import type { Call } from '../call/call.ts';
 import type { RsaPublicKey } from '../crypto/index.ts';
 import type { PeerDirectory } from '../peer-directory.ts';
 import type { IncomingCallInfo } from './inbound-setup.ts';
+import type { Refusals } from './refusals.ts';
+import type { ChallengeWindow } from './challenge-window.ts';
 
 /** Counters the engine exposes for metrics. */
 export interface EngineStats {
@@ -26,7 +28,11 @@ export interface SetupContext {
   readonly stats: EngineStats;
   readonly delayRejectMs: number;
   readonly defaultCapability: bigint;
-  /** Users' AUTHREQs awaiting an AUTHREP, for maxauthreq (§8.6). */
+  /** Outbound calls waiting on one callee's challenge at once (its maxauthreq). */
+  readonly challengeWindow: ChallengeWindow;
+  /** Refusals counted by reason and logged (throttled). */
+  readonly refusals: Refusals;
+  /** AUTHREQs awaiting an AUTHREP per user and source address, for maxauthreq (§8.6). */
   readonly authReqOutstanding: Map<string, number>;
   /** The AUTHMETHODS a decoy shows: the last set really asked for (§6.4). */
   lastAuthMethods: number;

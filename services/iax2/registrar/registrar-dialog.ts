@@ -12,6 +12,8 @@ import { aclAllows } from '../acl.ts';
 import { AUTH_BITS, credentialsOf, methodBits, verifyAnswer } from '../engine/authenticate.ts';
 import { authMethodsFor, type IaxPeer } from '../peer-directory.ts';
 import type { Registrar } from './registrar.ts';
+import type { RefusalReason } from '../engine/refusals.ts';
+import { addressKey } from '../transport.ts';
 
 export const REGISTRATION_REFUSED = { cause: 'Registration Refused', causeCode: 29 } as const;
 
@@ -20,6 +22,8 @@ export class RegistrarDialog implements CallSetupHandler {
   private methods = 0;
   private decoy = false;
   private command: number;
+  private decoyReason: RefusalReason = 'unknown-name';
+  private readonly username: string | undefined;
 
   constructor(
     private readonly registrar: Registrar,
@@ -28,6 +32,7 @@ export class RegistrarDialog implements CallSetupHandler {
     private readonly peer: IaxPeer | undefined,
   ) {
     this.command = request.subclass;
+    this.username = ieString(request.ies, IeId.USERNAME);
   }
 
   handle(frame: FullFrame): boolean {
@@ -44,6 +49,7 @@ export class RegistrarDialog implements CallSetupHandler {
     const mayRegister = peer !== undefined && peer.dynamic && aclAllows(peer.acl, this.call.remote.address);
     if (!mayRegister) {
       this.decoy = true;
+      this.decoyReason = peer === undefined ? 'unknown-name' : !peer.dynamic ? 'not-dynamic' : 'user-acl';
       this.sendRegAuth(this.registrar.context.lastAuthMethods, ieString(frame.ies, IeId.USERNAME) ?? '');
       return;
     }
@@ -69,13 +75,13 @@ export class RegistrarDialog implements CallSetupHandler {
   private answered(frame: FullFrame): void {
     const peer = this.peer;
     if (this.decoy || peer === undefined) {
-      this.refuse();
+      this.refuse(this.decoyReason);
       return;
     }
     this.registrar.secretsOf(peer, (extra) => {
       const credentials = credentialsOf(peer.secrets, extra, this.registrar.context.publicKeys(peer.inkeys));
       if (verifyAnswer(this.methods, this.challenge, frame.ies ?? [], credentials)) this.accept(frame, peer);
-      else this.refuse();
+      else this.refuse('auth-failed');
     });
   }
 
@@ -88,7 +94,7 @@ export class RegistrarDialog implements CallSetupHandler {
     ];
     if (this.command === IaxCommand.REGREL) {
       // REGREL's REGACK holds only USERNAME and DATETIME (§9.1).
-      this.registrar.unregister(peer, () => this.call.finish(IaxCommand.REGACK, base), () => this.refuse());
+      this.registrar.unregister(peer, () => this.call.finish(IaxCommand.REGACK, base), () => this.refuse('store-failed'));
       return;
     }
     const refreshS = this.registrar.clampRefresh(ieNumber(frame.ies, IeId.REFRESH));
@@ -103,12 +109,13 @@ export class RegistrarDialog implements CallSetupHandler {
     }
     if (peer.callerId?.number !== undefined) ies.push({ id: IeId.CALLING_NUMBER, value: peer.callerId.number });
     if (peer.callerId?.name !== undefined) ies.push({ id: IeId.CALLING_NAME, value: peer.callerId.name });
-    this.registrar.register(peer, this.call.remote, refreshS, () => this.call.finish(IaxCommand.REGACK, ies), () => this.refuse());
+    this.registrar.register(peer, this.call.remote, refreshS, () => this.call.finish(IaxCommand.REGACK, ies), () => this.refuse('store-failed'));
   }
 
   /** REGREJ "Registration Refused" (29), after `delayreject` when set (§6.4). */
-  private refuse(): void {
+  private refuse(reason: RefusalReason): void {
     this.registrar.stats.rejected++;
+    this.registrar.context.refusals.record(reason, 'registration', { from: addressKey(this.call.remote), peer: this.username });
     const reject = (): void =>
       this.call.finish(IaxCommand.REGREJ, [
         { id: IeId.CAUSE, value: REGISTRATION_REFUSED.cause },

@@ -10,7 +10,7 @@ import type { FullFrame } from '../codec/index.ts';
 import type { Iax2Engine, RegistrationHandler } from '../engine/engine.ts';
 import type { SetupContext } from '../engine/setup-context.ts';
 import type { IaxPeer } from '../peer-directory.ts';
-import type { RemoteAddress } from '../transport.ts';
+import { addressKey, type RemoteAddress } from '../transport.ts';
 import { TypedEvents } from '../typed-events.ts';
 import { QualifyMonitor, type QualifyChange } from './qualify.ts';
 import { RegistrarDialog } from './registrar-dialog.ts';
@@ -50,11 +50,24 @@ export class Registrar implements RegistrationHandler {
   readonly qualify: QualifyMonitor;
   private readonly store: RegistrationStore;
   private readonly expiryTimers = new Map<string, TimerHandle>();
+  /** Live registrations granted here: peer name -> its address, and "ip:port" -> the peer. */
+  private readonly addresses = new Map<string, RemoteAddress>();
+  private readonly peersByAddress = new Map<string, string>();
 
   /** The peers whose live registration this registrar granted (its worker's share of the registry). */
   registeredHere(): string[] {
     return [...this.expiryTimers.keys()].sort();
   }
+  /** The peer registered here from `address`:`port`, if any (a NEW without USERNAME names it). */
+  peerAt(address: string, port: number): string | undefined {
+    return this.peersByAddress.get(addressKey({ address, port }));
+  }
+
+  /** Where `name` registered through this registrar, while that registration lives. */
+  addressOf(name: string): RemoteAddress | undefined {
+    return this.addresses.get(name);
+  }
+
   private readonly minExpireS: number;
   private readonly maxExpireS: number;
 
@@ -124,6 +137,7 @@ export class Registrar implements RegistrationHandler {
         this.stats.registered++;
         this.context.logger.info('peer registered', { peer: peer.name, address: `${from.address}:${from.port}`, refreshS });
         this.scheduleExpiry(registration);
+        this.locate(peer.name, from);
         if (peer.maxCallNumbers !== undefined) this.options.engine.callNumbers.setIpLimit(from.address, peer.maxCallNumbers);
         acked();
         this.events.emit('registered', { registration, moved });
@@ -142,6 +156,7 @@ export class Registrar implements RegistrationHandler {
   unregister(peer: IaxPeer, acked: () => void, failed: () => void): void {
     settle(this.store.remove(peer.name), () => {
       this.clearExpiry(peer.name);
+      this.forgetAddress(peer.name);
       this.qualify.forget(peer.name);
       acked();
       this.events.emit('unregistered', { name: peer.name });
@@ -156,6 +171,7 @@ export class Registrar implements RegistrationHandler {
     const delay = registration.expiresAt - this.context.clock.wallNow();
     this.expiryTimers.set(registration.name, this.context.clock.setTimer(delay, () => {
       this.expiryTimers.delete(registration.name);
+      this.forgetAddress(registration.name);
       // Only this very registration: a refresh since then has moved expiresAt on.
       settle(this.store.remove(registration.name, registration.expiresAt), (removed) => {
         if (!removed) return;
@@ -166,6 +182,21 @@ export class Registrar implements RegistrationHandler {
     }));
   }
 
+  private locate(name: string, from: RemoteAddress): void {
+    this.forgetAddress(name);
+    const remote = { address: from.address, port: from.port };
+    this.addresses.set(name, remote);
+    this.peersByAddress.set(addressKey(remote), name);
+  }
+
+  private forgetAddress(name: string): void {
+    const previous = this.addresses.get(name);
+    if (previous === undefined) return;
+    this.addresses.delete(name);
+    const key = addressKey(previous);
+    if (this.peersByAddress.get(key) === name) this.peersByAddress.delete(key);
+  }
+
   private clearExpiry(name: string): void {
     this.context.clock.clearTimer(this.expiryTimers.get(name));
     this.expiryTimers.delete(name);
@@ -174,6 +205,8 @@ export class Registrar implements RegistrationHandler {
   close(): void {
     for (const timer of this.expiryTimers.values()) this.context.clock.clearTimer(timer);
     this.expiryTimers.clear();
+    this.addresses.clear();
+    this.peersByAddress.clear();
     this.qualify.close();
     this.events.removeAll();
   }

@@ -25,6 +25,7 @@ const GAUGES = [
 const COUNTERS: ReadonlyArray<readonly [string, CounterName]> = [
   ['CallsRouted', 'callsRouted'],
   ['CallsRefused', 'callsRefused'],
+  ['Refusals', 'refusalsTotal'],
   ['RegistrationsGranted', 'registrationsGranted'],
   ['AuthFailures', 'authFailures'],
   ['DecodeErrors', 'decodeErrors'],

@@ -216,10 +216,13 @@ export class Bridge {
       if (this.answered) this.end(causeCode ?? Cause.NORMAL_CLEARING, 'callee');
       else this.afterLegFailed(causeCode);
     });
-    out.events.on('closed', ({ reason }) => {
+    out.events.on('closed', () => {
       if (!current()) return;
+      // Whatever ended the leg without a hangup or reject saying why (give-up, autokill, a
+      // setup that could not go on): before answer that is a failed destination, so the
+      // route moves on at once and no caller is left ringing with nothing running.
       if (this.answered) this.end(Cause.NORMAL_CLEARING, 'callee');
-      else if (reason === 'gave-up' || reason === 'autokill') this.afterLegFailed(Cause.DESTINATION_OUT_OF_ORDER);
+      else this.afterLegFailed(Cause.DESTINATION_OUT_OF_ORDER);
     });
   }
 

@@ -18,6 +18,7 @@ import { bestMatch } from './extension-pattern.ts';
 import { Cause, causeText } from './hangup-causes.ts';
 import type { RouteCache } from './route-cache.ts';
 import type { TenantLimiter } from './tenant-limits.ts';
+import { LogThrottle } from '../../../shared/log-throttle.ts';
 
 export interface CallSwitchDeps {
   engine: Iax2Engine;
@@ -31,8 +32,14 @@ export interface CallSwitchDeps {
   wallNow?: () => number;
 }
 
+/** Why the switch refused an authenticated call (metric labels; stable). */
+export type SwitchRefusal = 'draining' | 'no-tenant' | 'suspended' | 'concurrent-limit' | 'rate-limit' | 'no-context' | 'no-route' | 'routing-failed';
+
 export class CallSwitch {
   readonly stats = { routed: 0, refused: 0, answered: 0, ended: 0 };
+  /** Refusals by reason. */
+  readonly refusals = new Map<SwitchRefusal, number>();
+  private readonly refusalLog: LogThrottle;
   private readonly bridges = new Set<Bridge>();
   private readonly pendingCdrs = new Set<Promise<void>>();
   private draining = false;
@@ -40,10 +47,11 @@ export class CallSwitch {
 
   constructor(private readonly deps: CallSwitchDeps) {
     this.wallNow = deps.wallNow ?? (() => deps.clock.wallNow());
+    this.refusalLog = new LogThrottle(() => deps.clock.now());
     deps.engine.events.on('incomingCall', ({ call, info }) => {
       this.route(call, info).catch((error: unknown) => {
         deps.logger.error('routing failed', { error });
-        this.refuse(call, Cause.NETWORK_OUT_OF_ORDER);
+        this.refuse(call, info, Cause.NETWORK_OUT_OF_ORDER, 'routing-failed');
       });
     });
   }
@@ -62,21 +70,33 @@ export class CallSwitch {
     await Promise.all([...this.pendingCdrs]);
   }
 
-  private refuse(call: Call, cause: number): void {
+  private refuse(call: Call, info: IncomingCallInfo, cause: number, reason: SwitchRefusal, context: Record<string, unknown> = {}): void {
     this.stats.refused++;
+    this.refusals.set(reason, (this.refusals.get(reason) ?? 0) + 1);
+    const log = this.refusalLog.admit(reason);
+    if (log.write) {
+      this.deps.logger.info('call refused', {
+        reason,
+        cause,
+        user: info.user?.name,
+        tenant: info.user?.tenant,
+        dialled: info.calledNumber,
+        ...context,
+        ...(log.suppressed > 0 ? { suppressedSimilar: log.suppressed } : {}),
+      });
+    }
     if (!call.closed) call.reject(causeText(cause), cause);
   }
 
   private async route(call: Call, info: IncomingCallInfo): Promise<void> {
     const { logger } = this.deps;
-    if (this.draining) return this.refuse(call, Cause.SWITCH_CONGESTION);
+    if (this.draining) return this.refuse(call, info, Cause.SWITCH_CONGESTION, 'draining');
     const user = info.user;
     const tenant = user?.tenant;
-    if (user === undefined || tenant === undefined) return this.refuse(call, Cause.CALL_REJECTED);
+    if (user === undefined || tenant === undefined) return this.refuse(call, info, Cause.CALL_REJECTED, 'no-tenant');
     const admission = await this.deps.limits.admit(tenant);
     if (admission !== 'ok') {
-      logger.warn('call refused by tenant limits', { tenant, user: user.name, admission });
-      return this.refuse(call, admission === 'suspended' ? Cause.CALL_REJECTED : Cause.NO_CIRCUIT_AVAILABLE);
+      return this.refuse(call, info, admission === 'suspended' ? Cause.CALL_REJECTED : Cause.NO_CIRCUIT_AVAILABLE, admission);
     }
     let admitted = true;
     const release = (): void => {
@@ -87,13 +107,16 @@ export class CallSwitch {
       const context = info.calledContext !== undefined && user.contexts.includes(info.calledContext) ? info.calledContext : user.contexts[0];
       if (context === undefined) {
         release();
-        return this.refuse(call, Cause.UNALLOCATED);
+        return this.refuse(call, info, Cause.UNALLOCATED, 'no-context');
       }
       const match = bestMatch(await this.deps.routes.routesFor(tenant, context), info.calledNumber);
-      if (match === undefined || call.closed) {
+      if (call.closed) {
+        release(); // the caller gave up while the routes were read
+        return;
+      }
+      if (match === undefined) {
         release();
-        logger.info('no route', { tenant, context, dialled: info.calledNumber });
-        return this.refuse(call, Cause.UNALLOCATED);
+        return this.refuse(call, info, Cause.UNALLOCATED, 'no-route', { context });
       }
       this.stats.routed++;
       const bridge = new Bridge(tenant, call, info, context, match.route, {

@@ -53,6 +53,9 @@ export async function resolveDestination(tenant: string, target: DialTarget, dia
       ...((target.context ?? peer.peercontext) === undefined ? {} : { calledContext: target.context ?? peer.peercontext }),
       encryption: peer.encryption,
       forceEncryption: peer.forceencryption,
+      // A peer provisioned with auth=plaintext asked for passwords in the clear: when it
+      // challenges our call with plaintext, it gets PASSWORD as Asterisk would send it.
+      allowPlaintext: peer.auth?.includes('plaintext') === true,
     },
   };
   return options;
