@@ -77,6 +77,7 @@ export interface HarnessOptions {
   seed?: number;
   conditions?: NetworkConditions;
   callee?: Partial<EngineOptions>;
+  caller?: Partial<EngineOptions>;
   /** What the callee's user does with each incoming call; default: accept. */
   onIncoming?: (call: Call, info: IncomingCallInfo, engine: Iax2Engine) => void;
 }
@@ -88,7 +89,7 @@ export function harness(options: HarnessOptions = {}): Harness {
   const sentInOrder: Buffer[] = [];
   const callerTap = tapped(network.endpoint(CALLER_ADDRESS), sentInOrder, [], () => clock.now());
   const calleeTap = tapped(network.endpoint(CALLEE_ADDRESS), sentInOrder);
-  const caller = new Iax2Engine({ transport: callerTap.transport, clock, directory: directoryOf([]), random: () => random.next() });
+  const caller = new Iax2Engine({ transport: callerTap.transport, clock, directory: directoryOf([]), random: () => random.next(), ...options.caller });
   const callee = new Iax2Engine({
     transport: calleeTap.transport,
     clock,

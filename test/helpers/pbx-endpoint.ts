@@ -1,18 +1,42 @@
 // A PBX as a tenant runs it, reduced to what the platform sees: an IAX2 engine on its own UDP
 // socket that registers to the platform (`register => name:secret@platform`), places calls
 // through it, and answers calls from it with a small dialplan of its own.
+//
+// Its options are the iax.conf words of a box pointed at the platform, and it behaves as
+// Asterisk 22 does with them (docs/protocol.md §6.1, §6.5, §8.4):
+//   [strowger]              ; `platformSection.name`
+//   type=friend
+//   host=<platform>         ; calls from there without USERNAME land in this section
+//   secret=<secret>
+//   auth=md5                ; `platformSection.auth`: what the box asks the platform for
+//   username=<name>         ; `username`: the USERNAME its NEWs carry; null = no username= line
+// As a client it answers whatever the platform asks among what it has (RSA only with an
+// outkey, else MD5, else PASSWORD), as Asterisk's client does.
 import { SystemClock } from '../../shared/clock.ts';
 import type { Call } from '../../services/iax2/call/call.ts';
 import { ControlSubclass, Format } from '../../services/iax2/codec/index.ts';
 import { Iax2Engine } from '../../services/iax2/engine/engine.ts';
 import type { IncomingCallInfo } from '../../services/iax2/engine/inbound-setup.ts';
-import type { IaxUser } from '../../services/iax2/peer-directory.ts';
+import type { AuthMethodName, IaxUser } from '../../services/iax2/peer-directory.ts';
 import { RegistrationClient } from '../../services/iax2/registrar/register-client.ts';
-import type { RemoteAddress } from '../../services/iax2/transport.ts';
+import type { RemoteAddress, Transport } from '../../services/iax2/transport.ts';
 import { UdpTransport } from '../../services/worker/udp-transport.ts';
 
 /** What the endpoint does with a call to an extension: answer, ring forever, or say busy. */
 export type Behaviour = 'answer' | 'ring' | 'busy';
+
+export interface PbxOptions {
+  /** The box's section for the platform: its name (what a USERNAME from the platform must say) and `auth=`. */
+  platformSection?: { name?: string; auth?: AuthMethodName[] };
+  /** `username=` in that section: the USERNAME the box's calls carry; null sends none. Default: the box's peer name. */
+  username?: string | null;
+  /** `register =>` the platform (default); false for a box the platform knows by static host. */
+  register?: boolean;
+  /** `maxauthreq` of the platform section (Asterisk's default 3). */
+  maxAuthReq?: number;
+  /** Sees every datagram before the engine does, and every one the engine sends. */
+  tap?: { received?(datagram: Buffer, at: number): void; sent?(datagram: Buffer, at: number): void };
+}
 
 export interface PbxEndpoint {
   name: string;
@@ -30,28 +54,53 @@ export interface PbxEndpoint {
   close(): Promise<void>;
 }
 
-export async function startPbx(name: string, secret: string, platform: RemoteAddress, behaviour: (extension: string) => Behaviour = () => 'answer', refreshS = 60): Promise<PbxEndpoint> {
+export async function startPbx(
+  name: string,
+  secret: string,
+  platform: RemoteAddress,
+  behaviour: (extension: string) => Behaviour = () => 'answer',
+  refreshS = 60,
+  options: PbxOptions = {},
+): Promise<PbxEndpoint> {
   const clock = new SystemClock();
   const transport = await UdpTransport.bind({ address: '127.0.0.1', port: 0 });
   const received: Buffer[] = [];
-  const tapped = {
-    send: transport.send.bind(transport),
-    onDatagram: (listener: Parameters<UdpTransport['onDatagram']>[0]) =>
+  const tapped: Transport = {
+    send: (datagram, to) => {
+      options.tap?.sent?.(datagram, performance.now());
+      transport.send(datagram, to);
+    },
+    onDatagram: (listener) =>
       transport.onDatagram((datagram, from) => {
         received.push(Buffer.from(datagram));
+        options.tap?.received?.(datagram, performance.now());
         listener(datagram, from);
       }),
     localAddress: () => transport.localAddress(),
     close: () => transport.close(),
   };
-  // Calls from the platform arrive without a USERNAME: the platform is known by its address
-  // (as a PBX's iax.conf [strowger] section with host= would have it), with the shared secret.
-  const fromPlatform: IaxUser = { name: 'strowger', secrets: [secret], inkeys: [], contexts: ['from-strowger'], acl: [], capability: Format.ULAW | Format.ALAW, prefs: [Format.ULAW], auth: ['md5'] };
+  const section = options.platformSection ?? {};
+  const fromPlatform: IaxUser = {
+    name: section.name ?? 'strowger',
+    secrets: [secret],
+    inkeys: [],
+    contexts: ['from-strowger'],
+    acl: [],
+    capability: Format.ULAW | Format.ALAW,
+    prefs: [Format.ULAW],
+    auth: section.auth ?? ['md5'],
+    maxAuthReq: options.maxAuthReq ?? 3,
+  };
   const engine = new Iax2Engine({
     transport: tapped,
     clock,
-    directory: { findUser: () => undefined, findUserByAddress: (address, port) => (address === platform.address && port === platform.port ? fromPlatform : undefined) },
+    directory: {
+      // A USERNAME names a section; without one, Asterisk picks the user for the source.
+      findUser: (user) => (user === fromPlatform.name ? fromPlatform : undefined),
+      findUserByAddress: (address, port) => (address === platform.address && port === platform.port ? fromPlatform : undefined),
+    },
   });
+  const username = options.username === undefined ? name : options.username;
   const incoming: PbxEndpoint['incoming'] = [];
   const endpoint: PbxEndpoint = {
     name,
@@ -60,7 +109,7 @@ export async function startPbx(name: string, secret: string, platform: RemoteAdd
     received,
     incoming,
     behaviour,
-    registration: new RegistrationClient({ engine, clock, remote: platform, username: name, secret, refreshS }),
+    registration: new RegistrationClient({ engine, clock, remote: platform, username: name, secret, refreshS, allowPlaintext: true }),
     registered: () => new Promise((resolve, reject) => {
       if (endpoint.registration.state === 'Registered') return resolve();
       const timer = setTimeout(() => reject(new Error(`${name} did not register (${endpoint.registration.state})`)), 5000);
@@ -70,9 +119,19 @@ export async function startPbx(name: string, secret: string, platform: RemoteAdd
         resolve();
       });
     }),
-    dial: (extension) => engine.call({ remote: platform, calledNumber: extension, username: name, secret, callingNumber: `${name}-cid`, callingName: name, capability: Format.ULAW | Format.ALAW, format: Format.ULAW }),
+    dial: (extension) => engine.call({
+      remote: platform,
+      calledNumber: extension,
+      ...(username === null ? {} : { username }),
+      secret,
+      allowPlaintext: true,
+      callingNumber: `${name}-cid`,
+      callingName: name,
+      capability: Format.ULAW | Format.ALAW,
+      format: Format.ULAW,
+    }),
     async close() {
-      await endpoint.registration.stop({ release: false }).catch(() => {});
+      if (options.register !== false) await endpoint.registration.stop({ release: false }).catch(() => {});
       engine.close();
       transport.close();
     },
@@ -87,6 +146,6 @@ export async function startPbx(name: string, secret: string, platform: RemoteAdd
       call.hangup(17);
     } else if (what === 'answer') setTimeout(() => call.answer(), 20);
   });
-  endpoint.registration.start();
+  if (options.register !== false) endpoint.registration.start();
   return endpoint;
 }

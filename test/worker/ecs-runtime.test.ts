@@ -17,7 +17,7 @@ const TABLES_ENV = tableNameEnv(prefixedTableNames('cfg'));
 
 const figures = (over: Partial<WorkerFigures> = {}): WorkerFigures => ({
   activeCalls: 0, registrationsHeld: 0, draining: false, registrationsGranted: 0, datagramsIn: 0, datagramsOut: 0, decodeErrors: 0,
-  authFailures: 0, retransmits: 0, trunkDatagrams: 0, trunkEntries: 0, callsRouted: 0, callsRefused: 0, udpSendErrors: 0, ...over,
+  authFailures: 0, retransmits: 0, trunkDatagrams: 0, trunkEntries: 0, callsRouted: 0, callsRefused: 0, udpSendErrors: 0, refusalsTotal: 0, refusals: {}, ...over,
 });
 
 describe('on ECS: the agent endpoints', () => {

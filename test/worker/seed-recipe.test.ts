@@ -1,4 +1,4 @@
-// The seed recipe (../shared/seeds/peering-two-asterisk-servers.txt), hosted: tenant acme's
+// The seed recipe (test/fixtures/seeds/peering-two-asterisk-servers.txt), hosted: tenant acme's
 // iax.conf and extensions.conf imported through the API, two PBX endpoints registering to a
 // worker over real UDP and calling each other through it, media relayed sample by sample.
 import assert from 'node:assert/strict';
@@ -6,8 +6,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Call } from '../../services/iax2/call/call.ts';
-import { ControlSubclass } from '../../services/iax2/codec/index.ts';
 import { jsonLogger } from '../../shared/logger.ts';
 import { startWorker, type Worker } from '../../services/worker/worker.ts';
 import { startControl, type ControlHarness } from '../helpers/control-harness.ts';
@@ -15,6 +13,7 @@ import { startDynalite, type DynamoEngine } from '../helpers/dynamo-engines.ts';
 import { writePcap } from '../helpers/pcap.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { startPbx, type PbxEndpoint } from '../helpers/pbx-endpoint.ts';
+import { sendVoice, watch } from '../helpers/call-watch.ts';
 import { dissectIax2Fields } from '../helpers/tshark.ts';
 
 const IAX_CONF = `[general]
@@ -56,30 +55,6 @@ exten => _6X,1,Dial(IAX2/baz/\${EXTEN})
 exten => _8X,1,Dial(IAX2/gsmonly/\${EXTEN})
 `;
 
-
-/** The end of a call as its caller saw it: answered, or refused/hung up with a cause. */
-function watch(call: Call) {
-  const seen: { answered: boolean; cause: number | undefined; ended: boolean; voice: Array<{ payload: Buffer; timestamp: number }> } = { answered: false, cause: undefined, ended: false, voice: [] };
-  call.events.on('control', ({ subclass }) => {
-    if (subclass === ControlSubclass.ANSWER) seen.answered = true;
-  });
-  call.events.on('rejected', ({ causeCode }) => Object.assign(seen, { cause: causeCode, ended: true }));
-  call.events.on('hangup', ({ causeCode }) => Object.assign(seen, { cause: causeCode, ended: true }));
-  call.events.on('voice', ({ payload, timestamp }) => seen.voice.push({ payload: Buffer.from(payload), timestamp }));
-  return seen;
-}
-
-/** Voice whose every sample says which frame it is, at the sender's own 20 ms timing. */
-function sendVoice(call: Call, frames: number, start: number, marker: number): Buffer[] {
-  const sent: Buffer[] = [];
-  for (let i = 0; i < frames; i++) {
-    const payload = Buffer.alloc(160, (marker + i) & 0xff);
-    payload.writeUInt16BE(i, 0);
-    sent.push(payload);
-    call.sendVoice(payload, { timestamp: start + i * 20 });
-  }
-  return sent;
-}
 
 describe('the seed recipe, hosted', () => {
   let engine: DynamoEngine;

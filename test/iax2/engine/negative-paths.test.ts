@@ -264,6 +264,36 @@ describe('refusals allocate nothing', () => {
     assert.deepEqual([ieString(reject.ies, IeId.CAUSE), ieNumber(reject.ies, IeId.CAUSECODE)], ['Unauthenticated call limit reached', 21]);
   });
 
+  it('maxauthreq counts per user and source address: unanswered NEWs from one address cannot lock the user out elsewhere', () => {
+    const t = setup({}, [user('alice', { secrets: ['labsecret'], maxAuthReq: 2 })]);
+    const mallory = t.client({ address: '198.51.100.66', port: 4569 });
+    const malloryToken = tokenFor(t, mallory);
+    for (const call of [0x300, 0x301, 0x302]) mallory.send(newFrame(malloryToken, [], call));
+    t.clock.advance(1);
+    assert.deepEqual(mallory.received.map((f) => f.subclass), [IaxCommand.AUTHREQ, IaxCommand.AUTHREQ, IaxCommand.REJECT]);
+    const real = t.client(CLIENT);
+    real.send(newFrame(tokenFor(t, real), [], 0x400));
+    t.clock.advance(1);
+    assert.equal(real.received.at(-1)?.subclass, IaxCommand.AUTHREQ, 'alice still gets challenged from her own address');
+    assert.equal(t.engine.context.refusals.counts.get('auth-limit'), 1);
+  });
+
+  it('from the address the user is registered at, a burst of calls is not held to maxauthreq', () => {
+    const users = [user('alice', { secrets: ['labsecret'], maxAuthReq: 2 })];
+    const t = setup({ directory: { ...directoryOf(users), registeredAddress: (name) => (name === 'alice' ? CLIENT : undefined) } }, users);
+    const c = t.client(CLIENT);
+    const token = tokenFor(t, c);
+    for (let i = 0; i < 30; i++) c.send(newFrame(token, [], 0x500 + i));
+    t.clock.advance(1);
+    assert.equal(c.received.length, 30);
+    assert.ok(c.received.every((f) => f.subclass === IaxCommand.AUTHREQ), 'thirty challenges outstanding at once');
+    const elsewhere = t.client({ address: CLIENT.address, port: CLIENT.port + 1 });
+    const other = tokenFor(t, elsewhere);
+    for (const call of [0x600, 0x601, 0x602]) elsewhere.send(newFrame(other, [], call));
+    t.clock.advance(1);
+    assert.deepEqual(elsewhere.received.map((f) => f.subclass), [IaxCommand.AUTHREQ, IaxCommand.AUTHREQ, IaxCommand.REJECT], 'another port of the same host is held to the limit');
+  });
+
   it('10,000 NEWs from spoofed ports leave the call table unchanged and a real call working', async () => {
     const t = setup();
     const flood = t.client({ address: '203.0.113.5', port: 1 });

@@ -54,6 +54,10 @@ describe('registration', () => {
     assert.deepEqual(c.messages, { newMessages: 3, oldMessages: 2 });
     assert.equal(t.events[0]?.[0], 'registered');
     assert.equal(t.h.callee.activeCalls.size, 0, 'the dialog ended with the ACK of REGACK');
+    // A NEW without USERNAME from that address and port names this peer.
+    assert.equal(t.registrar.peerAt(CALLER_ADDRESS.address, CALLER_ADDRESS.port), 'pbx1');
+    assert.equal(t.registrar.peerAt(CALLER_ADDRESS.address, CALLER_ADDRESS.port + 1), undefined);
+    assert.deepEqual(t.registrar.addressOf('pbx1'), CALLER_ADDRESS);
   });
 
   it('RSA: the peer proves itself with its private key', () => {
@@ -106,6 +110,7 @@ describe('registration', () => {
     t.h.clock.advance(100);
     await stopped;
     assert.equal(t.store.get('pbx1'), undefined);
+    assert.equal(t.registrar.peerAt(CALLER_ADDRESS.address, CALLER_ADDRESS.port), undefined, 'released: the address names no one');
     assert.equal(c.state, 'Unregistered');
     assert.ok(t.events.some(([n]) => n === 'unregistered'));
     const regacks = t.h.sentByCallee.map(full).filter((f) => f?.subclass === IaxCommand.REGACK);
@@ -120,8 +125,10 @@ describe('registration', () => {
     t.h.network.endpoint(CALLER_ADDRESS).setReachable(false);
     t.h.clock.advance(69_800);
     assert.ok(t.store.get('pbx1') !== undefined);
+    assert.equal(t.registrar.peerAt(CALLER_ADDRESS.address, CALLER_ADDRESS.port), 'pbx1');
     t.h.clock.advance(200);
     assert.equal(t.store.get('pbx1'), undefined);
+    assert.equal(t.registrar.addressOf('pbx1'), undefined, 'expired: no longer located here');
     assert.deepEqual(t.events.filter(([n]) => n === 'expired'), [['expired', { name: 'pbx1' }]]);
   });
 

@@ -60,6 +60,40 @@ describe('peer cache (rtcachefriends)', () => {
     assert.ok(cache.peek('a') !== undefined && cache.peek('c') !== undefined && cache.peek('b') === undefined);
   });
 
+  it('known(): a cached peer answers at once even when stale, and is revalidated in the background', async () => {
+    let now = 0;
+    const { source, calls, versions } = countingSource({ alice: 1 });
+    const cache = new PeerCache(source, { maxAgeMs: 1000, now: () => now });
+    assert.equal(cache.known('alice'), undefined, 'never seen: the caller must read');
+    await cache.get('alice');
+    now = 5000;
+    versions.set('alice', 2);
+    assert.equal(cache.known('alice')?.value.version, 1, 'the stale entry, synchronously');
+    assert.equal(cache.known('alice')?.value.version, 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(calls, { get: 2, version: 1 }, 'one revalidation for both, which found the new version');
+    assert.equal(cache.known('alice')?.value.version, 2);
+    assert.equal(cache.stats.servedStale, 1);
+  });
+
+  it('known(): a stale entry whose revalidation fails stays in use and the failure is reported', async () => {
+    let now = 0;
+    const failures: string[] = [];
+    let broken = false;
+    const source: VersionedSource<{ name: string; version: number }> = {
+      get: (name) => (broken ? Promise.reject(new Error('store down')) : Promise.resolve({ name, version: 1 })),
+      version: () => (broken ? Promise.reject(new Error('store down')) : Promise.resolve(1)),
+    };
+    const cache = new PeerCache(source, { maxAgeMs: 1000, now: () => now, onBackgroundError: (_e, name) => failures.push(name) });
+    await cache.get('alice');
+    broken = true;
+    now = 2000;
+    assert.equal(cache.known('alice')?.value.version, 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(failures, ['alice']);
+    assert.equal(cache.known('alice')?.value.version, 1);
+  });
+
   it('concurrent misses for one name share a single read', async () => {
     const { source, calls } = countingSource({ alice: 1 });
     const cache = new PeerCache(source);
