@@ -1,5 +1,5 @@
 /**
- * The DATETIME IE (iax2-facts §3.3): the sender's local time packed in a u32, at two-second
+ * The DATETIME IE (protocol.md §3.3): the sender's local time packed in a u32, at two-second
  * resolution.
  *
  *   31          25 24    21 20      16 15      11 10         5 4        0
@@ -48,21 +48,45 @@ export function packDateTime(dt: IaxDateTime): number {
   return ((year << 25) | (month << 21) | (day << 16) | (hour << 11) | (minute << 5) | (second >> 1)) >>> 0;
 }
 
+/** Formatters by zone: building one costs far more than using it (every NEW and REGACK carries a DATETIME). */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+const MAX_FORMATTERS = 64;
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timeZone);
+  if (formatter === undefined) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    if (formatters.size >= MAX_FORMATTERS) formatters.delete(formatters.keys().next().value!);
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
 /**
  * The DATETIME for an instant as seen in `timeZone` (an IANA name such as a peer's `zonetag`,
  * or "UTC"). Asterisk sends its own local time; a hosted platform should say which zone.
  */
 export function dateTimeAt(instant: Date, timeZone = 'UTC'): IaxDateTime {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  }).formatToParts(instant);
+  if (timeZone === 'UTC') {
+    return {
+      year: instant.getUTCFullYear(),
+      month: instant.getUTCMonth() + 1,
+      day: instant.getUTCDate(),
+      hour: instant.getUTCHours(),
+      minute: instant.getUTCMinutes(),
+      second: instant.getUTCSeconds() & ~1,
+    };
+  }
+  const parts = formatterFor(timeZone).formatToParts(instant);
   const field = (type: Intl.DateTimeFormatPartTypes): number =>
     Number(parts.find((p) => p.type === type)?.value ?? 0);
   return {

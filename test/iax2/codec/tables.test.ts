@@ -20,7 +20,7 @@ import {
   unpackDateTime,
 } from '../../../services/iax2/codec/index.ts';
 
-describe('format bit masks (iax2-facts §3.4)', () => {
+describe('format bit masks (protocol.md §3.4)', () => {
   it('each format sits at its documented bit and has Asterisk\'s name', () => {
     const expected: Array<[bigint, string]> = [
       [0x1n, 'g723'], [0x2n, 'gsm'], [0x4n, 'ulaw'], [0x8n, 'alaw'], [0x10n, 'g726aal2'], [0x20n, 'adpcm'],
@@ -43,7 +43,7 @@ describe('format bit masks (iax2-facts §3.4)', () => {
   });
 });
 
-describe('CODEC_PREFS letters follow Asterisk\'s ordinal table, not bit index + 1 (§3.5)', () => {
+describe('CODEC_PREFS letters follow Asterisk\'s ordinal table, not bit index + 1 (protocol.md §3.5)', () => {
   it('encodes the documented letters', () => {
     assert.equal(encodeCodecPrefs([Format.ULAW, Format.ALAW, Format.GSM]), 'DEC');
     assert.equal(encodeCodecPrefs([Format.G726, Format.G726_AAL2]), 'FN');
@@ -63,7 +63,7 @@ describe('CODEC_PREFS letters follow Asterisk\'s ordinal table, not bit index + 
   });
 });
 
-describe('subclass compression (§1.6)', () => {
+describe('subclass compression (protocol.md §1.6)', () => {
   it('values below 0x80 go as they are, powers of two as 0x80|n, -1 as 0xFF', () => {
     for (let v = 0; v < 0x80; v++) assert.equal(uncompressSubclass(compressSubclass(v)), v);
     for (let n = 7; n <= 63; n++) assert.equal(uncompressSubclass(compressSubclass(2 ** n)), 2 ** n);
@@ -90,7 +90,7 @@ describe('subclass compression (§1.6)', () => {
   });
 });
 
-describe('DATETIME packing (§3.3)', () => {
+describe('DATETIME packing (protocol.md §3.3)', () => {
   it('the captured Asterisk value 0x3577223a unpacks to 2026-11-23T04:17:52 and packs back', () => {
     // From the capture: `1f 04 35 77 22 3a` is 2026-11-23 04:17:52 on a UTC host.
     const dt = unpackDateTime(0x3577223a);
@@ -107,5 +107,13 @@ describe('DATETIME packing (§3.3)', () => {
     const instant = new Date(Date.UTC(2024, 2, 15, 13, 45, 31));
     assert.deepEqual(dateTimeAt(instant, 'UTC'), { year: 2024, month: 3, day: 15, hour: 13, minute: 45, second: 30 });
     assert.equal(dateTimeAt(instant, 'Europe/Berlin').hour, 14);
+    assert.equal(dateTimeAt(instant, 'Europe/Berlin').hour, 14, 'the cached formatter gives the same');
+  });
+
+  it('UTC, taken straight from the Date, agrees with the zone database over a spread of instants', () => {
+    for (let ms = Date.UTC(2000, 0, 1); ms < Date.UTC(2100, 0, 1); ms += 86_400_000 * 97 + 3_723_417) {
+      const instant = new Date(ms);
+      assert.deepEqual(dateTimeAt(instant, 'UTC'), dateTimeAt(instant, 'Etc/UTC'), instant.toISOString());
+    }
   });
 });
