@@ -5,7 +5,7 @@
  * request, so `Authorization: Bearer` and `x-api-key` both work (as locally) and a revoked
  * key stops working at once rather than at the end of a cache period.
  */
-import { CfnOutput, Duration } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type { CfnStage} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpApi, HttpMethod, HttpNoneAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -53,6 +53,5 @@ export class ControlApi extends Construct {
         metric: props.authorizer.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
       }),
     ];
-    new CfnOutput(scope, 'ApiUrl', { value: this.httpApi.apiEndpoint, description: 'The control API: STROWGER_API for the strowger CLI' });
   }
 }

@@ -7,7 +7,7 @@
  * 4569/udp from the whole internet. Deregistration drains for `drainSeconds` and then ends
  * the target's flows, so a PBX's next packet finds a live worker and it re-registers there.
  */
-import { CfnOutput, Duration } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { Peer, Port, SecurityGroup, type ISecurityGroup, type IVpc } from 'aws-cdk-lib/aws-ec2';
 import { NetworkLoadBalancer, NetworkTargetGroup, Protocol, TargetType } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -67,6 +67,5 @@ export class UdpLoadBalancer extends Construct {
       metric: this.targetGroup.metrics.unHealthyHostCount({ period: Duration.minutes(1), statistic: 'Maximum' }),
       periods: 3,
     });
-    new CfnOutput(scope, 'Iax2Endpoint', { value: this.nlb.loadBalancerDnsName, description: 'Point tenants\' register => and host= here (UDP 4569)' });
   }
 }

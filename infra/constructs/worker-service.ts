@@ -2,8 +2,8 @@
  * The IAX2 workers: a Fargate service from the worker's Dockerfile (built as a container image
  * asset at deploy time), in private subnets behind the UDP load balancer. Ports: 4569/udp for
  * IAX2, the status port (TCP) for health checks and the control plane. Draining: ECS sends
- * SIGTERM and waits `stopTimeout` (120 s, Fargate's most) before SIGKILL; the worker stops
- * taking calls and finishes within STROWGER_DRAIN_SECONDS (110). While it has calls it holds
+ * SIGTERM and waits `stopTimeout` (STOP_TIMEOUT_S, Fargate's most) before SIGKILL; the worker
+ * stops taking calls and finishes within STROWGER_DRAIN_SECONDS (DRAIN_S). While it has calls it holds
  * task scale-in protection, so neither scale-in nor a deployment picks it. Scales on CPU and
  * on active calls per task (the EMF metric the worker logs once a minute).
  */
@@ -21,6 +21,7 @@ import { Construct } from 'constructs';
 import { REPO_ROOT } from '../bundling/entries.ts';
 import type { TableKey } from '../../shared/store/table-definitions.ts';
 import { ACCESS, grantTables } from './table-access.ts';
+import { DRAIN_S, STOP_TIMEOUT_S } from '../../shared/drain-timings.ts';
 
 export const WORKER_DOCKERFILE = 'services/worker/Dockerfile';
 export const METRICS_NAMESPACE = 'Strowger';
@@ -77,7 +78,7 @@ export class WorkerService extends Construct {
         ...props.tableEnvironment,
         STROWGER_IAX_BIND: `0.0.0.0:${props.iaxPort}`,
         STROWGER_HEALTH_BIND: `0.0.0.0:${props.statusPort}`,
-        STROWGER_DRAIN_SECONDS: '110',
+        STROWGER_DRAIN_SECONDS: String(DRAIN_S),
         STROWGER_METRICS: 'emf',
         STROWGER_METRICS_NAMESPACE: METRICS_NAMESPACE,
         STROWGER_METRICS_SERVICE: this.metricsService,
@@ -94,7 +95,7 @@ export class WorkerService extends Construct {
         startPeriod: Duration.seconds(10),
         retries: 3,
       },
-      stopTimeout: Duration.seconds(120),
+      stopTimeout: Duration.seconds(STOP_TIMEOUT_S),
       readonlyRootFilesystem: true,
       logging: LogDrivers.awsLogs({ logGroup: logs, streamPrefix: 'worker' }),
     });

@@ -5,7 +5,7 @@
  * in the edge VPC because `GET .../calls` asks each worker's status port; the others need no
  * network but DynamoDB's and stay out of the VPC.
  */
-import { CfnParameter, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, CfnParameter, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { Port, SecurityGroup, SubnetType, type ISecurityGroup, type IVpc } from 'aws-cdk-lib/aws-ec2';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -68,6 +68,7 @@ export class ControlStack extends Stack {
     for (const [name, fn] of Object.entries(this.functions) as Array<[keyof typeof this.functions, StrowgerFunction]>) grantTables(fn.fn, props.data.tables, ACCESS[name]);
 
     this.api = new ControlApi(this, 'Api', { api: api.fn, authorizer: authorizer.fn, throttle: props.throttle ?? { rateLimit: 100, burstLimit: 200 } });
+    new CfnOutput(this, 'ApiUrl', { value: this.api.httpApi.apiEndpoint, description: 'The control API: STROWGER_API for the strowger CLI' });
     const schedule = new ExpirySchedule(this, 'Expiry', { sweeper: sweeper.fn });
     const stream = new PeerStreamSource(this, 'PeerChanges', { table: props.data.tables.peers, consumer: peerStream.fn });
     const alarms = new AlarmTopic(this, 'Alarms', props.alarmEmail === undefined ? {} : { email: props.alarmEmail });

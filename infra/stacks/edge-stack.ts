@@ -3,7 +3,7 @@
  * DynamoDB, a gateway endpoint for what is), the workers' Fargate service and the UDP load
  * balancer in front of it, with their alarms.
  */
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { GatewayVpcEndpointAwsService, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -11,6 +11,7 @@ import { AlarmTopic } from '../constructs/alarm-topic.ts';
 import type { PlatformTables } from '../constructs/platform-tables.ts';
 import { UdpLoadBalancer } from '../constructs/udp-load-balancer.ts';
 import { WorkerService, type WorkerServiceProps } from '../constructs/worker-service.ts';
+import { DEREGISTRATION_DELAY_S } from '../../shared/drain-timings.ts';
 
 export const IAX_PORT = 4569;
 export const STATUS_PORT = 8081;
@@ -62,9 +63,10 @@ export class EdgeStack extends Stack {
       workers: this.workers.securityGroup,
       iaxPort: IAX_PORT,
       statusPort: STATUS_PORT,
-      drainSeconds: 120,
+      drainSeconds: DEREGISTRATION_DELAY_S,
     });
     this.workers.attachTo(this.loadBalancer.targetGroup);
+    new CfnOutput(this, 'Iax2Endpoint', { value: this.loadBalancer.nlb.loadBalancerDnsName, description: 'Point tenants\' register => and host= here (UDP 4569)' });
     new AlarmTopic(this, 'Alarms', props.alarmEmail === undefined ? {} : { email: props.alarmEmail }).watch(this.loadBalancer.alarm);
   }
 }

@@ -12,6 +12,7 @@ import { parseBind, type BindAddress } from './bind-address.ts';
 import { ecsAgentTaskProtection, type TaskProtectionClient } from './ecs/task-protection.ts';
 import { readTaskMetadata, type FetchLike } from './ecs/task-metadata.ts';
 import { debugPeersFromEnv } from './frame-debug.ts';
+import { DRAIN_S } from '../../shared/drain-timings.ts';
 
 export interface WorkerConfig {
   tables: TableNames;
@@ -66,7 +67,7 @@ export async function workerConfigFromEnv(env: Env, fetchFn: FetchLike = fetch):
     iax: parseBind('STROWGER_IAX_BIND', env.STROWGER_IAX_BIND, '0.0.0.0:4569'),
     status: parseBind('STROWGER_HEALTH_BIND', env.STROWGER_HEALTH_BIND, '0.0.0.0:8081'),
     privateAddress: env.STROWGER_PRIVATE_ADDRESS || task?.privateAddress || firstPrivateAddress(),
-    drainSeconds: positive('STROWGER_DRAIN_SECONDS', env, false) ?? 110,
+    drainSeconds: positive('STROWGER_DRAIN_SECONDS', env, false) ?? DRAIN_S,
     socketBufferBytes: positive('STROWGER_SOCKET_BUFFER_BYTES', env, true),
     debugPeers: debugPeersFromEnv(env.STROWGER_DEBUG),
     logLevel: logLevel as LogLevel,
