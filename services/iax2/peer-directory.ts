@@ -21,7 +21,7 @@ export interface IaxPrincipal {
   dbsecret?: string;
   /** `inkeys=a:b:c`: PEM public keys (BEGIN PUBLIC KEY), tried in order. */
   inkeys: readonly string[];
-  /** `auth=`; default: md5 (+rsa with inkeys) with a secret, rsa with only inkeys (§8.1). */
+  /** `auth=`; default: md5 (+rsa with inkeys) with a secret, rsa with only inkeys (protocol.md §8.1). */
   auth?: readonly AuthMethodName[];
   /** `permit=`/`deny=`, last match wins. */
   acl: readonly AclRule[];
@@ -60,12 +60,12 @@ export interface PeerDirectory {
   resolveDbSecret?(family: string, key: string, owner: string): Promise<string | undefined> | string | undefined;
   /**
    * Where `name` is registered now, if it is: the flow that proved its secret. A burst of
-   * calls from there is the peer itself, so it is not held to `maxauthreq` (§8.6).
+   * calls from there is the peer itself, so it is not held to `maxauthreq` (protocol.md §8.6).
    */
   registeredAddress?(name: string): RemoteAddress | undefined;
 }
 
-/** AUTHMETHODS a user or peer is asked for, per Asterisk's defaults (§8.1). */
+/** AUTHMETHODS a user or peer is asked for, per Asterisk's defaults (protocol.md §8.1). */
 export function authMethodsFor(principal: IaxPrincipal): AuthMethodName[] {
   if (principal.auth !== undefined) return [...principal.auth];
   const hasSecret = principal.secrets.length > 0 || principal.dbsecret !== undefined;
@@ -73,7 +73,7 @@ export function authMethodsFor(principal: IaxPrincipal): AuthMethodName[] {
   return principal.inkeys.length > 0 ? ['rsa'] : ['md5'];
 }
 
-/** True when the user needs no authentication at all (no secret, no inkeys, §6.2). */
+/** True when the user needs no authentication at all (no secret, no inkeys, protocol.md §6.2). */
 export function isUnauthenticated(user: IaxUser): boolean {
   return user.secrets.length === 0 && user.dbsecret === undefined && user.inkeys.length === 0;
 }

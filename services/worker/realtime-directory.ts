@@ -67,7 +67,7 @@ export class RealtimeDirectory implements PeerDirectory {
   }
 }
 
-/** allow/disallow in order, as Asterisk applies them, from full bandwidth (iax2-facts §3.4). */
+/** allow/disallow in order, as Asterisk applies them, from full bandwidth (protocol.md §3.4). */
 export function capabilityOf(codecs: PeerRecord['codecs']): { capability: bigint; prefs: bigint[] } {
   let capability = FULL_BANDWIDTH;
   let prefs: bigint[] = [];
@@ -123,7 +123,7 @@ export function toIaxPeer(record: PeerRecord): IaxPeer {
   const peer: IaxPeer = {
     name: record.name,
     tenant: record.tenant,
-    secrets: record.type === 'peer' ? record.secrets.slice(-1) : record.secrets, // a peer keeps its last secret (§8.5)
+    secrets: record.type === 'peer' ? record.secrets.slice(-1) : record.secrets, // a peer keeps its last secret (protocol.md §8.5)
     inkeys: inkeyPems(record),
     acl: parseAcl(record.acl),
     dynamic: record.host === 'dynamic',

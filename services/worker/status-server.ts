@@ -45,7 +45,7 @@ function metrics(options: StatusServerOptions): string {
   metric('strowger_calls_refused_total', 'counter', 'Calls refused (no route, limits, draining)', figures.callsRefused);
   metric('strowger_udp_send_errors_total', 'counter', 'UDP send errors', figures.udpSendErrors);
   metric('strowger_draining', 'gauge', '1 while the worker drains', figures.draining ? 1 : 0);
-  lines.push('# HELP strowger_refusals_total Requests refused, by stage (engine: calls and registrations before routing; switch: routing) and reason', '# TYPE strowger_refusals_total counter');
+  lines.push('# HELP strowger_refusals_total Requests refused, by stage (engine: calls, and registrations before the registrar; registrar; switch: routing) and reason', '# TYPE strowger_refusals_total counter');
   for (const [key, count] of Object.entries(figures.refusals)) {
     const [stage, reason] = key.split('/');
     lines.push(`strowger_refusals_total{stage="${stage}",reason="${reason}"} ${count}`);

@@ -43,7 +43,8 @@ export type CounterName = Exclude<keyof WorkerFigures, 'activeCalls' | 'registra
 export function readFigures(parts: WorkerParts, draining: boolean): WorkerFigures {
   const { engine, registrar, callSwitch, transport } = parts;
   const refusals: Record<string, number> = {};
-  for (const [reason, count] of engine.context.refusals.counts) refusals[`engine/${reason}`] = count;
+  for (const [reason, count] of engine.refusals.counts) refusals[`engine/${reason}`] = count;
+  for (const [reason, count] of registrar.refusals.counts) refusals[`registrar/${reason}`] = count;
   for (const [reason, count] of callSwitch.refusals) refusals[`switch/${reason}`] = count;
   return {
     activeCalls: callSwitch.activeCount,

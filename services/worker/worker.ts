@@ -91,6 +91,9 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const engine = new Iax2Engine({ ...options.engine, transport: debug.wrap(transport), clock, directory, logger: logger.child({ component: 'engine' }) });
   const registrar = new Registrar({
     engine,
+    clock,
+    logger: logger.child({ component: 'registrar' }),
+    ...(options.engine?.delayRejectMs === undefined ? {} : { delayRejectMs: options.engine.delayRejectMs }),
     store: stores.registrations,
     findPeer: (name) => directory.findPeer(name),
     resolveDbSecret: (family, key, owner) => directory.resolveDbSecret(family, key, owner),

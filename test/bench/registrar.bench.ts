@@ -22,7 +22,7 @@ const peers = new Map<string, IaxPeer>(
   Array.from({ length: PEERS }, (_, i) => [`pbx${i}`, { name: `pbx${i}`, secrets: [`secret${i}`], inkeys: [], acl: [], dynamic: true }]),
 );
 const store = new InMemoryRegistrationStore();
-const registrar = new Registrar({ engine: server, store, findPeer: (name) => peers.get(name), workerId: 'bench', maxExpireS: 3600 });
+const registrar = new Registrar({ engine: server, clock, store, findPeer: (name) => peers.get(name), workerId: 'bench', maxExpireS: 3600 });
 
 function register(i: number): Promise<boolean> {
   return new Promise((resolve) => {

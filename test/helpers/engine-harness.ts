@@ -1,10 +1,10 @@
 // Two engines on an in-memory network with a manual clock: the whole call setup and teardown
 // runs in one test without a real socket or a real sleep.
 import { ManualClock } from '../../shared/clock.ts';
-import type { Call } from '../../services/iax2/call/call.ts';
+import type { Call, CallEvents } from '../../services/iax2/call/call.ts';
 import { Format } from '../../services/iax2/codec/index.ts';
 import { Iax2Engine, type EngineOptions } from '../../services/iax2/engine/engine.ts';
-import type { IncomingCallInfo } from '../../services/iax2/engine/inbound-setup.ts';
+import type { IncomingCallInfo } from '../../services/iax2/engine/incoming-call.ts';
 import { MemoryNetwork, type NetworkConditions } from '../../services/iax2/memory-network.ts';
 import type { IaxUser, PeerDirectory } from '../../services/iax2/peer-directory.ts';
 import type { RemoteAddress, Transport } from '../../services/iax2/transport.ts';
@@ -122,8 +122,7 @@ export function harness(options: HarnessOptions = {}): Harness {
 /** Records every event a call emits, in order, as [name, payload]. */
 export function record(call: Call): Array<[string, unknown]> {
   const seen: Array<[string, unknown]> = [];
-  for (const name of ['accepted', 'rejected', 'control', 'voice', 'dtmf', 'text', 'hangup', 'closed', 'pong']) {
-    call.events.on(name, (payload) => seen.push([name, payload]));
-  }
+  const names: Array<keyof CallEvents> = ['accepted', 'rejected', 'control', 'voice', 'dtmf', 'text', 'hangup', 'closed', 'pong'];
+  for (const name of names) call.events.on(name, (payload) => seen.push([name, payload]));
   return seen;
 }

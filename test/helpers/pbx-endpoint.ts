@@ -16,7 +16,7 @@ import { SystemClock } from '../../shared/clock.ts';
 import type { Call } from '../../services/iax2/call/call.ts';
 import { ControlSubclass, Format } from '../../services/iax2/codec/index.ts';
 import { Iax2Engine } from '../../services/iax2/engine/engine.ts';
-import type { IncomingCallInfo } from '../../services/iax2/engine/inbound-setup.ts';
+import type { IncomingCallInfo } from '../../services/iax2/engine/incoming-call.ts';
 import type { AuthMethodName, IaxUser } from '../../services/iax2/peer-directory.ts';
 import { RegistrationClient } from '../../services/iax2/registrar/register-client.ts';
 import type { RemoteAddress, Transport } from '../../services/iax2/transport.ts';

@@ -208,7 +208,7 @@ export function differencesFromTshark(frame: Frame, tshark: FieldValues): string
       expect('iax2.trunk.metacmd', [1n]);
       expect('iax2.trunk.cmddata.ts', [frame.withTimestamps ? 1n : 0n]);
       expect('iax2.timestamp', [BigInt(frame.timestamp)]);
-      // tshark 4.0 mis-sizes entries without timestamps (iax2-facts §1.5) and stops there;
+      // tshark 4.0 mis-sizes entries without timestamps (protocol.md §1.5) and stops there;
       // only the timestamped form can be compared entry by entry.
       if (frame.withTimestamps) {
         expect('iax2.trunk.ncalls', [BigInt(frame.entries.length)]);

@@ -8,7 +8,7 @@ import type { Call } from '../../services/iax2/call/call.ts';
 import { CallState } from '../../services/iax2/call/call-state.ts';
 import { Format } from '../../services/iax2/codec/index.ts';
 import { Iax2Engine } from '../../services/iax2/engine/engine.ts';
-import type { IncomingCallInfo } from '../../services/iax2/engine/inbound-setup.ts';
+import type { IncomingCallInfo } from '../../services/iax2/engine/incoming-call.ts';
 import { InMemoryRegistrationStore, Registrar, type Registration } from '../../services/iax2/registrar/index.ts';
 import { UdpTransport } from '../../services/worker/udp-transport.ts';
 import { directoryOf, user } from '../helpers/engine-harness.ts';
@@ -45,6 +45,7 @@ describe('interop with iaxmodem (libiax2)', () => {
     // A short granted refresh so the test sees iaxmodem refresh (it asks for 60 s).
     registrar = new Registrar({
       engine,
+      clock,
       store,
       workerId: 'interop',
       minExpireS: REFRESH_S,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { IncomingCallInfo } from '../../services/iax2/engine/inbound-setup.ts';
+import type { IncomingCallInfo } from '../../services/iax2/engine/incoming-call.ts';
 import { callerIdFor, shrinkNumber } from '../../services/worker/switch/caller-id.ts';
 import type { RouteConfig } from '../../shared/model/route.ts';
 

@@ -55,7 +55,7 @@ describe('realtime directory on dynalite', () => {
     transports.push(st, ct);
     server = new Iax2Engine({ transport: st, clock, directory });
     client = new Iax2Engine({ transport: ct, clock, directory: directoryOf([]) });
-    registrar = new Registrar({ engine: server, store: registrations, findPeer: (n) => directory.findPeer(n), resolveDbSecret: (f, k, owner) => directory.resolveDbSecret(f, k, owner), workerId: 'worker-1' });
+    registrar = new Registrar({ engine: server, clock, store: registrations, findPeer: (n) => directory.findPeer(n), resolveDbSecret: (f, k, owner) => directory.resolveDbSecret(f, k, owner), workerId: 'worker-1' });
     server.events.on('incomingCall', ({ call }) => server.accept(call));
   });
 

@@ -1,11 +1,12 @@
 /**
- * Local call numbers (iax2-facts §0, §7.5). Normal calls draw at random from 2..16383 and
+ * Local call numbers (protocol.md §0, §7.5). Normal calls draw at random from 2..16383 and
  * trunked caller legs from 16384..32767; 1 is kept for stateless replies. A released number
  * is held off for 60 s before reuse, and the per-IP count drops only when the hold-off ends.
  * Limits: `maxcallnumbers` per remote IP (default 2048, overridable per network and per IP),
  * and `maxcallnumbers_nonvalidated` (default 8192) across all calls without a validated token.
  */
 import type { Clock } from '../../../shared/clock.ts';
+import { StrowgerError } from '../../../shared/errors.ts';
 import { addressBytes, networkContains, parseNetwork, type Network } from '../acl.ts';
 
 export const CALLNO_HOLD_OFF_MS = 60_000;
@@ -22,6 +23,16 @@ export interface CallNumberLimits {
 }
 
 export type AllocationRefusal = 'ip-limit' | 'nonvalidated-limit' | 'exhausted';
+
+/** No call number could be had for a call we place (a limit, or all in use or held off). */
+export class CallNumberExhaustedError extends StrowgerError {
+  constructor(
+    readonly remote: string,
+    readonly refusal: AllocationRefusal,
+  ) {
+    super('IAX2_ERR_NO_CALL_NUMBER', `no call number for ${remote}: ${refusal}`);
+  }
+}
 
 interface Holding {
   ip: string;

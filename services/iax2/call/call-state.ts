@@ -1,7 +1,7 @@
 import { StrowgerError } from '../../../shared/errors.ts';
 
 /**
- * The life of one call leg (RFC 5456 §6; iax2-facts §6). Both directions share one machine:
+ * The life of one call leg (RFC 5456 §6; protocol.md §6). Both directions share one machine:
  *
  *   caller: Idle -> NewSent -> (AuthRepSent) -> Accepted -> Answered -> HangingUp -> Closed
  *   callee: Idle -> NewReceived -> (AuthReqSent) -> Authenticated -> Accepted -> Answered -> ...
@@ -49,7 +49,7 @@ export function canTransition(from: CallState, to: CallState): boolean {
   return EDGES[from].includes(to);
 }
 
-/** States in which media and call control flow (iax2-facts §6.2: "started"). */
+/** States in which media and call control flow (protocol.md §6.2: "started"). */
 export function isStarted(state: CallState): boolean {
   return state === CallState.Accepted || state === CallState.Answered;
 }

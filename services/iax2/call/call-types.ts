@@ -1,11 +1,8 @@
 /**
- * The shapes around a Call: what it is built from, what it tells its user, and the hooks the
- * engine plugs into it (setup logic and encryption).
+ * The shapes around a Call: what it tells its user, and the hooks a dialog plugs into it
+ * (setup logic and encryption).
  */
-import type { Clock } from '../../../shared/clock.ts';
-import type { Logger } from '../../../shared/logger.ts';
 import type { FullFrame } from '../codec/index.ts';
-import type { RemoteAddress } from '../transport.ts';
 import type { RrReport } from './rr-stats.ts';
 
 /** AES-128 for this call (crypto/aes-frame.ts), installed once keys are agreed. */
@@ -13,7 +10,7 @@ export interface CallCipher {
   /** Encrypts with `key` (the key a queued frame was first sent with) or the current one. */
   encrypt(plain: Buffer, kind: 'full' | 'mini', key?: Buffer): Buffer;
   decrypt(datagram: Buffer, kind: 'full' | 'mini'): Buffer | undefined;
-  /** RTKEY received: the peer's frames now use these 16 bytes (§11.5). */
+  /** RTKEY received: the peer's frames now use these 16 bytes (protocol.md §11.5). */
   setReceiveKey(key: Buffer): void;
   /** The key this side transmits with now (kept with each queued frame for retransmission). */
   readonly transmitKey: Buffer;
@@ -34,7 +31,6 @@ export type CloseReason =
   | 'done';
 
 export interface CallEvents {
-  [event: string]: unknown;
   /** Caller: the callee accepted with this format. */
   accepted: { format: bigint };
   /** The peer refused the call (REJECT). */
@@ -56,20 +52,4 @@ export interface CallEvents {
 /** Frames the setup logic (engine) handles for this call; return true when consumed. */
 export interface CallSetupHandler {
   handle(frame: FullFrame): boolean;
-}
-
-export interface CallInit {
-  localCall: number;
-  remoteCall?: number;
-  remote: RemoteAddress;
-  direction: 'inbound' | 'outbound';
-  clock: Clock;
-  logger: Logger;
-  send: (datagram: Buffer) => void;
-  /** Outbound `autokill`: congest locally when no IAX frame comes back within 2 x this. */
-  autokillMs?: number;
-  /** PING/LAGRQ while the call lasts; off for registration and qualify dialogs. */
-  keepalive?: boolean;
-  /** The first pingtime (sets the first retransmission gap); 1000 ms unless said (§4.4). */
-  pingtimeMs?: number;
 }

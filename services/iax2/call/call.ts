@@ -1,50 +1,80 @@
 /**
  * One call leg: reliable delivery, sequence numbers, timestamps, the state machine, media and
  * call control, PING/LAGRQ and teardown, behaving on the wire as Asterisk's chan_iax2 does
- * (iax2-facts §4-§6, §10.2). Call setup (tokens, authentication, negotiation) is driven by the
- * engine through the `setup` hook; everything after the handshake is handled here.
+ * (protocol.md §4-§6, §10.2). The call owns its state: a dialog (the setup handler a call is
+ * built with) moves it only through the named operations below (sendRequest, sendChallenge,
+ * authenticated, started, ...), each an edge of the state table in call-state.ts.
  */
-import type { TrunkSink } from '../trunk/trunk-batcher.ts';
-import { writeMini } from './mini-writer.ts';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Clock, TimerHandle } from '../../../shared/clock.ts';
 import type { Logger } from '../../../shared/logger.ts';
-import { decodeDatagram, encode, FrameType, IaxCommand, IeId, type FullFrame, type Ie, type MiniFrame } from '../codec/index.ts';
+import { Cause, decodeDatagram, decodeMiniFrameInto, encode, FrameType, IaxCommand, IeId, MiniFrameView, type FullFrame, type Ie } from '../codec/index.ts';
 import { ControlSubclass } from '../codec/control-subclasses.ts';
+import type { TrunkSink } from '../trunk/trunk-batcher.ts';
+import type { RemoteAddress } from '../transport.ts';
 import { TypedEvents } from '../typed-events.ts';
 import { CallState, CallStateError, canTransition, isStarted } from './call-state.ts';
+import type { CallCipher, CallEvents, CallSetupHandler, CloseReason } from './call-types.ts';
+import { dispatchFrame, updatesRxClock, type DispatchHooks } from './frame-dispatch.ts';
 import { Keepalive } from './keepalive.ts';
 import { frameDurationMs } from './media-timing.ts';
+import { writeMini } from './mini-writer.ts';
 import { ReliableSender, type QueuedFrame } from './reliable-sender.ts';
-import type { RemoteAddress } from '../transport.ts';
-import type { CallCipher, CallEvents, CallInit, CallSetupHandler, CloseReason } from './call-types.ts';
-import { dispatchFrame, updatesRxClock, type DispatchHooks } from './frame-dispatch.ts';
 import { RrStats, type RrReport } from './rr-stats.ts';
+import { isProcessedOutOfSequence, isUnsequenced, sequenceVerdict } from './sequencing.ts';
 import { rebuildTimestamp, TxTimestamps } from './timestamps.ts';
 
 export { LAGRQ_INTERVAL_MS, PING_INTERVAL_MS } from './keepalive.ts';
-export type { CallCipher, CallEvents, CallInit, CallSetupHandler, CloseReason } from './call-types.ts';
-/** A sent HANGUP is given this long to be acknowledged (iax2-facts §4.6). */
+export type { CallCipher, CallEvents, CallSetupHandler, CloseReason } from './call-types.ts';
+/** A sent HANGUP is given this long to be acknowledged (protocol.md §4.6). */
 export const HANGUP_DESTROY_MS = 10_000;
-/** Q.850 cause 27, "destination out of order": the local cause when delivery gives up. */
-export const CAUSE_DESTINATION_OUT_OF_ORDER = 27;
-/** Key rotation: every 120 s plus up to 180 s at random, after the first at the first voice (§11.5). */
+/** Key rotation: every 120 s plus up to 180 s at random, after the first at the first voice (protocol.md §11.5). */
 export const RTKEY_BASE_MS = 120_000;
 export const RTKEY_SPREAD_MS = 180_000;
 
+export interface CallInit {
+  localCall: number;
+  remoteCall?: number;
+  remote: RemoteAddress;
+  direction: 'inbound' | 'outbound';
+  clock: Clock;
+  logger: Logger;
+  send: (datagram: Buffer) => void;
+  /** The dialog that sets the call up (or the registration/qualify exchange it is). */
+  setup: (call: Call) => CallSetupHandler;
+  /** Outbound `autokill`: congest locally when no IAX frame comes back within 2 x this. */
+  autokillMs?: number;
+  /** PING/LAGRQ while the call lasts; off for registration and qualify dialogs. */
+  keepalive?: boolean;
+  /** The first pingtime (sets the first retransmission gap); 1000 ms unless said (protocol.md §4.4). */
+  pingtimeMs?: number;
+  /**
+   * Send a full voice frame when the 16-bit mini timestamp wraps (RFC 5456's advice; the
+   * default). False sends mini frames straight across the wrap, as Asterisk does (protocol.md §5.2).
+   */
+  fullVoiceAtWrap?: boolean;
+}
+
+/** Decrypted mini frames are read through this one view: no object per frame. */
+const miniView = new MiniFrameView();
+const EMPTY = Buffer.alloc(0);
+
 export class Call {
   readonly localCall: number;
-  remoteCall: number;
   readonly remote: RemoteAddress;
   readonly direction: 'inbound' | 'outbound';
   readonly events: TypedEvents<CallEvents>;
-  state: CallState = CallState.Idle;
-  /** The negotiated voice format. */
-  format = 0n;
-  setup: CallSetupHandler | undefined;
-  cipher: CallCipher | undefined;
-  /** Details the setup learned (user, context, called number ...), for the engine's user. */
-  readonly info: Record<string, unknown> = {};
+
+  private currentState: CallState = CallState.Idle;
+  private peerCall: number;
+  private negotiatedFormat = 0n;
+  private readonly setup: CallSetupHandler;
+  private cipher: CallCipher | undefined;
+  /** Rotate our transmit key with RTKEY (when the peer's NEW offered rotation, protocol.md §11.1). */
+  private rotateKeys = false;
+  private trunk: TrunkSink | undefined;
+  private voiceSink: ((payload: Buffer, format: bigint, timestamp: number) => void) | undefined;
+  private readonly fullVoiceAtWrap: boolean;
 
   private readonly clock: Clock;
   private readonly logger: Logger;
@@ -58,35 +88,29 @@ export class Call {
   private lastSentTs = 0;
   private txVoiceFormat = 0n;
   private rxVoiceFormat = 0n;
-  /** Highest 32-bit peer timestamp seen (§5.3). */
+  /** Highest 32-bit peer timestamp seen (protocol.md §5.3). */
   private rxLast = 0;
   private readonly keepalive: Keepalive;
   private readonly keepaliveEnabled: boolean;
   private autokillTimer: TimerHandle | undefined;
   private destroyTimer: TimerHandle | undefined;
-  /** Asterisk holds non-IAX frames until the peer has sent an IAX frame (§6.2). */
-  private heardIax = false;
-  /**
-   * Send a full voice frame when the 16-bit mini timestamp wraps (RFC 5456's advice). False
-   * sends mini frames straight across the wrap, as Asterisk does (iax2-facts §5.2).
-   */
-  fullVoiceAtWrap = true;
-  /** Rotate our transmit key with RTKEY (set when the peer's NEW offered rotation, §11.1). */
-  rotateKeys = false;
   private rotationTimer: TimerHandle | undefined;
   private rotationStarted = false;
+  private rotations = 0;
+  /** Asterisk holds non-IAX frames until the peer has sent an IAX frame (protocol.md §6.2). */
+  private heardIax = false;
   private rejectSent = false;
   private finishing = false;
-  private readonly dispatchHooks: DispatchHooks;
 
   constructor(init: CallInit) {
     this.localCall = init.localCall;
-    this.remoteCall = init.remoteCall ?? 0;
+    this.peerCall = init.remoteCall ?? 0;
     this.remote = init.remote;
     this.direction = init.direction;
     this.clock = init.clock;
     this.logger = init.logger;
     this.sendDatagram = init.send;
+    this.fullVoiceAtWrap = init.fullVoiceAtWrap ?? true;
     this.events = new TypedEvents<CallEvents>((event, error) =>
       this.logger.error('call event listener threw', { event, error, call: this.localCall }),
     );
@@ -95,58 +119,61 @@ export class Call {
       ping: () => this.sendIax(IaxCommand.PING, []),
       lagrq: () => this.sendIax(IaxCommand.LAGRQ, []),
     });
+    let pingtimeMs = init.pingtimeMs;
+    if (init.direction === 'outbound' && init.autokillMs !== undefined && init.autokillMs > 0) {
+      pingtimeMs = init.autokillMs / 2;
+      this.autokillTimer = this.clock.setTimer(2 * init.autokillMs, () => this.onAutokill());
+    }
     this.reliable = new ReliableSender(init.clock, {
       transmit: (plain, key) => this.transmit(plain, key),
       currentIseqno: () => this.iseqno,
       gaveUp: (frame) => this.onGiveUp(frame),
       finalAcked: () => this.close(this.finalReason()),
-    });
-    this.dispatchHooks = {
-      call: this,
-      sendAck: (frame) => this.sendAck(frame),
-      voiceFrame: (format, payload, timestamp) => {
-        this.rxVoiceFormat = format;
-        this.deliverVoice(payload, timestamp);
-      },
-      iaxTimestamp: () => this.tx.forIax(),
-      resendFrom: (iseqno) => this.reliable.resendFrom(iseqno),
-    };
+    }, pingtimeMs);
     this.keepaliveEnabled = init.keepalive ?? true;
-    if (init.pingtimeMs !== undefined) this.reliable.pingtimeMs = init.pingtimeMs;
-    if (init.direction === 'outbound' && init.autokillMs !== undefined && init.autokillMs > 0) {
-      this.reliable.pingtimeMs = init.autokillMs / 2;
-      this.autokillTimer = this.clock.setTimer(2 * init.autokillMs, () => this.onAutokill());
-    }
+    this.setup = init.setup(this);
+  }
+
+  get state(): CallState {
+    return this.currentState;
   }
 
   get closed(): boolean {
-    return this.state === CallState.Closed;
+    return this.currentState === CallState.Closed;
+  }
+
+  /** The peer's call number for this call (0 until it is known). */
+  get remoteCall(): number {
+    return this.peerCall;
+  }
+
+  /** The negotiated voice format (0 until ACCEPT). */
+  get format(): bigint {
+    return this.negotiatedFormat;
+  }
+
+  get encrypted(): boolean {
+    return this.cipher !== undefined;
+  }
+
+  /** Whether we rotate our transmit key with RTKEY (the peer offered rotation, protocol.md §11.1). */
+  get rotatesKeys(): boolean {
+    return this.rotateKeys;
+  }
+
+  /** RTKEYs we have sent so far. */
+  get keyRotations(): number {
+    return this.rotations;
   }
 
   get pingtimeMs(): number {
     return this.reliable.pingtimeMs;
   }
 
-  set pingtimeMs(ms: number) {
-    this.reliable.pingtimeMs = ms;
-  }
-
   /** ms on this leg's transmit clock: what a relay adds to a source's voice stamps to rebase them. */
   get txElapsedMs(): number {
     return this.tx.elapsed();
   }
-
-  /**
-   * trunk=yes: this call's voice goes into the peer's meta trunk frames instead of its own mini
-   * frames. Encrypted calls are never trunked (a trunk frame cannot be encrypted).
-   */
-  trunk: TrunkSink | undefined;
-
-  /**
-   * The relay's fast path: received voice goes straight to this function instead of a `voice`
-   * event (no event object per frame). A relay sets it; everyone else listens to `voice`.
-   */
-  voiceSink: ((payload: Buffer, format: bigint, timestamp: number) => void) | undefined;
 
   get retransmissions(): number {
     return this.reliable.retransmissions;
@@ -161,86 +188,95 @@ export class Call {
     return this.reliable.pending;
   }
 
-  transition(to: CallState): void {
-    if (this.state === to) return;
-    if (!canTransition(this.state, to)) throw new CallStateError(this.state, to);
-    this.state = to;
+  /** The one guarded way the state moves: an edge the table does not list throws. */
+  private transition(to: CallState): void {
+    if (this.currentState === to) return;
+    if (!canTransition(this.currentState, to)) throw new CallStateError(this.currentState, to);
+    this.currentState = to;
   }
 
-  // ---- sending -------------------------------------------------------------------------
+  // ---- the dialog's moves ---------------------------------------------------------------
 
-  /** Sends an IAX command; reliable unless it is one of the unsequenced replies. */
-  /** Returns the timestamp the frame carries. */
-  sendIax(command: number, ies: Ie[], options: { final?: boolean; timestamp?: number } = {}): number {
-    const timestamp = options.timestamp ?? this.tx.forIax();
-    this.sendFull(FrameType.IAX, command, undefined, ies, { ...options, timestamp });
-    return timestamp;
+  /** Caller: NEW, REGREQ or REGREL, first sent or sent again after the token round trip. Returns its timestamp. */
+  sendRequest(command: number, ies: Ie[]): number {
+    this.transition(CallState.NewSent);
+    return this.sendIax(command, ies);
   }
 
-  private sendFull(
-    frameType: number,
-    subclass: number,
-    payload: Buffer | undefined,
-    ies: Ie[] | undefined,
-    options: { final?: boolean; timestamp: number },
-  ): void {
-    if (this.closed) return;
-    const frame = this.frame(frameType, subclass, options.timestamp, this.oseqno, ies, payload);
-    const oseqno = this.oseqno;
-    this.oseqno = (this.oseqno + 1) & 0xff;
-    this.lastSentIseqno = this.iseqno;
-    this.lastSentTs = options.timestamp;
-    this.reliable.send(oseqno, encode(frame), options.final === true, this.cipher?.transmitKey);
+  /** Caller: the answer to the callee's challenge (AUTHREP, or REGREQ carrying it). Returns its timestamp. */
+  sendAnswer(command: number, ies: Ie[]): number {
+    this.transition(CallState.AuthRepSent);
+    return this.sendIax(command, ies);
+  }
+
+  /** Callee: the request that opened this call arrived and is being looked at. */
+  requestReceived(): void {
+    this.transition(CallState.NewReceived);
+  }
+
+  /** Callee: AUTHREQ or REGAUTH. */
+  sendChallenge(command: number, ies: Ie[]): void {
+    this.transition(CallState.AuthReqSent);
+    this.sendIax(command, ies);
+  }
+
+  /** Callee: the caller proved who it is (or needed not to). */
+  authenticated(): void {
+    this.transition(CallState.Authenticated);
+  }
+
+  /** ACCEPT sent or received with this format: the call is "started" (protocol.md §6.2). */
+  started(format: bigint): void {
+    this.negotiatedFormat = format;
+    this.transition(CallState.Accepted);
     this.startPeriodicTimers();
   }
 
-  /** A full frame of this call, carrying our current ISeqno. */
-  private frame(frameType: number, subclass: number, timestamp: number, oseqno: number, ies: Ie[] | undefined, payload: Buffer | undefined): FullFrame {
-    return {
-      kind: 'full',
-      sourceCall: this.localCall,
-      destCall: this.remoteCall,
-      retransmitted: false,
-      timestamp,
-      oseqno,
-      iseqno: this.iseqno,
-      frameType,
-      subclass,
-      ies,
-      payload,
-    };
+  /**
+   * AES-128 from now on (protocol.md §11.1): what we send goes out under `cipher`, what arrives is
+   * decrypted by it. With `rotateKeys` we rotate our key with RTKEY from the first voice on.
+   */
+  encryptWith(cipher: CallCipher, options: { rotateKeys?: boolean } = {}): void {
+    this.cipher = cipher;
+    this.rotateKeys = options.rotateKeys === true;
   }
 
-  /** Acknowledges `frame` now and ends the dialog: how REGACK and REGREJ are received (§4.3). */
-  acknowledgeAndClose(frame: FullFrame, reason: CloseReason): void {
-    this.sendAck(frame);
-    this.close(reason);
+  /** Resets sequencing for a resend after CALLTOKEN (protocol.md §7.2): both counters to 0, queue dropped. */
+  resetForTokenRetry(): void {
+    this.reliable.clear();
+    this.oseqno = 0;
+    this.iseqno = 0;
+    this.lastSentIseqno = 0;
+    this.peerCall = 0;
   }
 
-  /** ACK: echoes the acknowledged frame's timestamp, takes no sequence number (§4.3). */
-  private sendAck(acked: FullFrame): void {
-    this.sendUnsequenced(IaxCommand.ACK, acked.timestamp, acked.iseqno);
+  // ---- the call's user's moves ----------------------------------------------------------
+
+  /**
+   * trunk=yes: this call's voice goes into the peer's meta trunk frames instead of its own
+   * mini frames. Encrypted calls are never trunked (a trunk frame cannot be encrypted).
+   */
+  useTrunk(sink: TrunkSink): void {
+    this.trunk = sink;
   }
 
-  /** VNAK: "resend from my ISeqno", unreliable, OSeqno and ISeqno both ours (§4.5). */
-  private sendVnak(): void {
-    this.sendUnsequenced(IaxCommand.VNAK, this.tx.forIax(), this.iseqno);
+  /**
+   * The relay's fast path: received voice goes straight to `sink` instead of a `voice` event
+   * (no event object per frame). A relay sets it; everyone else listens to `voice`.
+   */
+  setVoiceSink(sink: (payload: Buffer, format: bigint, timestamp: number) => void): void {
+    this.voiceSink = sink;
   }
 
-  private sendUnsequenced(command: number, timestamp: number, oseqno: number): void {
-    if (this.closed) return;
-    const frame = this.frame(FrameType.IAX, command, timestamp, oseqno, [], undefined);
-    this.lastSentIseqno = this.iseqno;
-    this.transmit(encode(frame), this.cipher?.transmitKey);
-  }
-
-  private transmit(plain: Buffer, key: Buffer | undefined): void {
-    const kind = (plain[0]! & 0x80) !== 0 ? 'full' : 'mini';
-    this.sendDatagram(this.cipher === undefined ? plain : this.cipher.encrypt(plain, kind, key));
+  /** Sends an IAX command (reliable: every IAX command is, but ACK and VNAK, which are sent apart). Returns its timestamp. */
+  sendIax(command: number, ies: Ie[], options: { final?: boolean; timestamp?: number } = {}): number {
+    const timestamp = options.timestamp ?? this.tx.forIax();
+    this.sendFull(FrameType.IAX, command, undefined, ies, options.final === true, timestamp);
+    return timestamp;
   }
 
   sendControl(subclass: number, payload?: Buffer): void {
-    this.sendFull(FrameType.CONTROL, subclass, payload ?? Buffer.alloc(0), undefined, { timestamp: this.tx.forSignal() });
+    this.sendFull(FrameType.CONTROL, subclass, payload ?? EMPTY, undefined, false, this.tx.forSignal());
   }
 
   ringing(): void {
@@ -253,38 +289,37 @@ export class Call {
 
   answer(): void {
     this.sendControl(ControlSubclass.ANSWER);
-    if (this.state === CallState.Accepted) this.transition(CallState.Answered);
+    if (this.currentState === CallState.Accepted) this.transition(CallState.Answered);
   }
 
-  /** DTMF: BEGIN then END, as Asterisk sends them (§2.1). */
+  /** DTMF: BEGIN then END, as Asterisk sends them (protocol.md §2.1). */
   sendDtmf(digit: string, phase: 'begin' | 'end' | 'both' = 'both'): void {
     const code = digit.charCodeAt(0);
-    if (phase !== 'end') this.sendFull(FrameType.DTMF_BEGIN, code, Buffer.alloc(0), undefined, { timestamp: this.tx.forSignal() });
-    if (phase !== 'begin') this.sendFull(FrameType.DTMF_END, code, Buffer.alloc(0), undefined, { timestamp: this.tx.forSignal() });
+    if (phase !== 'end') this.sendFull(FrameType.DTMF_BEGIN, code, EMPTY, undefined, false, this.tx.forSignal());
+    if (phase !== 'begin') this.sendFull(FrameType.DTMF_END, code, EMPTY, undefined, false, this.tx.forSignal());
   }
 
   /** Comfort noise at `level` (-dBov), as the other leg sent it. */
   sendCng(level: number, payload: Buffer): void {
-    this.sendFull(FrameType.CNG, level, payload, undefined, { timestamp: this.tx.forSignal() });
+    this.sendFull(FrameType.CNG, level, payload, undefined, false, this.tx.forSignal());
   }
 
-  /** TEXT carries its trailing NUL on the wire (§2.1). */
+  /** TEXT carries its trailing NUL on the wire (protocol.md §2.1). */
   sendText(text: string): void {
-    this.sendFull(FrameType.TEXT, 0, Buffer.from(`${text}\0`, 'utf8'), undefined, { timestamp: this.tx.forSignal() });
+    this.sendFull(FrameType.TEXT, 0, Buffer.from(`${text}\0`, 'utf8'), undefined, false, this.tx.forSignal());
+  }
+
+  sendVoice(payload: Buffer, options: { format?: bigint; timestamp?: number } = {}): void {
+    this.relayVoice(payload, options.format ?? this.negotiatedFormat, options.timestamp);
   }
 
   /**
-   * Voice: a reliable full frame for the first frame and every format change, and whenever
-   * the top 16 timestamp bits move (RFC 5456 recommends a full frame at the wrap; Asterisk
-   * copes either way); mini frames otherwise (§5.2).
+   * Voice without an options object (the relay calls this for every frame): a reliable full
+   * frame for the first frame and every format change, and whenever the top 16 timestamp bits
+   * move (unless `fullVoiceAtWrap` is off); mini frames, or trunk entries, otherwise (protocol.md §5.2).
    */
-  sendVoice(payload: Buffer, options: { format?: bigint; timestamp?: number } = {}): void {
-    this.relayVoice(payload, options.format ?? this.format, options.timestamp);
-  }
-
-  /** sendVoice without an options object: the relay calls this for every frame. */
   relayVoice(payload: Buffer, format: bigint, relayedTimestamp: number | undefined): void {
-    if (!isStarted(this.state) || this.closed) return;
+    if (!isStarted(this.currentState)) return;
     if (this.rotateKeys && !this.rotationStarted && this.cipher !== undefined) {
       this.rotationStarted = true;
       this.rotateKey();
@@ -293,26 +328,23 @@ export class Call {
     const high = timestamp >>> 16;
     const lastHigh = this.lastSentTs >>> 16;
     const sameHigh = high === lastHigh || (!this.fullVoiceAtWrap && high === lastHigh + 1);
-    if (format === this.txVoiceFormat && sameHigh) {
-      this.lastSentTs = timestamp;
-      if (this.trunk !== undefined && this.cipher === undefined) {
-        this.trunk.add(this.localCall, timestamp & 0xffff, payload);
-        return;
-      }
-      if (this.cipher !== undefined) {
-        const mini: MiniFrame = { kind: 'mini', sourceCall: this.localCall, timestamp: timestamp & 0xffff, payload };
-        this.transmit(encode(mini), this.cipher.transmitKey);
-        return;
-      }
-      this.sendDatagram(writeMini(this.localCall, timestamp & 0xffff, payload));
+    if (format !== this.txVoiceFormat || !sameHigh) {
+      this.txVoiceFormat = format;
+      this.sendFull(FrameType.VOICE, Number(format), payload, undefined, false, timestamp);
       return;
     }
-    this.txVoiceFormat = format;
-    this.sendFull(FrameType.VOICE, Number(format), payload, undefined, { timestamp });
+    this.lastSentTs = timestamp;
+    if (this.cipher !== undefined) {
+      this.transmit(writeMini(this.localCall, timestamp & 0xffff, payload), this.cipher.transmitKey);
+    } else if (this.trunk !== undefined) {
+      this.trunk.add(this.localCall, timestamp & 0xffff, payload);
+    } else {
+      this.sendDatagram(writeMini(this.localCall, timestamp & 0xffff, payload));
+    }
   }
 
   /**
-   * RTKEY: a fresh 16-byte key sent under the old one, then used for all we send (§11.5).
+   * RTKEY: a fresh 16-byte key sent under the old one, then used for all we send (protocol.md §11.5).
    * Frames already queued keep retransmitting under the key they were first sent with.
    */
   rotateKey(): void {
@@ -320,6 +352,7 @@ export class Call {
     const key = randomBytes(16);
     this.sendIax(IaxCommand.RTKEY, [{ id: IeId.CHALLENGE, value: key }]);
     this.cipher.setTransmitKey(key);
+    this.rotations++;
     this.clock.clearTimer(this.rotationTimer);
     this.rotationTimer = this.clock.setTimer(RTKEY_BASE_MS + randomInt(RTKEY_SPREAD_MS + 1), () => this.rotateKey());
   }
@@ -330,9 +363,9 @@ export class Call {
   }
 
   /** Hangs up with a Q.850 cause (16 normal clearing by default). */
-  hangup(causeCode = 16, cause?: string): void {
-    if (this.closed || this.state === CallState.HangingUp) return;
-    if (this.state === CallState.Idle) {
+  hangup(causeCode: number = Cause.NORMAL_CLEARING, cause?: string): void {
+    if (this.closed || this.currentState === CallState.HangingUp) return;
+    if (this.currentState === CallState.Idle) {
       // Nothing was sent yet (a call still waiting to start): there is no one to tell.
       this.close('hangup-sent');
       return;
@@ -344,9 +377,9 @@ export class Call {
     this.enterHangingUp(HANGUP_DESTROY_MS);
   }
 
-  /** Refuses the call: REJECT with CAUSE and CAUSECODE, final (§6.3). */
+  /** Refuses the call: REJECT with CAUSE and CAUSECODE, final (protocol.md §6.3). */
   reject(cause: string, causeCode: number): void {
-    if (this.closed || this.state === CallState.HangingUp) return;
+    if (this.closed || this.currentState === CallState.HangingUp) return;
     this.rejectSent = true;
     this.sendIax(IaxCommand.REJECT, [
       { id: IeId.CAUSE, value: cause },
@@ -357,18 +390,71 @@ export class Call {
 
   /**
    * Ends a dialog with a final frame (REGACK, REGREJ, ...): the dialog closes when the peer
-   * acknowledges it, or when delivery gives up (iax2-facts §4.2).
+   * acknowledges it, or when delivery gives up (protocol.md §4.2).
    */
   finish(command: number, ies: Ie[]): void {
-    if (this.closed || this.state === CallState.HangingUp) return;
+    if (this.closed || this.currentState === CallState.HangingUp) return;
     this.finishing = true;
     this.sendIax(command, ies, { final: true });
     this.enterHangingUp(undefined);
   }
 
+  /** Acknowledges `frame` now and ends the dialog: how REGACK and REGREJ are received (protocol.md §4.3). */
+  acknowledgeAndClose(frame: FullFrame, reason: CloseReason): void {
+    this.sendAck(frame);
+    this.close(reason);
+  }
+
+  /** The receive statistics we would report in a PONG now. */
+  receiveStats(): RrReport {
+    return this.rr.report();
+  }
+
+  // ---- sending -------------------------------------------------------------------------
+
+  private sendFull(frameType: number, subclass: number, payload: Buffer | undefined, ies: Ie[] | undefined, final: boolean, timestamp: number): void {
+    if (this.closed) return;
+    const oseqno = this.oseqno;
+    const frame = this.frame(frameType, subclass, timestamp, oseqno, ies, payload);
+    this.oseqno = (oseqno + 1) & 0xff;
+    this.lastSentIseqno = this.iseqno;
+    this.lastSentTs = timestamp;
+    this.reliable.send(oseqno, encode(frame), final, this.cipher?.transmitKey);
+    this.startPeriodicTimers();
+  }
+
+  /** A full frame of this call, carrying our current ISeqno. */
+  private frame(frameType: number, subclass: number, timestamp: number, oseqno: number, ies: Ie[] | undefined, payload: Buffer | undefined): FullFrame {
+    return { kind: 'full', sourceCall: this.localCall, destCall: this.peerCall, retransmitted: false, timestamp, oseqno, iseqno: this.iseqno, frameType, subclass, ies, payload };
+  }
+
+  /** ACK: echoes the acknowledged frame's timestamp, takes no sequence number (protocol.md §4.3). */
+  private sendAck(acked: FullFrame): void {
+    this.sendUnsequenced(IaxCommand.ACK, acked.timestamp, acked.iseqno);
+  }
+
+  /** VNAK: "resend from my ISeqno", unreliable, OSeqno and ISeqno both ours (protocol.md §4.5). */
+  private sendVnak(): void {
+    this.sendUnsequenced(IaxCommand.VNAK, this.tx.forIax(), this.iseqno);
+  }
+
+  private sendUnsequenced(command: number, timestamp: number, oseqno: number): void {
+    if (this.closed) return;
+    this.lastSentIseqno = this.iseqno;
+    this.transmit(encode(this.frame(FrameType.IAX, command, timestamp, oseqno, [], undefined)), this.cipher?.transmitKey);
+  }
+
+  private transmit(plain: Buffer, key: Buffer | undefined): void {
+    if (this.cipher === undefined) {
+      this.sendDatagram(plain);
+      return;
+    }
+    this.sendDatagram(this.cipher.encrypt(plain, (plain[0]! & 0x80) !== 0 ? 'full' : 'mini', key));
+  }
+
   private enterHangingUp(destroyAfterMs: number | undefined): void {
     this.transition(CallState.HangingUp);
-    this.stopPeriodicTimers();
+    this.keepalive.stop();
     if (destroyAfterMs !== undefined) {
       this.destroyTimer = this.clock.setTimer(destroyAfterMs, () => this.close(this.rejectSent ? 'reject-sent' : 'hangup-sent'));
     }
@@ -390,15 +476,17 @@ export class Call {
       plain = decrypted;
     }
     if (kind === 'mini') {
-      // The media path: a mini frame is its 4-byte header and the payload; no frame object.
-      if (plain.length >= 4) this.receiveMini(plain.readUInt16BE(2), plain.subarray(4));
+      // The media path: a mini frame is read through the shared view; no frame object.
+      if (plain.length < 4) return;
+      const view = decodeMiniFrameInto(plain, miniView);
+      this.receiveMini(view.timestamp, view.payload);
       return;
     }
     const frame = decodeDatagram(plain);
     if (frame.kind === 'full') this.receiveFull(frame);
   }
 
-  /** A meta trunk entry for this call (never encrypted, §11.4). */
+  /** A meta trunk entry for this call (never encrypted, protocol.md §11.4). */
   receiveTrunkEntry(payload: Buffer, timestamp16: number | undefined, trunkTimestamp: number): void {
     if (this.closed) return;
     if (timestamp16 === undefined || timestamp16 === 0) {
@@ -410,7 +498,7 @@ export class Call {
 
   private receiveMini(timestamp16: number, payload: Buffer): void {
     if (this.rxVoiceFormat === 0n) {
-      // Voice before any full voice frame cannot be decoded: VNAK, drop (§1.3, §4.5).
+      // Voice before any full voice frame cannot be decoded: VNAK, drop (protocol.md §1.3, §4.5).
       this.rr.drop();
       this.sendVnak();
       return;
@@ -421,7 +509,7 @@ export class Call {
   }
 
   private deliverVoice(payload: Buffer, timestamp: number): void {
-    if (!isStarted(this.state)) return;
+    if (!isStarted(this.currentState)) return;
     this.rr.voice(timestamp, this.clock.now(), frameDurationMs(this.rxVoiceFormat, payload.length));
     if (this.voiceSink !== undefined) this.voiceSink(payload, this.rxVoiceFormat, timestamp);
     else this.events.emit('voice', { payload, format: this.rxVoiceFormat, timestamp });
@@ -432,13 +520,13 @@ export class Call {
     const isIax = frame.frameType === FrameType.IAX;
     const command = isIax ? frame.subclass : -1;
 
-    // Stateless replies from call number 1 open no dialog and take no sequence numbers (§7.2).
+    // Stateless replies from call number 1 open no dialog and take no sequence numbers (protocol.md §7.2).
     if (frame.sourceCall === 1 && isIax && (command === IaxCommand.CALLTOKEN || command === IaxCommand.REJECT || command === IaxCommand.REGREJ)) {
-      this.setup?.handle(frame);
+      this.setup.handle(frame);
       return;
     }
-    if (this.remoteCall === 0 && frame.sourceCall !== 0) {
-      this.remoteCall = frame.sourceCall;
+    if (this.peerCall === 0 && frame.sourceCall !== 0) {
+      this.peerCall = frame.sourceCall;
       this.startPeriodicTimers();
     }
     if (isIax) {
@@ -446,21 +534,19 @@ export class Call {
       this.clock.clearTimer(this.autokillTimer);
       this.autokillTimer = undefined;
     }
-    // Implicit acknowledgement by every full frame but INVAL (§4.2).
+    // Implicit acknowledgement by every full frame but INVAL (protocol.md §4.2).
     if (command !== IaxCommand.INVAL) this.reliable.acknowledge(frame.iseqno);
     if (this.closed) return;
 
-    const unsequenced =
-      command === IaxCommand.ACK || command === IaxCommand.INVAL || command === IaxCommand.VNAK ||
-      command === IaxCommand.TXCNT || command === IaxCommand.TXACC;
-    if (frame.oseqno !== this.iseqno) {
-      const alwaysProcessed = unsequenced || command === IaxCommand.TXREADY || command === IaxCommand.TXREL || command === IaxCommand.UNQUELCH;
-      if (!alwaysProcessed) {
-        if (((this.iseqno - frame.oseqno) & 0xff) < 128) {
-          // An old duplicate: re-ACK it (not ACKs or INVALs), then drop it.
-          if (command !== IaxCommand.ACK && command !== IaxCommand.INVAL) this.sendAck(frame);
+    const unsequenced = isUnsequenced(command);
+    const verdict = sequenceVerdict(this.iseqno, frame.oseqno);
+    if (verdict !== 'in-order') {
+      if (!isProcessedOutOfSequence(command)) {
+        // An old duplicate is re-ACKed (never an ACK or INVAL), then dropped; a gap asks for what is missing.
+        if (verdict === 'duplicate') {
+          if (!unsequenced) this.sendAck(frame);
         } else {
-          this.sendVnak(); // a gap: ask for what is missing (§4.2)
+          this.sendVnak();
         }
         return;
       }
@@ -468,43 +554,45 @@ export class Call {
       this.iseqno = (this.iseqno + 1) & 0xff;
     }
 
-    if (!updatesRxClock(frame)) {
-      // ACK, PONG and LAGRP carry our own clock echoed back.
-    } else if (frame.timestamp > this.rxLast) {
-      this.rxLast = frame.timestamp;
-    }
+    if (updatesRxClock(frame) && frame.timestamp > this.rxLast) this.rxLast = frame.timestamp;
 
-    dispatchFrame(this.dispatchHooks, frame, command);
-    // ACK only when nothing we sent while handling it already carried the new ISeqno (§4.3).
+    dispatchFrame(Call.dispatch, this, frame);
+    // ACK only when nothing we sent while handling it already carried the new ISeqno (protocol.md §4.3).
     if (!unsequenced && !this.closed && this.lastSentIseqno !== this.iseqno) this.sendAck(frame);
   }
 
-  /** The receive statistics we would report in a PONG now. */
-  receiveStats(): RrReport {
-    return this.rr.report();
-  }
+  /** What frame dispatch may do to a call: its private moves, one set of functions for every call. */
+  private static readonly dispatch: DispatchHooks<Call> = {
+    state: (call) => call.currentState,
+    events: (call) => call.events,
+    offerToSetup: (call, frame) => call.setup.handle(frame),
+    remoteAnswered: (call) => {
+      if (call.currentState === CallState.Accepted) call.transition(CallState.Answered);
+    },
+    receiveKey: (call, key) => call.cipher?.setReceiveKey(key),
+    close: (call, reason) => call.close(reason),
+    sendIax: (call, command, ies, options) => call.sendIax(command, ies, options),
+    sendAck: (call, frame) => call.sendAck(frame),
+    receiveStats: (call) => call.rr.report(),
+    measuredRtt: (call, rttMs) => call.reliable.setPingtime(rttMs),
+    voiceFrame: (call, format, payload, timestamp) => {
+      call.rxVoiceFormat = format;
+      call.deliverVoice(payload, timestamp);
+    },
+    iaxTimestamp: (call) => call.tx.forIax(),
+    resendFrom: (call, iseqno) => call.reliable.resendFrom(iseqno),
+  };
 
   // ---- timers and teardown -------------------------------------------------------------
 
   /**
    * PING every 21 s and LAGRQ every 10 s on every call whose peer call number is known, from
-   * setup on (§10.2). Besides statistics this is what finds a peer that went away mid-setup:
+   * setup on (protocol.md §10.2). Besides statistics this is what finds a peer that went away mid-setup:
    * the PING goes unanswered and delivery gives up.
    */
   private startPeriodicTimers(): void {
-    if (!this.keepaliveEnabled || this.remoteCall === 0 || this.closed || this.state === CallState.HangingUp) return;
+    if (!this.keepaliveEnabled || this.peerCall === 0 || this.closed || this.currentState === CallState.HangingUp) return;
     this.keepalive.start();
-  }
-
-  /** Called by setup once ACCEPT is sent or received. */
-  started(format: bigint): void {
-    this.format = format;
-    this.transition(CallState.Accepted);
-    this.startPeriodicTimers();
-  }
-
-  private stopPeriodicTimers(): void {
-    this.keepalive.stop();
   }
 
   private finalReason(): CloseReason {
@@ -512,38 +600,29 @@ export class Call {
   }
 
   private onGiveUp(frame: QueuedFrame): void {
-    if (frame.final || this.state === CallState.HangingUp) {
+    if (frame.final || this.currentState === CallState.HangingUp) {
       this.close(this.finalReason());
       return;
     }
-    // Delivery failed: the call is dead, cause 27, and no HANGUP is sent (§4.4).
-    this.events.emit('hangup', { causeCode: CAUSE_DESTINATION_OUT_OF_ORDER, cause: 'delivery gave up' });
+    // Delivery failed: the call is dead, cause 27, and no HANGUP is sent (protocol.md §4.4).
+    this.events.emit('hangup', { causeCode: Cause.DESTINATION_OUT_OF_ORDER, cause: 'delivery gave up' });
     this.close('gave-up');
   }
 
   private onAutokill(): void {
     this.autokillTimer = undefined;
     if (this.heardIax || this.closed) return;
-    // Nothing came back: congest locally, tell the far side (cause 0), as Asterisk does (§13.2).
-    this.events.emit('hangup', { causeCode: 34, cause: 'autokill' });
+    // Nothing came back: congest locally, tell the far side (cause 0), as Asterisk does (protocol.md §13.2).
+    this.events.emit('hangup', { causeCode: Cause.NO_CIRCUIT_AVAILABLE, cause: 'autokill' });
     this.sendIax(IaxCommand.HANGUP, [{ id: IeId.CAUSECODE, value: 0 }], { final: true });
     this.close('autokill');
-  }
-
-  /** Resets sequencing for a resend after CALLTOKEN (§7.2): both counters to 0, queue dropped. */
-  resetForTokenRetry(): void {
-    this.reliable.clear();
-    this.oseqno = 0;
-    this.iseqno = 0;
-    this.lastSentIseqno = 0;
-    this.remoteCall = 0;
   }
 
   /** Idempotent: stops every timer, drops the queue, emits `closed` once. */
   close(reason: CloseReason): void {
     if (this.closed) return;
-    this.state = CallState.Closed;
-    this.stopPeriodicTimers();
+    this.transition(CallState.Closed);
+    this.keepalive.stop();
     this.clock.clearTimer(this.autokillTimer);
     this.clock.clearTimer(this.destroyTimer);
     this.clock.clearTimer(this.rotationTimer);

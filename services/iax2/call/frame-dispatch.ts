@@ -1,24 +1,43 @@
 /**
  * What a call does with a full frame once sequencing has accepted it: media, control, DTMF,
- * text and comfort noise go to the call's user (only after ACCEPT, §6.2); IAX commands are
- * answered as chan_iax2 answers them (PING/PONG, LAGRQ/LAGRP, VNAK, HANGUP, REJECT, RTKEY,
- * UNSUPPORT for anything unknown, §2.2); setup commands go to the setup handler. The call
- * hands over the few private moves this needs as functions, so its fields stay its own.
+ * text and comfort noise go to the call's user (only after ACCEPT, protocol.md §6.2); IAX
+ * commands are answered as chan_iax2 answers them (PING/PONG, LAGRQ/LAGRP, VNAK, HANGUP,
+ * REJECT, RTKEY, UNSUPPORT for anything unknown, protocol.md §2.2); setup commands go to the
+ * setup handler. The call hands over the few moves this needs as DispatchHooks, so its fields
+ * stay its own and this module knows nothing of the Call class.
  */
 import { ControlSubclass } from '../codec/control-subclasses.ts';
-import { FrameType, IaxCommand, IeId, ieNumber, ieString, type FullFrame } from '../codec/index.ts';
-import type { Call } from './call.ts';
-import { CallState, isStarted } from './call-state.ts';
-import { rrFromIes, rrToIes } from './rr-stats.ts';
+import { FrameType, IaxCommand, IeId, ieNumber, ieString, type FullFrame, type Ie } from '../codec/index.ts';
+import type { TypedEvents } from '../typed-events.ts';
+import type { CallEvents, CloseReason } from './call-types.ts';
+import { isStarted, type CallState } from './call-state.ts';
+import { rrFromIes, rrToIes, type RrReport } from './rr-stats.ts';
 
-export interface DispatchHooks {
-  call: Pick<Call, 'state' | 'events' | 'setup' | 'cipher' | 'transition' | 'close' | 'sendIax' | 'receiveStats' | 'pingtimeMs'>;
-  sendAck(frame: FullFrame): void;
+/**
+ * The moves of a call that frame dispatch may make, as functions of the call: one object for
+ * every call (nothing allocated per call), written inside the Call class so that they may reach
+ * its private state while nothing outside may.
+ */
+export interface DispatchHooks<C> {
+  state(call: C): CallState;
+  events(call: C): TypedEvents<CallEvents>;
+  /** Offers a frame to the call's setup handler; true when it took it. */
+  offerToSetup(call: C, frame: FullFrame): boolean;
+  /** The peer answered (CONTROL ANSWER while accepted). */
+  remoteAnswered(call: C): void;
+  /** RTKEY: the peer's frames now use this key (protocol.md §11.5). */
+  receiveKey(call: C, key: Buffer): void;
+  close(call: C, reason: CloseReason): void;
+  sendIax(call: C, command: number, ies: Ie[], options?: { timestamp?: number }): number;
+  sendAck(call: C, frame: FullFrame): void;
+  receiveStats(call: C): RrReport;
+  /** A PONG measured this round trip. */
+  measuredRtt(call: C, rttMs: number): void;
   /** A full voice frame: sets the receive format, then delivers like any voice. */
-  voiceFrame(format: bigint, payload: Buffer, timestamp: number): void;
+  voiceFrame(call: C, format: bigint, payload: Buffer, timestamp: number): void;
   /** Our transmit clock now, as an IAX frame would carry it (for PONG's round trip). */
-  iaxTimestamp(): number;
-  resendFrom(iseqno: number): void;
+  iaxTimestamp(call: C): number;
+  resendFrom(call: C, iseqno: number): void;
 }
 
 /** ACK, PONG and LAGRP carry our own clock echoed back; everything else moves the peer's. */
@@ -27,83 +46,85 @@ export function updatesRxClock(frame: FullFrame): boolean {
   return frame.subclass !== IaxCommand.ACK && frame.subclass !== IaxCommand.PONG && frame.subclass !== IaxCommand.LAGRP;
 }
 
-export function dispatchFrame(hooks: DispatchHooks, frame: FullFrame, command: number): void {
+const EMPTY = Buffer.alloc(0);
+
+export function dispatchFrame<C>(hooks: DispatchHooks<C>, call: C, frame: FullFrame): void {
   if (frame.frameType === FrameType.IAX) {
-    handleIax(hooks, frame, command);
+    handleIax(hooks, call, frame);
     return;
   }
-  const { call } = hooks;
-  // Before ACCEPT, media and control are acknowledged and thrown away (§6.2).
-  if (!isStarted(call.state)) return;
-  const payload = frame.payload ?? Buffer.alloc(0);
+  // Before ACCEPT, media and control are acknowledged and thrown away (protocol.md §6.2).
+  if (!isStarted(hooks.state(call))) return;
+  const payload = frame.payload ?? EMPTY;
+  const events = hooks.events(call);
   switch (frame.frameType) {
     case FrameType.VOICE:
-      hooks.voiceFrame(BigInt(frame.subclass), payload, frame.timestamp);
+      hooks.voiceFrame(call, BigInt(frame.subclass), payload, frame.timestamp);
       return;
     case FrameType.CONTROL:
-      if (frame.subclass === ControlSubclass.ANSWER && call.state === CallState.Accepted) call.transition(CallState.Answered);
-      call.events.emit('control', { subclass: frame.subclass, payload });
+      if (frame.subclass === ControlSubclass.ANSWER) hooks.remoteAnswered(call);
+      events.emit('control', { subclass: frame.subclass, payload });
       return;
     case FrameType.DTMF_BEGIN:
     case FrameType.DTMF_END:
-      call.events.emit('dtmf', { digit: String.fromCharCode(frame.subclass), end: frame.frameType === FrameType.DTMF_END });
+      events.emit('dtmf', { digit: String.fromCharCode(frame.subclass), end: frame.frameType === FrameType.DTMF_END });
       return;
     case FrameType.TEXT: {
       const nul = payload.indexOf(0);
-      call.events.emit('text', { text: payload.toString('utf8', 0, nul < 0 ? payload.length : nul) });
+      events.emit('text', { text: payload.toString('utf8', 0, nul < 0 ? payload.length : nul) });
       return;
     }
     case FrameType.CNG:
-      call.events.emit('cng', { level: frame.subclass, payload });
+      events.emit('cng', { level: frame.subclass, payload });
       return;
     default:
       return;
   }
 }
 
-function handleIax(hooks: DispatchHooks, frame: FullFrame, command: number): void {
-  const { call } = hooks;
+function handleIax<C>(hooks: DispatchHooks<C>, call: C, frame: FullFrame): void {
+  const command = frame.subclass;
   switch (command) {
     case IaxCommand.ACK:
       return;
     case IaxCommand.PING:
-      call.sendIax(IaxCommand.PONG, rrToIes(call.receiveStats()), { timestamp: frame.timestamp });
+      hooks.sendIax(call, IaxCommand.PONG, rrToIes(hooks.receiveStats(call)), { timestamp: frame.timestamp });
       return;
     case IaxCommand.PONG: {
-      const rtt = Math.max(1, hooks.iaxTimestamp() - frame.timestamp);
-      call.pingtimeMs = rtt;
-      call.events.emit('pong', { rttMs: rtt, rr: rrFromIes(frame.ies ?? []) });
+      const rtt = Math.max(1, hooks.iaxTimestamp(call) - frame.timestamp);
+      hooks.measuredRtt(call, rtt);
+      hooks.events(call).emit('pong', { rttMs: rtt, rr: rrFromIes(frame.ies ?? []) });
       return;
     }
     case IaxCommand.LAGRQ:
-      call.sendIax(IaxCommand.LAGRP, [], { timestamp: frame.timestamp });
+      hooks.sendIax(call, IaxCommand.LAGRP, [], { timestamp: frame.timestamp });
       return;
     case IaxCommand.LAGRP:
       return;
     case IaxCommand.VNAK:
-      hooks.resendFrom(frame.iseqno);
+      hooks.resendFrom(call, frame.iseqno);
       return;
     case IaxCommand.INVAL:
-      call.close('inval');
+      hooks.close(call, 'inval');
       return;
     case IaxCommand.HANGUP: {
-      hooks.sendAck(frame);
+      hooks.sendAck(call, frame);
       const ies = frame.ies ?? [];
-      call.events.emit('hangup', { causeCode: ieNumber(ies, IeId.CAUSECODE), cause: ieString(ies, IeId.CAUSE) });
-      call.close('hangup-received');
+      hooks.events(call).emit('hangup', { causeCode: ieNumber(ies, IeId.CAUSECODE), cause: ieString(ies, IeId.CAUSE) });
+      hooks.close(call, 'hangup-received');
       return;
     }
     case IaxCommand.REJECT: {
-      hooks.sendAck(frame);
-      if (call.setup?.handle(frame) === true) return;
+      hooks.sendAck(call, frame);
+      if (hooks.offerToSetup(call, frame)) return;
       const ies = frame.ies ?? [];
-      call.events.emit('rejected', { cause: ieString(ies, IeId.CAUSE), causeCode: ieNumber(ies, IeId.CAUSECODE) });
-      call.close('rejected');
+      hooks.events(call).emit('rejected', { cause: ieString(ies, IeId.CAUSE), causeCode: ieNumber(ies, IeId.CAUSECODE) });
+      hooks.close(call, 'rejected');
       return;
     }
     case IaxCommand.RTKEY: {
       const key = (frame.ies ?? []).find((ie) => ie.id === IeId.CHALLENGE)?.value;
-      if (call.cipher !== undefined && Buffer.isBuffer(key) && key.length === 16) call.cipher.setReceiveKey(key);
+      if (Buffer.isBuffer(key) && key.length === 16) hooks.receiveKey(call, key);
       return;
     }
     case IaxCommand.UNSUPPORT:
@@ -111,8 +132,8 @@ function handleIax(hooks: DispatchHooks, frame: FullFrame, command: number): voi
     case IaxCommand.UNQUELCH:
       return;
     default:
-      if (call.setup?.handle(frame) === true) return;
-      // Anything else, including firmware and provisioning: UNSUPPORT naming it (§2.2).
-      call.sendIax(IaxCommand.UNSUPPORT, [{ id: IeId.IAX_UNKNOWN, value: command & 0xff }]);
+      if (hooks.offerToSetup(call, frame)) return;
+      // Anything else, including firmware and provisioning: UNSUPPORT naming it (protocol.md §2.2).
+      hooks.sendIax(call, IaxCommand.UNSUPPORT, [{ id: IeId.IAX_UNKNOWN, value: command & 0xff }]);
   }
 }

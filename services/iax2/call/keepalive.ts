@@ -1,5 +1,5 @@
 /**
- * The per-call PING (every 21 s) and LAGRQ (every 10 s) schedule (iax2-facts §10.2). Both are
+ * The per-call PING (every 21 s) and LAGRQ (every 10 s) schedule (protocol.md §10.2). Both are
  * reliable frames sent by the call; this only decides when.
  */
 import type { Clock, TimerHandle } from '../../../shared/clock.ts';

@@ -1,6 +1,6 @@
 /**
  * How long a voice frame lasts, from its format and payload size, for timestamp prediction
- * (iax2-facts §5.1) and loss estimates. Formats whose frames carry no fixed duration (Speex,
+ * (protocol.md §5.1) and loss estimates. Formats whose frames carry no fixed duration (Speex,
  * Opus, iLBC modes) are taken as 20 ms, the packetisation every Asterisk default uses.
  */
 import { Format } from '../codec/formats.ts';

@@ -1,5 +1,5 @@
 /**
- * Reliable delivery of full frames for one call (iax2-facts §4.1, §4.4, §4.5).
+ * Reliable delivery of full frames for one call (protocol.md §4.1, §4.4, §4.5).
  *
  * Every reliable frame waits in the queue until the peer's ISeqno passes it (an explicit ACK
  * or any full frame, implicitly). It is retransmitted after RTO, then RTO x 10, then RTO x 100,
@@ -9,6 +9,7 @@
  * it gives up at 32 s. A VNAK re-sends, unchanged, every queued frame from its ISeqno on.
  */
 import type { Clock, TimerHandle } from '../../../shared/clock.ts';
+import { markRetransmission } from '../codec/index.ts';
 
 export const MAX_TRANSMISSIONS = 4;
 const MAX_GAP_MS = 10_000;
@@ -23,7 +24,7 @@ export interface QueuedFrame {
   final: boolean;
   transmissions: number;
   timer: TimerHandle | undefined;
-  /** The encryption key in force when the frame was first sent (iax2-facts §4.4). */
+  /** The encryption key in force when the frame was first sent (protocol.md §4.4). */
   key: Buffer | undefined;
 }
 
@@ -40,16 +41,35 @@ export interface ReliableSenderHooks {
 
 export class ReliableSender {
   private readonly queue: QueuedFrame[] = [];
-  pingtimeMs = DEFAULT_PINGTIME_MS;
-  retransmissions = 0;
+  private pingtime: number;
+  private retransmitted = 0;
 
   constructor(
     private readonly clock: Clock,
     private readonly hooks: ReliableSenderHooks,
-  ) {}
+    /** The first pingtime, before any PONG measured one (protocol.md §4.4). */
+    pingtimeMs = DEFAULT_PINGTIME_MS,
+  ) {
+    this.pingtime = pingtimeMs;
+  }
+
+  /** The round trip the retransmission gaps are based on: the last PONG's, or the first guess. */
+  get pingtimeMs(): number {
+    return this.pingtime;
+  }
+
+  /** A PONG measured the round trip: later gaps follow it. */
+  setPingtime(ms: number): void {
+    this.pingtime = ms;
+  }
+
+  /** Reliable frames sent again so far. */
+  get retransmissions(): number {
+    return this.retransmitted;
+  }
 
   get rtoMs(): number {
-    return Math.min(MAX_GAP_MS, Math.max(MIN_RTO_MS, 2 * this.pingtimeMs));
+    return Math.min(MAX_GAP_MS, Math.max(MIN_RTO_MS, 2 * this.pingtime));
   }
 
   get pending(): number {
@@ -65,11 +85,10 @@ export class ReliableSender {
 
   private transmit(frame: QueuedFrame): void {
     if (frame.transmissions > 0) {
-      // Retransmission: R bit on, ISeqno brought up to date (iax2-facts §4.4).
+      // Retransmission: R bit on, ISeqno brought up to date (protocol.md §4.4).
       const copy = Buffer.from(frame.plain);
-      copy[2] = copy[2]! | 0x80;
-      copy[9] = this.hooks.currentIseqno();
-      this.retransmissions++;
+      markRetransmission(copy, this.hooks.currentIseqno());
+      this.retransmitted++;
       this.hooks.transmit(copy, frame.key);
     } else {
       this.hooks.transmit(frame.plain, frame.key);
@@ -89,7 +108,7 @@ export class ReliableSender {
 
   /**
    * The peer expects `iseqno` next: every queued frame before it (within half the sequence
-   * space) has arrived (iax2-facts §4.2, implicit acknowledgement).
+   * space) has arrived (protocol.md §4.2, implicit acknowledgement).
    */
   acknowledge(iseqno: number): void {
     for (const frame of [...this.queue]) {
@@ -101,7 +120,7 @@ export class ReliableSender {
     }
   }
 
-  /** VNAK: immediately re-send, as stored, every queued frame from `iseqno` on (§4.5). */
+  /** VNAK: immediately re-send, as stored, every queued frame from `iseqno` on (protocol.md §4.5). */
   resendFrom(iseqno: number): void {
     for (const frame of this.queue) {
       if (((frame.oseqno - iseqno) & 0xff) < 128) this.hooks.transmit(frame.plain, frame.key);

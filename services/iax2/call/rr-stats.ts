@@ -3,7 +3,7 @@ import type { Ie } from '../codec/ie.ts';
 import { IeId } from '../codec/ie-table.ts';
 
 /**
- * Receive statistics for the RR IEs of a PONG (iax2-facts §10.2): jitter (RFC 3550 §6.4.1
+ * Receive statistics for the RR IEs of a PONG (protocol.md §10.2): jitter (RFC 3550 protocol.md §6.4.1
  * estimator over voice timestamps versus arrival times), loss from gaps in the voice timeline,
  * packets received, a playout delay estimate, frames dropped and frames out of order.
  */
@@ -54,7 +54,7 @@ export class RrStats {
       jitterMs,
       lostFrames: lost,
       lossPercent: expected > 0 ? Math.min(100, Math.round((lost * 100) / expected)) : 0,
-      // Asterisk reports 1 when nothing arrived (iax2-facts §10.2).
+      // Asterisk reports 1 when nothing arrived (protocol.md §10.2).
       packets: Math.max(1, this.packets),
       delayMs: Math.min(0xffff, 2 * jitterMs + this.frameMs),
       dropped: this.dropped,

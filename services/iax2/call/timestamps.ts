@@ -1,11 +1,11 @@
 /**
- * Call timestamps (iax2-facts §5). Each direction has its own clock: we stamp what we send in
+ * Call timestamps (protocol.md §5). Each direction has its own clock: we stamp what we send in
  * ms since our transmit epoch (the first send, rounded down to 20 ms), and rebuild the peer's
  * 32-bit timestamps from the 16 bits a mini frame carries.
  */
 import type { Clock } from '../../../shared/clock.ts';
 
-/** Within this distance of the last stamp, non-voice frames take last + 3 (§5.1). */
+/** Within this distance of the last stamp, non-voice frames take last + 3 (protocol.md §5.1). */
 const SKEW_LIMIT_MS = 160;
 
 export class TxTimestamps {
@@ -57,7 +57,7 @@ export class TxTimestamps {
   }
 }
 
-/** Rebuilds a 32-bit timestamp from its low `bits` bits next to `last` (§5.3). */
+/** Rebuilds a 32-bit timestamp from its low `bits` bits next to `last` (protocol.md §5.3). */
 export function rebuildTimestamp(last: number, low: number, bits: 16 | 15): number {
   const span = bits === 16 ? 0x10000 : 0x8000;
   const threshold = bits === 16 ? 50_000 : 25_000;

@@ -6,7 +6,7 @@ import { VIDEO_MINI_HEADER_LENGTH } from './video-mini-frame.ts';
 export type DatagramKind = 'full' | 'mini' | 'meta-trunk' | 'meta-video' | 'invalid';
 
 /**
- * What a received datagram is, tested in Asterisk's order (iax2-facts §1.1), from its first
+ * What a received datagram is, tested in Asterisk's order (protocol.md §1.1), from its first
  * bytes alone. 'invalid' is what Asterisk drops without a word: anything under 4 bytes, a
  * full frame, video mini frame or trunk frame shorter than its header, and meta frames whose
  * command is not trunk (including the never-used command 2).
@@ -23,4 +23,12 @@ export function classifyDatagram(buf: Uint8Array): DatagramKind {
   }
   if ((b0 & 0x80) !== 0) return length < FULL_HEADER_LENGTH ? 'invalid' : 'full';
   return 'mini';
+}
+
+/**
+ * The source call number of a full, mini or video mini frame (the first 15 bits after the F
+ * bit), without decoding it: what a receiver demultiplexes by.
+ */
+export function peekSourceCall(datagram: Uint8Array): number {
+  return ((datagram[0]! << 8) | datagram[1]!) & 0x7fff;
 }

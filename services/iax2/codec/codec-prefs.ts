@@ -1,7 +1,7 @@
 import { Format, type FormatKey } from './formats.ts';
 
 /**
- * The CODEC_PREFS IE (iax2-facts §3.5): one letter per codec, most preferred first. The letter
+ * The CODEC_PREFS IE (protocol.md §3.5): one letter per codec, most preferred first. The letter
  * is 'A' + the codec's 1-based position in Asterisk's fixed list below, which is NOT the bit
  * index (G.726 is 'F' but bit 11). Positions without a codec are reserved and skipped.
  */

@@ -1,7 +1,7 @@
 import { nameTable } from './name-table.ts';
 
 /**
- * Subclasses of frame type CONTROL (4): Asterisk's AST_CONTROL_* values (iax2-facts §2.3).
+ * Subclasses of frame type CONTROL (4): Asterisk's AST_CONTROL_* values (protocol.md §2.3).
  * STOP_TONES (-1) goes on the wire as the byte 0xFF and means "stop playing indications".
  */
 export const ControlSubclass = {
@@ -47,7 +47,7 @@ export const controlSubclasses = nameTable(ControlSubclass);
 
 /**
  * The control frames Asterisk lets across an IAX2 link in both directions; anything else it
- * ACKs and discards (iax2-facts §2.3). The switch uses this to decide what to relay.
+ * ACKs and discards (protocol.md §2.3). The switch uses this to decide what to relay.
  */
 export const RELAYABLE_CONTROLS: ReadonlySet<number> = new Set([
   -1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 22, 23, 24, 28, 30, 31,

@@ -1,6 +1,6 @@
 /**
  * Codec bit masks: the value of FORMAT/CAPABILITY (low 32 bits), FORMAT2/CAPABILITY2 (all 64)
- * and the subclass of voice and video frames (iax2-facts §3.4). Masks are bigints because
+ * and the subclass of voice and video frames (protocol.md §3.4). Masks are bigints because
  * Opus, Speex16 and G.719 live above bit 31 and a mask may hold any of bits 0..63.
  */
 export const Format = {
@@ -118,7 +118,7 @@ export function formatByName(name: string): FormatInfo | undefined {
   return BY_NAME.get(name.trim().toLowerCase());
 }
 
-/** The mask of the low 32 bits, for the legacy FORMAT/CAPABILITY IEs (iax2-facts §3.2). */
+/** The mask of the low 32 bits, for the legacy FORMAT/CAPABILITY IEs (protocol.md §3.2). */
 export function lowFormatBits(mask: bigint): number {
   return Number(mask & 0xffffffffn);
 }

@@ -1,7 +1,7 @@
 import { nameTable } from './name-table.ts';
 
 /**
- * Frame types: byte 10 of a full frame (RFC 5456 §8.2; iax2-facts §2.1). Types 13..16 are
+ * Frame types: byte 10 of a full frame (RFC 5456 §8.2; protocol.md §2.1). Types 13..16 are
  * Asterisk-internal and never legitimately on the wire, but we still decode them as numbers.
  */
 export const FrameType = {

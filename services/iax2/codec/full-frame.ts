@@ -6,7 +6,7 @@ import { decodeIes, encodeIes, iesEncodingLength } from './ie.ts';
 import { compressSubclass, uncompressSubclass, VIDEO_MARKER_BIT } from './subclass.ts';
 
 /**
- * Full frame, RFC 5456 §8.1.1 (iax2-facts §1.2):
+ * Full frame, RFC 5456 §8.1.1 (protocol.md §1.2):
  *
  *                      1                   2                   3
  *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
@@ -44,7 +44,7 @@ export function decodeFullFrame(buf: Buffer): FullFrame {
     payload: buf.subarray(FULL_HEADER_LENGTH),
   };
   if (frameType === FrameType.VIDEO) {
-    // Video keeps the marker in bit 6 and the format in the rest (iax2-facts §1.6).
+    // Video keeps the marker in bit 6 and the format in the rest (protocol.md §1.6).
     frame.videoMarker = (csub & VIDEO_MARKER_BIT) !== 0;
     frame.subclass = uncompressSubclass(csub & ~VIDEO_MARKER_BIT);
   } else {
@@ -89,8 +89,23 @@ export function encodeFullFrame(frame: FullFrame, buf: Buffer, offset: number): 
   return written;
 }
 
-/** Sets or clears the R bit of an encoded full frame in place (retransmission, iax2-facts §4.4). */
+/** Sets or clears the R bit of an encoded full frame in place (retransmission, protocol.md §4.4). */
 export function setRetransmitted(datagram: Buffer, retransmitted: boolean): void {
   const word1 = datagram.readUInt16BE(2);
   datagram.writeUInt16BE(retransmitted ? word1 | FLAG : word1 & CALL_MASK, 2);
+}
+
+/**
+ * Turns an encoded full frame into its retransmission, in place: the R bit set and the
+ * ISeqno brought up to what we expect now (protocol.md §4.4). Nothing else changes: the
+ * timestamp and OSeqno stay those of the first transmission.
+ */
+export function markRetransmission(datagram: Buffer, iseqno: number): void {
+  datagram[2] = datagram[2]! | (FLAG >> 8);
+  datagram[9] = iseqno & 0xff;
+}
+
+/** The destination call number of an encoded full frame, without decoding it. */
+export function peekDestCall(datagram: Uint8Array): number {
+  return ((datagram[2]! << 8) | datagram[3]!) & CALL_MASK;
 }

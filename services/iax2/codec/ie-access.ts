@@ -25,7 +25,7 @@ export function hasIe(ies: readonly Ie[] | undefined, id: number): boolean {
 }
 
 /**
- * A format mask as Asterisk reads it (iax2-facts §3.2): a valid 64-bit IE always wins; the
+ * A format mask as Asterisk reads it (protocol.md §3.2): a valid 64-bit IE always wins; the
  * 32-bit IE is used only when no 64-bit value was given.
  */
 export function ieFormat(ies: readonly Ie[] | undefined, id32: number, id64: number): bigint {
@@ -40,6 +40,6 @@ export function ieFormat(ies: readonly Ie[] | undefined, id32: number, id64: num
 
 export function peerCapability(ies: readonly Ie[] | undefined): bigint {
   const capability = ieFormat(ies, IeId.CAPABILITY, IeId.CAPABILITY2);
-  // A NEW without CAPABILITY offers just its FORMAT (§3.2).
+  // A NEW without CAPABILITY offers just its FORMAT (protocol.md §3.2).
   return capability !== 0n ? capability : ieFormat(ies, IeId.FORMAT, IeId.FORMAT2);
 }

@@ -1,6 +1,6 @@
 import { nameTable } from './name-table.ts';
 
-/** Information element ids (RFC 5456 §8.6; Asterisk's iax2.h; iax2-facts §3.1). */
+/** Information element ids (RFC 5456 §8.6; Asterisk's iax2.h; protocol.md §3.1). */
 export const IeId = {
   CALLED_NUMBER: 1,
   CALLING_NUMBER: 2,
@@ -145,13 +145,13 @@ export function ieKind(id: number): IeKind {
   return KIND_BY_ID.get(id) ?? 'bytes';
 }
 
-/** AUTHMETHODS bits (iax2-facts §8.1). */
+/** AUTHMETHODS bits (protocol.md §8.1). */
 export const AuthMethod = { PLAINTEXT: 0x0001, MD5: 0x0002, RSA: 0x0004 } as const;
 
-/** ENCRYPTION bits (iax2-facts §11.1). */
+/** ENCRYPTION bits (protocol.md §11.1). */
 export const EncryptionMethod = { AES128: 0x0001, KEY_ROTATION: 0x8000 } as const;
 
-/** DPSTATUS bits (iax2-facts §3.1). */
+/** DPSTATUS bits (protocol.md §3.1). */
 export const DialplanStatus = {
   EXISTS: 0x0001,
   CANEXIST: 0x0002,

@@ -29,7 +29,7 @@ const MAX_IE_VALUE = 255;
 
 /**
  * Decodes the IEs in `buf[start, end)`. An IE running past `end`, or one stray byte after the
- * last IE, rejects the whole frame as Asterisk does (iax2-facts §1.7).
+ * last IE, rejects the whole frame as Asterisk does (protocol.md §1.7).
  */
 export function decodeIes(buf: Buffer, start: number, end: number): Ie[] {
   const ies: Ie[] = [];
@@ -69,7 +69,7 @@ function decodeIeValue(id: number, buf: Buffer, start: number, length: number): 
     case 'u32':
       return length === 4 ? buf.readUInt32BE(start) : buf.subarray(start, start + length);
     case 'format64':
-      // Asterisk ignores a 64-bit format IE whose version byte is not 0 (iax2-facts §3.2).
+      // Asterisk ignores a 64-bit format IE whose version byte is not 0 (protocol.md §3.2).
       return length === 9 && buf[start] === 0 ? buf.readBigUInt64BE(start + 1) : buf.subarray(start, start + length);
     case 'datetime':
       return length === 4 ? unpackDateTime(buf.readUInt32BE(start)) : buf.subarray(start, start + length);
@@ -83,7 +83,7 @@ function decodeIeValue(id: number, buf: Buffer, start: number, length: number): 
 }
 
 /**
- * Text IEs carry no NUL (iax2-facts §1.7). Printable ASCII (the common case) takes a fast
+ * Text IEs carry no NUL (protocol.md §1.7). Printable ASCII (the common case) takes a fast
  * path; other printable UTF-8 is decoded; anything with control bytes or invalid UTF-8 stays
  * bytes, so it re-encodes unchanged and is never shown as mojibake.
  */

@@ -3,7 +3,7 @@ import { checkCallNumber, checkField } from './field-checks.ts';
 import type { MetaTrunkFrame, TrunkEntry } from './frame.ts';
 
 /**
- * Meta trunk frame (RFC 5456 §8.1.4; iax2-facts §1.5):
+ * Meta trunk frame (RFC 5456 §8.1.4; protocol.md §1.5):
  *
  *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  * +-------------------------------+-+-------------+---------------+

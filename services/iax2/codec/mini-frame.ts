@@ -3,7 +3,7 @@ import { checkCallNumber, checkField } from './field-checks.ts';
 import type { MiniFrame } from './frame.ts';
 
 /**
- * Mini voice frame, RFC 5456 §8.1.2 (iax2-facts §1.3). Unreliable; the codec is that of the
+ * Mini voice frame, RFC 5456 §8.1.2 (protocol.md §1.3). Unreliable; the codec is that of the
  * last full voice frame on the call.
  *
  *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
@@ -54,12 +54,21 @@ export function miniFrameEncodingLength(frame: MiniFrame): number {
 }
 
 export function encodeMiniFrame(frame: MiniFrame, buf: Buffer, offset: number): number {
-  // Call number 0 would turn the datagram into a meta frame (iax2-facts §1.1).
+  // Call number 0 would turn the datagram into a meta frame (protocol.md §1.1).
   checkCallNumber('mini frame source', frame.sourceCall, 1);
   checkField('mini frame timestamp', frame.timestamp, 0xffff);
-  buf[offset] = frame.sourceCall >> 8;
-  buf[offset + 1] = frame.sourceCall & 0xff;
-  buf[offset + 2] = frame.timestamp >> 8;
-  buf[offset + 3] = frame.timestamp & 0xff;
-  return MINI_HEADER_LENGTH + frame.payload.copy(buf, offset + MINI_HEADER_LENGTH);
+  return writeMiniFrame(frame.sourceCall, frame.timestamp, frame.payload, buf, offset);
+}
+
+/**
+ * The mini frame writer itself, for the relay's hot path: no frame object and no checks
+ * (the caller's call number and 16-bit timestamp are in range by construction). `buf` must
+ * hold 4 + payload bytes from `offset`. Returns the bytes written.
+ */
+export function writeMiniFrame(sourceCall: number, timestamp16: number, payload: Buffer, buf: Buffer, offset: number): number {
+  buf[offset] = (sourceCall >> 8) & 0x7f;
+  buf[offset + 1] = sourceCall & 0xff;
+  buf[offset + 2] = (timestamp16 >> 8) & 0xff;
+  buf[offset + 3] = timestamp16 & 0xff;
+  return MINI_HEADER_LENGTH + payload.copy(buf, offset + MINI_HEADER_LENGTH);
 }

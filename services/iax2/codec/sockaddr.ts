@@ -2,7 +2,7 @@ import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from './ip-text.ts';
 
 /**
  * The APPARENT_ADDR IE: the sender copies its in-memory `struct sockaddr` onto the wire
- * (iax2-facts §3.3). On Linux that is, for IPv4 (16 bytes):
+ * (protocol.md §3.3). On Linux that is, for IPv4 (16 bytes):
  *
  *   0      1      2      3      4      5      6      7      8 ... 15
  *  +------+------+------+------+------+------+------+------+----------+

@@ -1,7 +1,7 @@
 import { EncodeErrorCode, Iax2EncodeError } from './errors.ts';
 
 /**
- * Byte 11 of a full frame (iax2-facts §1.6). Values below 0x80 go as they are; a larger value
+ * Byte 11 of a full frame (protocol.md §1.6). Values below 0x80 go as they are; a larger value
  * must be a power of two 2^n and goes as 0x80 | n. The byte 0xFF is the special value -1
  * ("stop tones" on CONTROL frames), never 2^63. Bit 6 is ignored on decode, except on video
  * frames where it is the marker (handled by the caller).

@@ -3,7 +3,7 @@ import { checkCallNumber, checkField } from './field-checks.ts';
 import type { VideoMiniFrame } from './frame.ts';
 
 /**
- * Video mini frame ("meta video", RFC 5456 §8.1.3; iax2-facts §1.4):
+ * Video mini frame ("meta video", RFC 5456 §8.1.3; protocol.md §1.4):
  *
  *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  * +-------------------------------+-+-----------------------------+

@@ -1,5 +1,5 @@
 /**
- * AES-128 framing of an encrypted call (iax2-facts §11.3, TV9).
+ * AES-128 framing of an encrypted call (protocol.md §11.3, TV9).
  *
  *  full frame                           mini frame
  *  +--------+--------+----------------+ +--------+--------------------+
@@ -25,20 +25,20 @@ export type EncryptedFrameKind = 'full' | 'mini';
 const BLOCK = 16;
 const KEY_LENGTH = 16;
 const ZERO_IV = Buffer.alloc(BLOCK);
-/** Offset of the byte whose low nibble carries P - 16 (§11.3). */
+/** Offset of the byte whose low nibble carries P - 16 (protocol.md §11.3). */
 const PAD_LENGTH_BYTE = 15;
 
-/** Bytes left in clear: the call numbers (§11.3). */
+/** Bytes left in clear: the call numbers (protocol.md §11.3). */
 const CLEAR_PREFIX: Record<EncryptedFrameKind, number> = { full: 4, mini: 2 };
-/** The frame's own header: the least a decrypted datagram may hold (§11.3). */
+/** The frame's own header: the least a decrypted datagram may hold (protocol.md §11.3). */
 const HEADER_LENGTH: Record<EncryptedFrameKind, number> = { full: 12, mini: 4 };
 /**
- * Asterisk drops shorter encrypted datagrams unread: a header plus one block (§11.3). The
+ * Asterisk drops shorter encrypted datagrams unread: a header plus one block (protocol.md §11.3). The
  * header check after decrypting would refuse them too; this only saves the decryption.
  */
 const MIN_ENCRYPTED: Record<EncryptedFrameKind, number> = { full: 12 + BLOCK, mini: 4 + BLOCK };
 
-/** P for L bytes to encrypt: 16..31, making L + P a multiple of 16 (§11.3). */
+/** P for L bytes to encrypt: 16..31, making L + P a multiple of 16 (protocol.md §11.3). */
 function padLength(encryptedPart: number): number {
   return BLOCK + ((BLOCK - (encryptedPart % BLOCK)) % BLOCK);
 }
@@ -52,7 +52,7 @@ export function encryptedLength(plainLength: number, kind: EncryptedFrameKind): 
 
 /**
  * Encrypts one full or mini frame as Asterisk does. The pad contents do not matter to the
- * receiver (§11.3), so they come from `padSource` (random by default; tests pin them).
+ * receiver (protocol.md §11.3), so they come from `padSource` (random by default; tests pin them).
  * Throws Iax2CryptoError for a key that is not 16 bytes or a frame shorter than its header:
  * both are our own mistakes, never the peer's.
  */
@@ -95,7 +95,7 @@ export function encryptDatagram(
 
 /**
  * Decrypts one full or mini frame, or returns undefined where Asterisk would log "Packet
- * Decrypt Failed" and drop it (§11.3): shorter than header + one block, not whole blocks
+ * Decrypt Failed" and drop it (protocol.md §11.3): shorter than header + one block, not whole blocks
  * after the clear prefix, or a pad nibble claiming more than the frame holds beyond its
  * header. Never throws: the input is whatever arrived from the network.
  */

@@ -1,12 +1,12 @@
 /**
- * Call tokens (iax2-facts §7): the stateless cookie a server hands out in CALLTOKEN before it
+ * Call tokens (protocol.md §7): the stateless cookie a server hands out in CALLTOKEN before it
  * allocates a call number for a NEW, REGREQ, REGREL or FWDOWNL.
  *
  * The format stays Asterisk's, ASCII `<unix seconds>?<40 lowercase hex>` (51 bytes today,
- * §7.3), because clients treat it as opaque. The hex is our own choice: HMAC-SHA1, keyed by a
+ * protocol.md §7.3), because clients treat it as opaque. The hex is our own choice: HMAC-SHA1, keyed by a
  * server secret, over `"<ip>:<port>"` (IPv6 `"[addr]:port"`) followed by the same decimal
  * seconds. Binding to IP and port is what Asterisk does too, so a NAT rebinding between the
- * two requests breaks the token on either server (§7.3).
+ * two requests breaks the token on either server (protocol.md §7.3).
  *
  * The secret rotates every `rotateEveryMs` (monotonic time). The previous one is kept, so a
  * token issued just before a rotation still validates; after a second rotation it does not.
@@ -20,7 +20,7 @@ export interface CallTokenOptions {
   clock: Clock;
   /** How often the server secret changes. Default 10 minutes. */
   rotateEveryMs?: number;
-  /** `calltokenexpiration`: a token is good while 0 <= now - issued < this. Default 10 s (§7.3). */
+  /** `calltokenexpiration`: a token is good while 0 <= now - issued < this. Default 10 s (protocol.md §7.3). */
   expirationS?: number;
   /** Makes each new server secret. Default 32 bytes from crypto.randomBytes. */
   secretSource?: () => Buffer;
@@ -69,7 +69,7 @@ export class CallTokenService {
     this.current = this.secretSource();
   }
 
-  /** The CALLTOKEN IE value for a request from `remote`, stamped now (§7.2 step 2). */
+  /** The CALLTOKEN IE value for a request from `remote`, stamped now (protocol.md §7.2 step 2). */
   issue(remote: CallTokenRemote): Buffer {
     this.rotate();
     const seconds = String(this.nowSeconds());
@@ -77,13 +77,13 @@ export class CallTokenService {
   }
 
   /**
-   * Judges the token a request carried against the address it came from (§7.3). Never throws:
+   * Judges the token a request carried against the address it came from (protocol.md §7.3). Never throws:
    * the bytes are whatever the network delivered, and anything not shaped like our token is
    * `forged`.
    */
   validate(token: Buffer, remote: CallTokenRemote): CallTokenVerdict {
     this.rotate();
-    // Asterisk splits at the first '?' (§7.3).
+    // Asterisk splits at the first '?' (protocol.md §7.3).
     const split = token.indexOf(QUESTION_MARK);
     if (split <= 0 || token.length - split - 1 !== HASH_HEX_LENGTH) return 'forged';
     const seconds = token.toString('latin1', 0, split);

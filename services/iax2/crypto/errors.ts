@@ -2,13 +2,13 @@ import { StrowgerError } from '../../../shared/errors.ts';
 
 /** Stable codes for the crypto module's refusals. Each names the rule that was broken. */
 export const CryptoErrorCode = {
-  /** Not a PEM of a kind Asterisk's key loader takes, or its body does not parse (iax2-facts §8.4). */
+  /** Not a PEM of a kind Asterisk's key loader takes, or its body does not parse (protocol.md §8.4). */
   KEY_FORMAT: 'IAX2_ERR_KEY_FORMAT',
   /** An encrypted private key with no passphrase, or one that does not decrypt it. */
   KEY_PASSPHRASE: 'IAX2_ERR_KEY_PASSPHRASE',
-  /** An RSA key that is not exactly 1024 bits: Asterisk discards those at load (§8.4). */
+  /** An RSA key that is not exactly 1024 bits: Asterisk discards those at load (protocol.md §8.4). */
   RSA_KEY_SIZE: 'IAX2_ERR_RSA_KEY_SIZE',
-  /** An AES key that is not the 16 bytes of an MD5 digest (§11.2). */
+  /** An AES key that is not the 16 bytes of an MD5 digest (protocol.md §11.2). */
   AES_KEY_LENGTH: 'IAX2_ERR_AES_KEY_LENGTH',
   /** A frame to encrypt that is shorter than its own header (12 full, 4 mini). */
   AES_FRAME_SHORT: 'IAX2_ERR_AES_FRAME_SHORT',

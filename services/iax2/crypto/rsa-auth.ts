@@ -1,5 +1,5 @@
 /**
- * RSA challenge/response (iax2-facts §8.4): RSA_RESULT is the standard base64 (172 characters)
+ * RSA challenge/response (protocol.md §8.4): RSA_RESULT is the standard base64 (172 characters)
  * of the 128-byte RSASSA-PKCS1-v1_5 SHA-1 signature over the CHALLENGE string's bytes, no NUL.
  * The server tries each of a user's `inkeys` in order until one verifies.
  */
@@ -13,7 +13,7 @@ const SIGNATURE_BYTES = RSA_KEY_BITS / 8;
  * it); the '=' is let off for peers that leave padding out. No whitespace, no URL alphabet.
  */
 const SIGNATURE_BASE64 = /^[A-Za-z0-9+/]{171}=?$/;
-/** DER of DigestInfo { AlgorithmIdentifier { sha1, NULL }, OCTET STRING (20) } before the hash (RFC 8017 §9.2 note 1). */
+/** DER of DigestInfo { AlgorithmIdentifier { sha1, NULL }, OCTET STRING (20) } before the hash (RFC 8017 protocol.md §9.2 note 1). */
 const SHA1_DIGEST_INFO_PREFIX = Buffer.from('3021300906052b0e03021a05000414', 'hex');
 
 /** The RSA_RESULT IE value answering `challenge`, signed with the client's `outkey`. */
@@ -30,7 +30,7 @@ export function rsaSign(challenge: string, key: RsaPrivateKey): string {
  * simply -1: the input came from the network, so this never throws.
  *
  * Verification encodes the expected block and compares it with the public-key operation's
- * output (RFC 8017 §8.2.2 steps 3-4) instead of parsing the peer's padding and ASN.1, which
+ * output (RFC 8017 protocol.md §8.2.2 steps 3-4) instead of parsing the peer's padding and ASN.1, which
  * leaves nothing for a crafted signature to slip through.
  */
 export function rsaVerify(challenge: string, resultBase64: string, keys: readonly RsaPublicKey[]): number {
@@ -42,7 +42,7 @@ export function rsaVerify(challenge: string, resultBase64: string, keys: readonl
   const signatureBinary = signature.toString('binary');
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!.forge;
-    // RSAVP1 is defined only for 0 <= s < n (RFC 8017 §5.2.2).
+    // RSAVP1 is defined only for 0 <= s < n (RFC 8017 protocol.md §5.2.2).
     if (representative.compareTo(key.n) >= 0) continue;
     try {
       const block = Buffer.from(key.encrypt(signatureBinary, 'RAW'), 'binary');

@@ -1,5 +1,5 @@
 /**
- * RSA keys as Asterisk keeps them (iax2-facts §8.4): `NAME.pub` is a PEM "BEGIN PUBLIC KEY"
+ * RSA keys as Asterisk keeps them (protocol.md §8.4): `NAME.pub` is a PEM "BEGIN PUBLIC KEY"
  * (SubjectPublicKeyInfo), `NAME.key` any PEM private key OpenSSL reads (traditional "RSA
  * PRIVATE KEY" or PKCS#8), optionally passphrase-protected, and only 1024-bit keys load.
  *
@@ -9,7 +9,7 @@
 import forge from 'node-forge';
 import { CryptoErrorCode, Iax2CryptoError } from './errors.ts';
 
-/** Asterisk discards RSA keys of any other size at load (§8.4). */
+/** Asterisk discards RSA keys of any other size at load (protocol.md §8.4). */
 export const RSA_KEY_BITS = 1024;
 
 export interface RsaPublicKey {
@@ -49,7 +49,7 @@ const PRIVATE_KEY_TYPES = new Set(['RSA PRIVATE KEY', 'PRIVATE KEY', 'ENCRYPTED 
 
 /**
  * Loads a `NAME.pub`. Only "BEGIN PUBLIC KEY" holding an RSA SubjectPublicKeyInfo is taken:
- * Asterisk's loader refuses a PKCS#1 "BEGIN RSA PUBLIC KEY" (§8.4, as read), so we do too,
+ * Asterisk's loader refuses a PKCS#1 "BEGIN RSA PUBLIC KEY" (protocol.md §8.4, as read), so we do too,
  * rather than accept a file that would fail on the other end.
  */
 export function loadPublicKey(pem: string): RsaPublicKey {
@@ -76,7 +76,7 @@ export function loadPublicKey(pem: string): RsaPublicKey {
  * Loads a `NAME.key`: traditional "RSA PRIVATE KEY" (plain, or encrypted with Proc-Type and
  * DEK-Info as `astgenkey -des3` writes) or PKCS#8 ("PRIVATE KEY" / "ENCRYPTED PRIVATE KEY").
  * An encrypted key without a passphrase, or one the passphrase does not open, throws
- * IAX2_ERR_KEY_PASSPHRASE (Asterisk keeps such a key unusable until `keys init`, §8.4).
+ * IAX2_ERR_KEY_PASSPHRASE (Asterisk keeps such a key unusable until `keys init`, protocol.md §8.4).
  */
 export function loadPrivateKey(pem: string, passphrase?: string): RsaPrivateKey {
   const message = firstPem(pem, (type) => PRIVATE_KEY_TYPES.has(type));

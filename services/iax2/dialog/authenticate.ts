@@ -1,6 +1,6 @@
 /**
  * Challenge and answer, shared by calls (AUTHREQ/AUTHREP) and registrations (REGAUTH/REGREQ)
- * (iax2-facts §8): which methods a principal is asked for, how an answer is checked (RSA,
+ * (protocol.md §8): which methods a principal is asked for, how an answer is checked (RSA,
  * then MD5, then plaintext, as Asterisk orders them) and how we answer as a client.
  */
 import { IeId, ieNumber, ieString, type Ie } from '../codec/index.ts';
@@ -23,7 +23,7 @@ export function describeMethods(bits: number): string {
 export interface Credentials {
   /** Every secret, already split on ';'. */
   secrets: readonly string[];
-  /** The configured secret text, for plaintext (which compares it whole, §8.5). */
+  /** The configured secret text, for plaintext (which compares it whole, protocol.md §8.5). */
   plaintextSecret: string;
   inkeys: readonly RsaPublicKey[];
 }
@@ -62,7 +62,7 @@ export interface ClientCredentials {
 
 /**
  * Our answer to an AUTHREQ/REGAUTH: RSA if we hold an outkey and RSA is allowed; else MD5;
- * else plaintext if allowed on both sides (§8.4). Undefined when we cannot answer.
+ * else plaintext if allowed on both sides (protocol.md §8.4). Undefined when we cannot answer.
  */
 export function answerChallenge(challengeIes: readonly Ie[], credentials: ClientCredentials): Ie | undefined {
   const methods = ieNumber(challengeIes, IeId.AUTHMETHODS) ?? 0;

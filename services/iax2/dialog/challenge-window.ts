@@ -2,7 +2,7 @@
  * How many of our calls to one callee may wait on its challenge at once. A callee counts the
  * AUTHREQs it has sent and not yet seen answered, per user, and refuses the next NEW beyond
  * `maxauthreq` (Asterisk's default 3) with REJECT 21 "Unauthenticated call limit reached"
- * (§8.6). A switch that places a burst of calls to one box would trip that limit by itself,
+ * (protocol.md §8.6). A switch that places a burst of calls to one box would trip that limit by itself,
  * so outbound calls to one (address, username) take a slot before their NEW goes out and
  * give it back once the challenge is answered (or the call is accepted or ends); the rest
  * wait their turn, a round trip each.

@@ -15,13 +15,13 @@ export type RefusalReason =
   /** No CALLTOKEN IE where one is required, or a token that did not validate. */
   | 'token-missing'
   | 'token-invalid'
-  /** The per-address or non-validated call-number limit (§7.5). */
+  /** The per-address or non-validated call-number limit (protocol.md §7.5). */
   | 'call-number-limit'
   /** A NEW without USERNAME from an address no user or registration matches. */
   | 'no-user'
   /** A VERSION above 2. */
   | 'protocol-version'
-  /** `maxauthreq` challenges already outstanding for this user and address (§8.6). */
+  /** `maxauthreq` challenges already outstanding for this user and address (protocol.md §8.6). */
   | 'auth-limit'
   /** A wrong answer, an unknown name, or a user whose ACL refuses the address (one reason outside, several inside). */
   | 'auth-failed'

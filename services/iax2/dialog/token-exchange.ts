@@ -1,5 +1,5 @@
 /**
- * The requester's half of the call-token exchange (iax2-facts §7.2), shared by NEW and
+ * The requester's half of the call-token exchange (protocol.md §7.2), shared by NEW and
  * REGREQ/REGREL: send with an empty CALLTOKEN IE; on the CALLTOKEN reply reset both sequence
  * counters and resend with the token; ignore duplicates and replies that echo an older
  * request's timestamp; and when a token request is refused statelessly (most likely it was

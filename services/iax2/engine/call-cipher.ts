@@ -1,7 +1,7 @@
 /**
- * AES-128 for one call (iax2-facts §11): one key each way, both MD5(challenge ‖ secret) at the
+ * AES-128 for one call (protocol.md §11): one key each way, both MD5(challenge ‖ secret) at the
  * start; RTKEY later changes the receive key. The callee does not know which of a user's
- * secrets the caller used, so until the first frame decrypts it tries each candidate (§11.1).
+ * secrets the caller used, so until the first frame decrypts it tries each candidate (protocol.md §11.1).
  */
 import { decodeDatagram } from '../codec/index.ts';
 import type { CallCipher } from '../call/call.ts';
@@ -53,7 +53,7 @@ export class AesCallCipher implements CallCipher {
     this.rxKeys = [Buffer.from(key)];
   }
 
-  /** Key rotation on our side: new transmit key from now on (§11.5). */
+  /** Key rotation on our side: new transmit key from now on (protocol.md §11.5). */
   setTransmitKey(key: Buffer): void {
     this.txKey = Buffer.from(key);
   }

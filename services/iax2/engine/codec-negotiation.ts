@@ -1,24 +1,24 @@
 /**
- * Which voice format the callee picks (iax2-facts §3.6), and the caller's check of ACCEPT.
+ * Which voice format the callee picks (protocol.md §3.6), and the caller's check of ACCEPT.
  *
  * codecpriority=host (default): walk the callee's own preference order over the formats both
  * sides can do, audio only; failing that, pick from the common set by the caller's prefs or,
  * without them, Asterisk's built-in best-codec order. `caller` swaps whose order goes first.
  * `disabled` accepts (requested FORMAT AND capability) as it is; `reqonly` insists on the one
- * requested format. Nothing in common: REJECT "Unable to negotiate codec", cause 58.
+ * requested format. Nothing in common: REJECT "Unable to negotiate codec", cause 58
+ * (RejectReason.NO_COMMON_CODEC).
  */
 import { Format, formatInfo } from '../codec/formats.ts';
 
 export type CodecPriority = 'host' | 'caller' | 'disabled' | 'reqonly';
 
-/** Asterisk's own order when no preferences apply (iax2-facts §3.4). */
+/** Asterisk's own order when no preferences apply (protocol.md §3.4). */
 export const BEST_CODEC_ORDER: readonly bigint[] = [
   Format.ULAW, Format.ALAW, Format.G719, Format.SIREN14, Format.SIREN7, Format.G722, Format.SLIN16, Format.SLIN,
   Format.G726, Format.G726_AAL2, Format.ADPCM, Format.GSM, Format.ILBC, Format.SPEEX16, Format.SPEEX, Format.OPUS,
   Format.LPC10, Format.G729, Format.G723,
 ];
 
-export const NO_COMMON_CODEC = { cause: 'Unable to negotiate codec', causeCode: 58 } as const;
 
 export interface NegotiationInput {
   /** What the callee (this side, for the matched user) can do, in its `allow` order. */
@@ -64,7 +64,7 @@ export function chooseFormat(input: NegotiationInput): bigint | undefined {
   }
 }
 
-/** Caller side: the ACCEPT's format must lie within what we offered (iax2-facts §3.6). */
+/** Caller side: the ACCEPT's format must lie within what we offered (protocol.md §3.6). */
 export function acceptable(acceptedFormat: bigint, ourCapability: bigint): boolean {
   return acceptedFormat !== 0n && (acceptedFormat & ~ourCapability) === 0n;
 }

@@ -1,18 +1,16 @@
 /**
  * The IAX2 engine: owns a Transport, turns datagrams into calls and calls into datagrams
- * (DESIGN.md §3). It classifies every datagram, answers the stateless requests (POKE, the
- * CALLTOKEN step, refusals) without allocating anything, gates NEW on a valid call token (or
- * a configured exemption) before a call number is taken, and demultiplexes the rest: full
- * frames by our call number, mini frames and trunk entries by (peer address, peer call).
- * A datagram that does not decode is counted and dropped; nothing a peer sends can throw out
- * of the socket loop.
+ * (docs/architecture.md §3). It classifies every datagram, answers the stateless requests
+ * (POKE, the CALLTOKEN step, refusals) without allocating anything, hands requests that
+ * open a dialog to admission (admission.ts) and demultiplexes the rest: full frames by our
+ * call number, mini frames and trunk entries by (peer address, peer call). A datagram that
+ * does not decode is counted and dropped; nothing a peer sends can throw out of the socket
+ * loop.
  */
-import { RemoteCallIndex } from './remote-call-index.ts';
-import { TrunkBatcher, type TrunkOptions, type TrunkStats } from '../trunk/trunk-batcher.ts';
 import type { Clock } from '../../../shared/clock.ts';
 import { silentLogger, type Logger } from '../../../shared/logger.ts';
 import { Call, type CallSetupHandler } from '../call/call.ts';
-import { CallNumberAllocator, type CallNumberLimits } from '../call/call-numbers.ts';
+import { CallNumberAllocator, CallNumberExhaustedError, type CallNumberLimits } from '../call/call-numbers.ts';
 import {
   classifyDatagram,
   decodeFullFrame,
@@ -22,22 +20,32 @@ import {
   Iax2DecodeError,
   IaxCommand,
   IeId,
-  ieBytes,
   ieString,
+  peekDestCall,
+  peekSourceCall,
   type FullFrame,
 } from '../codec/index.ts';
-import { CallTokenService, loadPublicKey, type RsaPublicKey } from '../crypto/index.ts';
-import { aclAllows, addressBytes, networkContains, parseNetwork, type AclRule, type Network } from '../acl.ts';
+import { CallTokenService } from '../crypto/index.ts';
+import type { AclRule } from '../acl.ts';
+import { AUTH_BITS } from '../dialog/authenticate.ts';
+import { ChallengeWindow } from '../dialog/challenge-window.ts';
+import { dialogContext } from '../dialog/dialog-context.ts';
+import type { Refusals } from '../dialog/refusals.ts';
 import type { IaxPeer, IaxUser, PeerDirectory } from '../peer-directory.ts';
+import { TrunkBatcher, type TrunkOptions, type TrunkStats } from '../trunk/trunk-batcher.ts';
 import { addressKey, type RemoteAddress, type Transport } from '../transport.ts';
 import { TypedEvents } from '../typed-events.ts';
-import { InboundSetup, type IncomingCallInfo } from './inbound-setup.ts';
+import { Admission, requestKind, type AdmissionVerdict, type Principal } from './admission.ts';
+import { AuthReqLimits } from './auth-req-limits.ts';
+import { InboundSetup } from './inbound-setup.ts';
+import type { IncomingCallInfo } from './incoming-call.ts';
 import { OutboundSetup, type OutboundCallOptions } from './outbound-setup.ts';
+import { RemoteCallIndex } from './remote-call-index.ts';
 import { ReplyBudget } from './reply-budget.ts';
-import { Refusals, type RefusalReason } from './refusals.ts';
-import { ChallengeWindow } from './challenge-window.ts';
 import type { EngineStats, SetupContext } from './setup-context.ts';
 import { callTokenReply, pokeReply, statelessRefusal } from './stateless-replies.ts';
+
+export type { IncomingCallInfo } from './incoming-call.ts';
 
 export interface EngineOptions {
   transport: Transport;
@@ -76,11 +84,13 @@ export interface EngineOptions {
  */
 export interface RegistrationHandler {
   findPeer(name: string): IaxPeer | undefined | Promise<IaxPeer | undefined>;
+  /** The setup handler of a registration dialog the engine opened for `request`. */
   admit(call: Call, request: FullFrame, peer: IaxPeer | undefined): CallSetupHandler;
+  /** The AUTHMETHODS of the last peer registration challenged: what a decoy shows (protocol.md §6.4). */
+  decoyMethods(): number;
 }
 
 export interface EngineEvents {
-  [event: string]: unknown;
   /** An authenticated call wants to be routed: accept it with `engine.accept()` or reject it. */
   incomingCall: { call: Call; info: IncomingCallInfo };
 }
@@ -99,21 +109,17 @@ export class Iax2Engine {
     callsOut: 0,
   };
   readonly callNumbers: CallNumberAllocator;
+  /** Refusals of calls (and of registrations before the registrar saw them), by reason. */
+  readonly refusals: Refusals;
 
   private readonly transport: Transport;
   private readonly clock: Clock;
   private readonly logger: Logger;
-  private readonly directory: PeerDirectory;
-  private readonly tokens: CallTokenService;
-  private readonly tokenOptional: Network[];
-  private readonly acl: readonly AclRule[];
+  private readonly context: SetupContext;
+  private readonly admission: Admission;
   private readonly calls = new Map<number, Call>();
   private readonly byRemote = new RemoteCallIndex();
   private readonly inbound = new Map<Call, InboundSetup>();
-  /** NEWs whose user lookup is still running, so a retransmission does not start another. */
-  private readonly pendingNew = new Set<string>();
-  private readonly keyCache = new Map<string, RsaPublicKey | null>();
-  readonly context: SetupContext;
   private registrar: RegistrationHandler | undefined;
   private readonly oversizeReplies: ReplyBudget;
   private closed = false;
@@ -125,29 +131,36 @@ export class Iax2Engine {
     this.transport = options.transport;
     this.clock = options.clock;
     this.logger = options.logger ?? silentLogger;
-    this.directory = options.directory;
-    this.tokens = options.callTokens ?? new CallTokenService({ clock: options.clock });
-    this.tokenOptional = (options.callTokenOptional ?? []).map(parseNetwork);
     this.trunkOptions = options.trunk;
-    this.acl = options.acl ?? [];
     this.callNumbers = new CallNumberAllocator(options.clock, options.limits, options.random);
     this.events = new TypedEvents<EngineEvents>((event, error) => this.logger.error('engine listener threw', { event, error }));
-    const random = options.random ?? Math.random;
-    this.context = {
+    const dialogs = dialogContext({
       clock: this.clock,
       logger: this.logger,
-      directory: this.directory,
-      stats: this.stats,
-      delayRejectMs: options.delayRejectMs ?? 0,
+      delayRejectMs: options.delayRejectMs,
+      random: options.random,
+      decoyMethods: () => this.registrar?.decoyMethods() ?? AUTH_BITS.md5,
+    });
+    this.refusals = dialogs.refusals;
+    const directory = options.directory;
+    this.context = {
+      ...dialogs,
+      directory,
       defaultCapability: options.defaultCapability ?? FULL_BANDWIDTH,
-      authReqOutstanding: new Map(),
-      lastAuthMethods: 0x0002,
-      newChallenge: () => String(Math.floor(random() * 0x7fffffff)).slice(0, 9),
-      publicKeys: (pems) => this.publicKeys(pems),
-      refusals: new Refusals(this.logger, this.clock),
+      authReqs: new AuthReqLimits(),
       challengeWindow: new ChallengeWindow(options.outboundChallengeWindow),
+      authFailed: () => this.stats.authFailures++,
       onIncomingCall: (call, info) => this.events.emit('incomingCall', { call, info }),
     };
+    this.admission = new Admission({
+      logger: this.logger,
+      tokens: options.callTokens ?? new CallTokenService({ clock: options.clock }),
+      callNumbers: this.callNumbers,
+      acl: options.acl ?? [],
+      tokenOptional: options.callTokenOptional ?? [],
+      lookUp: (frame, from) => this.lookUp(frame, from),
+      opened: (from, sourceCall) => this.byRemote.has(from.address, from.port, sourceCall),
+    });
     this.oversizeReplies = new ReplyBudget(options.clock, options.oversizeReplyBudget?.perSecond, options.oversizeReplyBudget?.burst);
     this.transport.onDatagram((datagram, from) => this.receive(datagram, from));
   }
@@ -183,24 +196,23 @@ export class Iax2Engine {
   private demux(datagram: Buffer, from: RemoteAddress): void {
     switch (classifyDatagram(datagram)) {
       case 'full': {
-        const dest = ((datagram[2]! << 8) | datagram[3]!) & 0x7fff;
-        if (dest !== 0) {
-          const call = this.calls.get(dest);
-          if (call === undefined || call.remote.port !== from.port || call.remote.address !== from.address) {
-            // Unknown calls are dropped silently, as Asterisk does (§4.6).
-            this.stats.droppedUnknownCall++;
-            return;
-          }
-          call.receiveDatagram(datagram);
-          this.indexRemote(call);
+        const dest = peekDestCall(datagram);
+        if (dest === 0) {
+          this.receiveDialogRequest(decodeFullFrame(datagram), from);
           return;
         }
-        this.receiveDialogRequest(decodeFullFrame(datagram), from);
+        const call = this.calls.get(dest);
+        if (call === undefined || call.remote.port !== from.port || call.remote.address !== from.address) {
+          // Unknown calls are dropped silently, as Asterisk does (protocol.md §4.6).
+          this.stats.droppedUnknownCall++;
+          return;
+        }
+        call.receiveDatagram(datagram);
+        this.indexRemote(call);
         return;
       }
       case 'mini': {
-        const source = ((datagram[0]! << 8) | datagram[1]!) & 0x7fff;
-        const call = this.byRemote.get(from.address, from.port, source);
+        const call = this.byRemote.get(from.address, from.port, peekSourceCall(datagram));
         if (call === undefined) {
           this.stats.droppedUnknownCall++;
           return;
@@ -226,12 +238,12 @@ export class Iax2Engine {
     }
   }
 
-  /** A full frame to call 0: only requests that open a dialog mean anything here (§7.1). */
+  /** A full frame to call 0: only requests that open a dialog mean anything here (protocol.md §7.1). */
   private receiveDialogRequest(frame: FullFrame, from: RemoteAddress): void {
     if (frame.frameType !== FrameType.IAX) return;
     switch (frame.subclass) {
       case IaxCommand.POKE:
-        // Any POKE gets a stateless PONG, tokens or not (§10.1).
+        // Any POKE gets a stateless PONG, tokens or not (protocol.md §10.1).
         this.send(pokeReply(frame), from);
         return;
       case IaxCommand.NEW:
@@ -244,120 +256,73 @@ export class Iax2Engine {
           return;
         }
         if (frame.subclass !== IaxCommand.NEW && this.registrar === undefined) return;
-        this.receiveOpening(frame, from);
+        this.admission.check(frame, from, (verdict) => this.onVerdict(frame, from, verdict));
         return;
       }
       default:
-        // FWDOWNL and anything else to call 0 gets nothing: no firmware service here (§13.2).
+        // FWDOWNL and anything else to call 0 gets nothing: no firmware service here (protocol.md §13.2).
         return;
     }
   }
 
-  /**
-   * NEW, REGREQ or REGREL to call 0: the engine-wide ACL, then the call token, then the
-   * principal's lookup, then limits; only then is a call number allocated (§7).
-   */
-  private receiveOpening(frame: FullFrame, from: RemoteAddress): void {
-    if (!aclAllows(this.acl, from.address)) {
-      this.refuse(frame, from, 'acl');
-      return;
-    }
-    const token = frame.ies?.find((ie) => ie.id === IeId.CALLTOKEN);
-    let validated = false;
-    if (token !== undefined) {
-      const bytes = ieBytes([token], IeId.CALLTOKEN) ?? Buffer.alloc(0);
-      if (bytes.length === 0) {
+  private onVerdict(frame: FullFrame, from: RemoteAddress, verdict: AdmissionVerdict): void {
+    if (this.closed) return;
+    switch (verdict.kind) {
+      case 'ignore':
+        return;
+      case 'calltoken':
         this.sendCallToken(frame, from);
         return;
-      }
-      if (this.tokens.validate(bytes, from) !== 'valid') {
-        this.refuse(frame, from, 'token-invalid');
+      case 'refuse':
+        this.stats.statelessRejects++;
+        this.refusals.record(verdict.reason, requestKind(frame), { from: addressKey(from), username: ieString(frame.ies, IeId.USERNAME) });
+        this.send(statelessRefusal(frame), from);
         return;
-      }
-      validated = true;
-    }
-    const key = `${addressKey(from)}#${frame.sourceCall}`;
-    if (this.pendingNew.has(key)) return;
-    const found = frame.subclass === IaxCommand.NEW ? this.lookUpUser(frame, from) : this.lookUpPeer(frame);
-    if (!(found instanceof Promise)) {
-      this.admit(frame, from, validated, found);
-      return;
-    }
-    // A directory that has to go to its store: hold further copies of this request meanwhile.
-    this.pendingNew.add(key);
-    found
-      .catch((error: unknown) => {
-        this.logger.error('peer directory lookup failed', { error });
-        return undefined;
-      })
-      .then((principal) => {
-        this.pendingNew.delete(key);
-        if (!this.closed && !this.byRemote.has(from.address, from.port, frame.sourceCall)) this.admit(frame, from, validated, principal);
-      })
-      .catch((error: unknown) => this.logger.error('request handling failed', { error }));
-  }
-
-  private lookUpPeer(frame: FullFrame): IaxPeer | undefined | Promise<IaxPeer | undefined> {
-    const name = ieString(frame.ies, IeId.USERNAME);
-    if (name === undefined || this.registrar === undefined) return undefined;
-    try {
-      return this.registrar.findPeer(name);
-    } catch (error) {
-      this.logger.error('peer lookup failed', { error, name });
-      return undefined;
+      case 'admit':
+        this.open(frame, from, verdict.callNumber, verdict.principal);
+        return;
     }
   }
 
-  /** After the lookup: the token exemption, the call-number limits, then a dialog (§7.4, §7.5). */
-  private admit(frame: FullFrame, from: RemoteAddress, validated: boolean, principal: IaxUser | IaxPeer | undefined): void {
-    if (!validated && !this.tokenOptionalFor(from.address) && principal?.requireCallToken !== false) {
-      this.refuse(frame, from, 'token-missing');
-      return;
-    }
-    const callNumber = this.callNumbers.allocate(from.address, validated);
-    if (typeof callNumber !== 'number') {
-      this.refuse(frame, from, 'call-number-limit');
-      return;
-    }
+  /** The dialog an admitted request opens: a call's setup, or the registrar's exchange. */
+  private open(frame: FullFrame, from: RemoteAddress, callNumber: number, principal: Principal | undefined): void {
     if (frame.subclass === IaxCommand.NEW) {
-      const call = this.createCall(callNumber, from, 'inbound', { remoteCall: frame.sourceCall });
-      const setup = new InboundSetup(this.context, call, frame, principal as IaxUser | undefined);
-      call.setup = setup;
-      this.inbound.set(call, setup);
       this.stats.callsIn++;
+      const call = this.createCall(callNumber, from, 'inbound', {
+        remoteCall: frame.sourceCall,
+        setup: (c) => {
+          const setup = new InboundSetup(this.context, c, frame, principal as IaxUser | undefined);
+          this.inbound.set(c, setup);
+          return setup;
+        },
+      });
       call.receiveFull(frame);
       return;
     }
     const registrar = this.registrar;
     if (registrar === undefined) return;
-    const dialog = this.createCall(callNumber, from, 'inbound', { remoteCall: frame.sourceCall, keepalive: false });
-    dialog.setup = registrar.admit(dialog, frame, principal as IaxPeer | undefined);
+    const dialog = this.createCall(callNumber, from, 'inbound', {
+      remoteCall: frame.sourceCall,
+      keepalive: false,
+      setup: (c) => registrar.admit(c, frame, principal as IaxPeer | undefined),
+    });
     dialog.receiveFull(frame);
   }
 
-  private lookUpUser(frame: FullFrame, from: RemoteAddress): IaxUser | undefined | Promise<IaxUser | undefined> {
-    const username = ieString(frame.ies, IeId.USERNAME);
-    try {
-      if (username !== undefined) return this.directory.findUser(username);
-      const byAddress = this.directory.findUserByAddress?.(from.address, from.port);
-      if (byAddress instanceof Promise) return byAddress.then((u) => u ?? this.directory.findUser('guest'));
-      return byAddress ?? this.directory.findUser('guest');
-    } catch (error) {
-      this.logger.error('peer directory lookup failed', { error, username });
-      return undefined;
-    }
+  /** The user a NEW names (by USERNAME; without one, by its source address, else `guest`), or the peer a REGREQ names. */
+  private lookUp(frame: FullFrame, from: RemoteAddress): Principal | undefined | Promise<Principal | undefined> {
+    const name = ieString(frame.ies, IeId.USERNAME);
+    if (frame.subclass !== IaxCommand.NEW) return name === undefined ? undefined : this.registrar?.findPeer(name);
+    const directory = this.context.directory;
+    if (name !== undefined) return directory.findUser(name);
+    const byAddress = directory.findUserByAddress?.(from.address, from.port);
+    if (byAddress instanceof Promise) return byAddress.then((user) => user ?? directory.findUser('guest'));
+    return byAddress ?? directory.findUser('guest');
   }
 
-  private tokenOptionalFor(address: string): boolean {
-    const bytes = addressBytes(address);
-    return bytes !== undefined && this.tokenOptional.some((network) => networkContains(network, bytes));
-  }
-
-  /**
-   * The CALLTOKEN reply: the one stateless reply that can be bigger than its request.
-   */
+  /** The CALLTOKEN reply: the one stateless reply that can be bigger than its request. */
   private sendCallToken(frame: FullFrame, from: RemoteAddress): void {
-    const reply = callTokenReply(frame, this.tokens.issue(from));
+    const reply = callTokenReply(frame, this.admission.issueToken(from));
     // Never amplify for free: a reply bigger than its request (a short REGREQ's token) is
     // rationed per source address; a NEW that small is not a real client and gets nothing.
     const requestLength = (frame.payload?.length ?? 0) + 12;
@@ -366,22 +331,13 @@ export class Iax2Engine {
     this.send(reply, from);
   }
 
-  private refuse(frame: FullFrame, from: RemoteAddress, reason: RefusalReason): void {
-    this.stats.statelessRejects++;
-    this.context.refusals.record(reason, frame.subclass === IaxCommand.NEW ? 'call' : 'registration', {
-      from: addressKey(from),
-      username: ieString(frame.ies, IeId.USERNAME),
-    });
-    this.send(statelessRefusal(frame), from);
-  }
-
   // ---- calls -----------------------------------------------------------------------------
 
   private createCall(
     localCall: number,
     remote: RemoteAddress,
     direction: 'inbound' | 'outbound',
-    options: { remoteCall?: number; autokillMs?: number; keepalive?: boolean; pingtimeMs?: number } = {},
+    options: { setup: (call: Call) => CallSetupHandler; remoteCall?: number; autokillMs?: number; keepalive?: boolean; pingtimeMs?: number; fullVoiceAtWrap?: boolean },
   ): Call {
     const remoteCall = options.remoteCall;
     const call = new Call({
@@ -392,9 +348,11 @@ export class Iax2Engine {
       clock: this.clock,
       logger: this.logger.child({ call: localCall }),
       send: (datagram) => this.send(datagram, remote),
+      setup: options.setup,
       autokillMs: options.autokillMs,
       keepalive: options.keepalive,
       pingtimeMs: options.pingtimeMs,
+      fullVoiceAtWrap: options.fullVoiceAtWrap,
     });
     this.calls.set(localCall, call);
     if (remoteCall !== undefined && remoteCall !== 0) this.byRemote.set(remote.address, remote.port, remoteCall, call);
@@ -406,6 +364,14 @@ export class Iax2Engine {
       this.callNumbers.release(localCall);
     });
     return call;
+  }
+
+  /** A call number for a dialog we open, or CallNumberExhaustedError. */
+  private allocate(remote: RemoteAddress): number {
+    if (this.closed) throw new Error('engine is closed');
+    const callNumber = this.callNumbers.allocate(remote.address, true);
+    if (typeof callNumber !== 'number') throw new CallNumberExhaustedError(addressKey(remote), callNumber);
+    return callNumber;
   }
 
   /** Files a call under its peer's call number once that is known, for mini and trunk frames. */
@@ -429,7 +395,7 @@ export class Iax2Engine {
    */
   trunkCall(call: Call, timestamps = false): void {
     this.trunks ??= new TrunkBatcher(this.clock, (datagram, to) => this.send(datagram, to), this.trunkOptions);
-    call.trunk = this.trunks.sinkFor(call.remote, timestamps);
+    call.useTrunk(this.trunks.sinkFor(call.remote, timestamps));
   }
 
   /** Reliable frames sent again, over every call this engine has had. */
@@ -445,50 +411,25 @@ export class Iax2Engine {
 
   /** Places a call (the caller side): NEW, token, authentication, encryption, ACCEPT. */
   call(options: OutboundCallOptions): Call {
-    if (this.closed) throw new Error('engine is closed');
-    const callNumber = this.callNumbers.allocate(options.remote.address, true);
-    if (typeof callNumber !== 'number') {
-      throw Object.assign(new Error(`no call number for ${addressKey(options.remote)}: ${callNumber}`), { code: 'IAX2_ERR_NO_CALL_NUMBER' });
-    }
-    const call = this.createCall(callNumber, options.remote, 'outbound', { autokillMs: options.autokillMs });
-    const setup = new OutboundSetup(this.context, call, options);
-    call.setup = setup;
+    const callNumber = this.allocate(options.remote);
+    let setup: OutboundSetup | undefined;
+    const call = this.createCall(callNumber, options.remote, 'outbound', {
+      autokillMs: options.autokillMs,
+      fullVoiceAtWrap: options.fullVoiceAtWrap,
+      setup: (c) => (setup = new OutboundSetup(this.context, c, options)),
+    });
     this.stats.callsOut++;
-    setup.start();
+    setup?.start();
     return call;
   }
 
   /**
    * Opens an outbound dialog that is not a call (a registration or a qualify POKE): a fresh
-   * call number, no PING/LAGRQ, `setup` driving the exchange. Throws when no number is free.
+   * call number, no PING/LAGRQ, `setup` driving the exchange. Throws CallNumberExhaustedError
+   * when no number is free.
    */
   openDialog(remote: RemoteAddress, makeSetup: (call: Call) => CallSetupHandler, options: { pingtimeMs?: number } = {}): Call {
-    if (this.closed) throw new Error('engine is closed');
-    const callNumber = this.callNumbers.allocate(remote.address, true);
-    if (typeof callNumber !== 'number') {
-      throw Object.assign(new Error(`no call number for ${addressKey(remote)}: ${callNumber}`), { code: 'IAX2_ERR_NO_CALL_NUMBER' });
-    }
-    const call = this.createCall(callNumber, remote, 'outbound', { keepalive: false, pingtimeMs: options.pingtimeMs });
-    call.setup = makeSetup(call);
-    return call;
-  }
-
-  private publicKeys(pems: readonly string[]): RsaPublicKey[] {
-    const keys: RsaPublicKey[] = [];
-    for (const pem of pems) {
-      let key = this.keyCache.get(pem);
-      if (key === undefined) {
-        try {
-          key = loadPublicKey(pem);
-        } catch (error) {
-          this.logger.warn('unusable inkey ignored', { error });
-          key = null;
-        }
-        this.keyCache.set(pem, key);
-      }
-      if (key !== null) keys.push(key);
-    }
-    return keys;
+    return this.createCall(this.allocate(remote), remote, 'outbound', { keepalive: false, pingtimeMs: options.pingtimeMs, setup: makeSetup });
   }
 
   private send(datagram: Buffer, to: RemoteAddress): void {
@@ -500,10 +441,10 @@ export class Iax2Engine {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.admission.close();
     for (const call of [...this.calls.values()]) call.close('engine-closed');
     this.trunks?.close();
     this.callNumbers.close();
     this.events.removeAll();
   }
 }
-

@@ -1,6 +1,6 @@
 /**
- * The callee's side of call setup, after the engine has checked the call token and allocated
- * a call number (iax2-facts §6, §8, §11.1): AUTHREQ with a fresh challenge, AUTHREP checked
+ * The callee's side of call setup, after admission has checked the call token and allocated
+ * a call number (protocol.md §6, §8, §11.1): AUTHREQ with a fresh challenge, AUTHREP checked
  * by RSA, MD5 or plaintext in Asterisk's order, encryption agreed, then the engine's user is
  * told of the call and accepts (ACCEPT with the negotiated format) or rejects it.
  *
@@ -12,7 +12,6 @@ import { CallState } from '../call/call-state.ts';
 import { decodeCodecPrefs } from '../codec/codec-prefs.ts';
 import {
   EncryptionMethod,
-  FrameType,
   IaxCommand,
   IeId,
   ieFormat,
@@ -20,55 +19,32 @@ import {
   ieString,
   lowFormatBits,
   peerCapability,
+  RejectReason,
   type FullFrame,
   type Ie,
+  type Refusal,
 } from '../codec/index.ts';
-import { md5Key, splitSecrets } from '../crypto/index.ts';
+import { md5Key } from '../crypto/index.ts';
 import { aclAllows } from '../acl.ts';
-import { authMethodsFor, isUnauthenticated, type IaxUser } from '../peer-directory.ts';
-import { AUTH_BITS, credentialsOf, methodBits, verifyAnswer } from './authenticate.ts';
-import { AesCallCipher } from './call-cipher.ts';
-import { chooseFormat, NO_COMMON_CODEC } from './codec-negotiation.ts';
-import type { SetupContext } from './setup-context.ts';
-import type { RefusalReason } from './refusals.ts';
+import { AUTH_BITS } from '../dialog/authenticate.ts';
+import type { RefusalReason } from '../dialog/refusals.ts';
+import { challengeMethods, refuseAfterDelay, routeServerDialog, ServerChallenge, withDbSecrets } from '../dialog/server-challenge.ts';
+import { isUnauthenticated, type IaxUser } from '../peer-directory.ts';
 import { addressKey } from '../transport.ts';
+import { AesCallCipher } from './call-cipher.ts';
+import { chooseFormat } from './codec-negotiation.ts';
+import type { IncomingCallInfo } from './incoming-call.ts';
+import type { SetupContext } from './setup-context.ts';
 
-export const NO_AUTHORITY = { cause: 'No authority found', causeCode: 50 } as const;
-export const AUTH_LIMIT = { cause: 'Unauthenticated call limit reached', causeCode: 21 } as const;
-/** Challenges a user may have outstanding from the address it is registered at. */
-export const REGISTERED_AUTHREQ_LIMIT = 256;
-
-
-/** What the engine's user learns about an incoming call. */
-export interface IncomingCallInfo {
-  username: string | undefined;
-  user: IaxUser | undefined;
-  calledNumber: string;
-  calledContext: string | undefined;
-  callingNumber: string | undefined;
-  callingName: string | undefined;
-  language: string | undefined;
-  peerCapability: bigint;
-  peerFormat: bigint;
-  peerPrefs: bigint[];
-  encrypted: boolean;
-}
+const CALL_COMMANDS: { opening: readonly number[]; answer: readonly number[] } = { opening: [IaxCommand.NEW], answer: [IaxCommand.AUTHREP] };
 
 export class InboundSetup implements CallSetupHandler {
-  private challenge = '';
-  private methods = 0;
-  private decoy = false;
-  /** Every secret the caller may have used (for MD5 and the AES key). */
-  private secrets: string[] = [];
-  /** Those that came from `dbsecret`. */
-  private dbSecrets: string[] = [];
-  private encryptionAgreed = false;
-  private countedAuthReq = false;
-  /** The maxauthreq counter this call's challenge counts in: user and source address. */
-  private authReqKey: string | undefined;
-  private decoyReason: RefusalReason = 'unknown-name';
-  private started = false;
   readonly info: IncomingCallInfo;
+  private readonly challenge: ServerChallenge;
+  private encryptionAgreed = false;
+  /** Gives back this call's place in the user's maxauthreq allowance (protocol.md §8.6). */
+  private releaseAuthReq: () => void = () => {};
+  private decoyReason: RefusalReason = 'unknown-name';
 
   constructor(
     private readonly ctx: SetupContext,
@@ -90,165 +66,90 @@ export class InboundSetup implements CallSetupHandler {
       peerPrefs: decodeCodecPrefs(ieString(ies, IeId.CODEC_PREFS) ?? ''),
       encrypted: false,
     };
-    Object.assign(call.info, { incoming: this.info });
+    this.challenge = new ServerChallenge(ctx, call, IaxCommand.AUTHREQ);
     call.events.on('closed', () => this.releaseAuthReq());
   }
 
   handle(frame: FullFrame): boolean {
-    if (frame.frameType !== FrameType.IAX) return false;
-    if (frame.subclass === IaxCommand.NEW && !this.started) {
-      this.started = true;
-      this.begin(frame);
-      return true;
-    }
-    if (frame.subclass === IaxCommand.AUTHREP && this.call.state === CallState.AuthReqSent) {
-      this.onAuthRep(frame);
-      return true;
-    }
-    return false;
+    return routeServerDialog(this.call, frame, CALL_COMMANDS, (f) => this.begin(f), (f) => this.onAuthRep(f));
   }
 
   private begin(frame: FullFrame): void {
     const ies = frame.ies ?? [];
-    this.call.transition(CallState.NewReceived);
-    // A newer protocol version than ours is refused as Asterisk does (§0).
+    this.call.requestReceived();
+    // A newer protocol version than ours is refused as Asterisk does (protocol.md §0).
     if ((ieNumber(ies, IeId.VERSION) ?? 2) > 2) {
-      this.refuse('protocol-version', NO_AUTHORITY);
+      this.refuse('protocol-version', RejectReason.NO_AUTHORITY);
       return;
     }
     const user = this.user;
-    const allowed = user !== undefined && aclAllows(user.acl, this.call.remote.address);
-    if (user === undefined || !allowed) {
+    if (user === undefined || !aclAllows(user.acl, this.call.remote.address)) {
       if (this.info.username === undefined) {
         // No name, no registration at this address and no password-less user: Asterisk
         // rejects at once.
-        this.refuse('no-user', NO_AUTHORITY);
+        this.refuse('no-user', RejectReason.NO_AUTHORITY);
         return;
       }
       this.decoyReason = user === undefined ? 'unknown-name' : 'user-acl';
-      this.sendDecoy();
+      this.challenge.sendDecoy(this.info.username);
       return;
     }
     if (user.forceEncryption === true && user.secrets.length === 0 && user.dbsecret === undefined) {
-      this.refuse('encryption-required', NO_AUTHORITY);
+      this.refuse('encryption-required', RejectReason.NO_AUTHORITY);
       return;
     }
     if (isUnauthenticated(user)) {
       this.authenticated();
       return;
     }
-    this.authReqKey = `${user.name}\n${addressKey(this.call.remote)}`;
-    if ((this.ctx.authReqOutstanding.get(this.authReqKey) ?? 0) >= this.authReqLimit(user)) {
-      this.refuse('auth-limit', AUTH_LIMIT);
+    const release = this.ctx.authReqs.take(user.name, this.call.remote, user.maxAuthReq ?? 3, this.ctx.directory.registeredAddress?.(user.name));
+    if (release === undefined) {
+      this.refuse('auth-limit', RejectReason.AUTH_LIMIT);
       return;
     }
-    this.sendAuthReq(user, ies);
+    this.releaseAuthReq = release;
+    const asked = ieNumber(ies, IeId.ENCRYPTION) ?? 0;
+    withDbSecrets(this.ctx, user, this.ctx.directory.resolveDbSecret?.bind(this.ctx.directory), (dbSecrets) => {
+      if (!this.call.closed) this.sendChallenge(user, dbSecrets, asked);
+    });
   }
 
-  /** Gathers the user's secrets (dbsecret from the directory, maybe asynchronously), then challenges. */
-  private sendAuthReq(user: IaxUser, newIes: readonly Ie[]): void {
-    this.secrets = [...user.secrets.flatMap(splitSecrets)];
-    if (user.dbsecret !== undefined && this.ctx.directory.resolveDbSecret !== undefined) {
-      const [family = '', key = ''] = user.dbsecret.split('/');
-      const found = this.ctx.directory.resolveDbSecret(family, key, user.name);
-      if (found instanceof Promise) {
-        found
-          .catch((error: unknown) => {
-            this.ctx.logger.error('dbsecret lookup failed', { error, user: user.name });
-            return undefined;
-          })
-          .then((secret) => {
-            if (this.call.closed) return;
-            if (secret !== undefined) this.addDbSecret(secret);
-            this.sendChallenge(user, newIes);
-          })
-          .catch((error: unknown) => this.ctx.logger.error('AUTHREQ failed', { error }));
-        return;
-      }
-      if (found !== undefined) this.addDbSecret(found);
-    }
-    this.sendChallenge(user, newIes);
-  }
-
-  private addDbSecret(secret: string): void {
-    this.dbSecrets.push(secret);
-    this.secrets.push(...splitSecrets(secret));
-  }
-
-  private sendChallenge(user: IaxUser, newIes: readonly Ie[]): void {
-    const methods = authMethodsFor(user);
-    this.methods = methodBits(methods);
-    this.ctx.lastAuthMethods = this.methods;
-    this.challenge = this.ctx.newChallenge();
-    const ies: Ie[] = [{ id: IeId.AUTHMETHODS, value: this.methods }];
-    if ((this.methods & (AUTH_BITS.md5 | AUTH_BITS.rsa)) !== 0) ies.push({ id: IeId.CHALLENGE, value: this.challenge });
-    // Encryption only when both ask for it and MD5 or RSA is in play (§11.1).
-    const asked = ieNumber(newIes, IeId.ENCRYPTION) ?? 0;
-    if (user.encryption === true && (asked & EncryptionMethod.AES128) !== 0 && (this.methods & 0x6) !== 0 && this.secrets.length > 0) {
-      this.encryptionAgreed = true;
-      ies.push({ id: IeId.ENCRYPTION, value: EncryptionMethod.AES128 });
-    }
-    ies.push({ id: IeId.USERNAME, value: user.name });
-    this.countAuthReq();
-    this.call.transition(CallState.AuthReqSent);
-    this.call.sendIax(IaxCommand.AUTHREQ, ies);
-    if (this.encryptionAgreed) {
-      // The AUTHREQ went in clear; from now on we expect ciphertext, keyed by whichever
-      // secret the caller used (§11.1).
-      const keys = this.secrets.map((secret) => md5Key(this.challenge, secret));
-      this.call.cipher = new AesCallCipher(keys[0]!, keys, this.call.localCall);
-      // We rotate only when the caller said it can take RTKEY (§11.1).
-      this.call.rotateKeys = (asked & EncryptionMethod.KEY_ROTATION) !== 0;
-      this.info.encrypted = true;
-    }
-  }
-
-  /** Unknown name or refused address: an AUTHREQ like any other; every answer fails (§6.4). */
-  private sendDecoy(): void {
-    this.decoy = true;
-    this.challenge = this.ctx.newChallenge();
-    this.call.transition(CallState.AuthReqSent);
-    this.call.sendIax(IaxCommand.AUTHREQ, [
-      { id: IeId.AUTHMETHODS, value: this.ctx.lastAuthMethods },
-      { id: IeId.CHALLENGE, value: this.challenge },
-      { id: IeId.USERNAME, value: this.info.username ?? '' },
-    ]);
+  private sendChallenge(user: IaxUser, dbSecrets: string[], asked: number): void {
+    const methods = challengeMethods(user);
+    const haveSecret = user.secrets.length > 0 || dbSecrets.length > 0;
+    // Encryption only when both ask for it and MD5 or RSA is in play (protocol.md §11.1).
+    this.encryptionAgreed = user.encryption === true && (asked & EncryptionMethod.AES128) !== 0 && (methods & (AUTH_BITS.md5 | AUTH_BITS.rsa)) !== 0 && haveSecret;
+    this.challenge.send(user, dbSecrets, this.encryptionAgreed ? [{ id: IeId.ENCRYPTION, value: EncryptionMethod.AES128 }] : []);
+    if (!this.encryptionAgreed) return;
+    // The AUTHREQ went in clear; from now on we expect ciphertext, keyed by whichever secret
+    // the caller used (protocol.md §11.1). We rotate only when the caller said it can take RTKEY.
+    const keys = this.challenge.secrets.map((secret) => md5Key(this.challenge.text, secret));
+    this.call.encryptWith(new AesCallCipher(keys[0]!, keys, this.call.localCall), { rotateKeys: (asked & EncryptionMethod.KEY_ROTATION) !== 0 });
+    this.info.encrypted = true;
   }
 
   private onAuthRep(frame: FullFrame): void {
     this.releaseAuthReq();
-    const ies = frame.ies ?? [];
-    if (this.decoy || this.user === undefined || !this.verify(this.user, ies)) {
-      this.ctx.stats.authFailures++;
-      this.rejectLater(this.decoy ? this.decoyReason : 'auth-failed', NO_AUTHORITY);
+    if (!this.challenge.verify(frame.ies ?? [])) {
+      this.ctx.authFailed();
+      this.refuseLater(this.challenge.isDecoy ? this.decoyReason : 'auth-failed', RejectReason.NO_AUTHORITY);
       return;
     }
-    if (this.user.forceEncryption === true && !this.encryptionAgreed) {
-      this.rejectLater('encryption-required', NO_AUTHORITY);
+    if (this.user?.forceEncryption === true && !this.encryptionAgreed) {
+      this.refuseLater('encryption-required', RejectReason.NO_AUTHORITY);
       return;
     }
     this.authenticated();
   }
 
-  private verify(user: IaxUser, ies: readonly Ie[]): boolean {
-    const credentials = credentialsOf(user.secrets, this.dbSecrets, this.ctx.publicKeys(user.inkeys));
-    return verifyAnswer(this.methods, this.challenge, ies, credentials);
-  }
-
-  private rejectLater(reason: RefusalReason, answer: { cause: string; causeCode: number }): void {
-    const reject = (): void => this.refuse(reason, answer);
-    if (this.ctx.delayRejectMs > 0) this.ctx.clock.setTimer(this.ctx.delayRejectMs, reject);
-    else reject();
-  }
-
   private authenticated(): void {
-    this.call.transition(CallState.Authenticated);
+    this.call.authenticated();
     this.ctx.onIncomingCall(this.call, this.info);
   }
 
   /**
    * Accepts the call with the negotiated format (or `format` when the user chose one):
-   * ACCEPT carries FORMAT (low 32 bits) and FORMAT2 (§6.3). No common format: REJECT 58.
+   * ACCEPT carries FORMAT (low 32 bits) and FORMAT2 (protocol.md §6.3). No common format: REJECT 58.
    */
   accept(format?: bigint): bigint | undefined {
     if (this.call.state !== CallState.Authenticated) return undefined;
@@ -264,46 +165,24 @@ export class InboundSetup implements CallSetupHandler {
         priority: user?.codecPriority ?? 'host',
       });
     if (chosen === undefined) {
-      this.refuse('no-common-codec', NO_COMMON_CODEC);
+      this.refuse('no-common-codec', RejectReason.NO_COMMON_CODEC);
       return undefined;
     }
-    this.call.sendIax(IaxCommand.ACCEPT, [
+    const ies: Ie[] = [
       { id: IeId.FORMAT, value: lowFormatBits(chosen) },
       { id: IeId.FORMAT2, value: chosen },
-    ]);
+    ];
+    this.call.sendIax(IaxCommand.ACCEPT, ies);
     this.call.started(chosen);
     return chosen;
   }
 
-  /**
-   * `maxauthreq` (§8.6) counts per user and source address, so nobody elsewhere can use up a
-   * user's allowance and lock it out. From the address the user is registered at (the flow
-   * that already proved its secret) a burst of calls is the box itself: it may have up to
-   * REGISTERED_AUTHREQ_LIMIT challenges outstanding.
-   */
-  private authReqLimit(user: IaxUser): number {
-    const limit = user.maxAuthReq ?? 3;
-    const registered = this.ctx.directory.registeredAddress?.(user.name);
-    const fromThere = registered !== undefined && registered.address === this.call.remote.address && registered.port === this.call.remote.port;
-    return fromThere ? Math.max(limit, REGISTERED_AUTHREQ_LIMIT) : limit;
-  }
-
-  private refuse(reason: RefusalReason, answer: { cause: string; causeCode: number }): void {
+  private refuse(reason: RefusalReason, answer: Refusal): void {
     this.ctx.refusals.record(reason, 'call', { from: addressKey(this.call.remote), username: this.info.username, user: this.user?.name });
     this.call.reject(answer.cause, answer.causeCode);
   }
 
-  private countAuthReq(): void {
-    if (this.authReqKey === undefined) return;
-    this.countedAuthReq = true;
-    this.ctx.authReqOutstanding.set(this.authReqKey, (this.ctx.authReqOutstanding.get(this.authReqKey) ?? 0) + 1);
-  }
-
-  private releaseAuthReq(): void {
-    if (!this.countedAuthReq || this.authReqKey === undefined) return;
-    this.countedAuthReq = false;
-    const left = (this.ctx.authReqOutstanding.get(this.authReqKey) ?? 1) - 1;
-    if (left <= 0) this.ctx.authReqOutstanding.delete(this.authReqKey);
-    else this.ctx.authReqOutstanding.set(this.authReqKey, left);
+  private refuseLater(reason: RefusalReason, answer: Refusal): void {
+    refuseAfterDelay(this.ctx, () => this.refuse(reason, answer));
   }
 }

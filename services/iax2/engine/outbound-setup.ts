@@ -1,7 +1,9 @@
 /**
- * The caller's side of call setup (iax2-facts §6.1, §7.2, §8.4, §11.1): NEW with an empty
+ * The caller's side of call setup (protocol.md §6.1, §7.2, §8.4, §11.1): NEW with an empty
  * call token, the token round trip, AUTHREP by whatever method the callee asks for and we can
- * do, encryption switched on before the AUTHREP, and the ACCEPT's format checked.
+ * do, encryption switched on before the AUTHREP, and the ACCEPT's format checked. A call to a
+ * callee that already has as many of our calls waiting on its challenge as its maxauthreq
+ * allows waits its turn before its NEW goes out (dialog/challenge-window.ts).
  */
 import type { Call, CallSetupHandler } from '../call/call.ts';
 import { CallState } from '../call/call-state.ts';
@@ -16,19 +18,19 @@ import {
   ieNumber,
   ieString,
   lowFormatBits,
+  RejectReason,
   type FullFrame,
   type Ie,
+  type Refusal,
 } from '../codec/index.ts';
 import { md5Key, type RsaPrivateKey } from '../crypto/index.ts';
-import { answerChallenge } from './authenticate.ts';
-import { TokenExchange } from './token-exchange.ts';
+import { describeMethods } from '../dialog/authenticate.ts';
+import { ClientHandshake } from '../dialog/client-handshake.ts';
 import type { RemoteAddress } from '../transport.ts';
-import { AesCallCipher } from './call-cipher.ts';
-import { acceptable, NO_COMMON_CODEC } from './codec-negotiation.ts';
-import { NO_AUTHORITY } from './inbound-setup.ts';
-import type { SetupContext } from './setup-context.ts';
 import { addressKey } from '../transport.ts';
-import { describeMethods } from './authenticate.ts';
+import { AesCallCipher } from './call-cipher.ts';
+import { acceptable } from './codec-negotiation.ts';
+import type { SetupContext } from './setup-context.ts';
 
 export interface OutboundCallOptions {
   remote: RemoteAddress;
@@ -54,12 +56,13 @@ export interface OutboundCallOptions {
   autokillMs?: number;
   /** The zone for the DATETIME IE. */
   timeZone?: string;
+  /** False: mini frames straight across the 16-bit timestamp wrap, as Asterisk sends them (protocol.md §5.2). */
+  fullVoiceAtWrap?: boolean;
 }
 
-
 export class OutboundSetup implements CallSetupHandler {
-  private readonly tokens: TokenExchange;
-  /** Frees our slot in the callee's challenge window (see challenge-window.ts). */
+  private readonly handshake: ClientHandshake;
+  /** Frees our slot in the callee's challenge window. */
   private releaseSlot: () => void = () => {};
 
   constructor(
@@ -67,21 +70,19 @@ export class OutboundSetup implements CallSetupHandler {
     private readonly call: Call,
     private readonly options: OutboundCallOptions,
   ) {
-    this.tokens = new TokenExchange(call, (token) => this.sendNew(token));
+    this.handshake = new ClientHandshake(call, IaxCommand.NEW, (token) => this.newIes(token));
   }
 
   start(): void {
     const key = `${addressKey(this.call.remote)}\n${this.options.username ?? ''}`;
     this.releaseSlot = this.ctx.challengeWindow.acquire(key, () => {
-      if (this.call.closed) return;
-      this.call.transition(CallState.NewSent);
-      this.tokens.start();
+      if (!this.call.closed) this.handshake.start();
     });
     this.call.events.on('closed', () => this.releaseSlot());
   }
 
-  /** NEW, IEs in Asterisk's order, the CALLTOKEN always last (§6.1). */
-  private sendNew(token: Buffer): number {
+  /** NEW's IEs in Asterisk's order, the CALLTOKEN always last (protocol.md §6.1). */
+  private newIes(token: Buffer): Ie[] {
     const o = this.options;
     const ies: Ie[] = [
       { id: IeId.VERSION, value: 2 },
@@ -111,63 +112,55 @@ export class OutboundSetup implements CallSetupHandler {
       { id: IeId.DATETIME, value: dateTimeAt(new Date(this.ctx.clock.wallNow()), o.timeZone ?? 'UTC') },
       { id: IeId.CALLTOKEN, value: token },
     );
-    return this.call.sendIax(IaxCommand.NEW, ies);
+    return ies;
   }
 
   handle(frame: FullFrame): boolean {
+    if (this.handshake.takeStateless(frame, () => this.statelesslyRefused())) return true;
     if (frame.frameType !== FrameType.IAX) return false;
-    const ies = frame.ies ?? [];
     switch (frame.subclass) {
-      case IaxCommand.CALLTOKEN:
-        if (this.call.state === CallState.NewSent) this.tokens.onCallToken(frame);
-        return true;
-      case IaxCommand.REJECT: {
-        if (frame.sourceCall !== 1) return false;
-        if (this.call.state !== CallState.NewSent) return true;
-        if (this.tokens.onStatelessRefusal(frame) !== 'refused') return true;
-        // The stateless refusal (bad token, limits): no cause, no dialog.
-        this.call.events.emit('rejected', { cause: undefined, causeCode: undefined });
-        this.call.close('rejected');
-        return true;
-      }
       case IaxCommand.AUTHREQ:
-        if (this.call.state === CallState.NewSent) this.answerAuthReq(ies);
+        if (this.call.state === CallState.NewSent) this.answerAuthReq(frame.ies ?? []);
         return true;
       case IaxCommand.ACCEPT:
-        if (this.call.state === CallState.NewSent || this.call.state === CallState.AuthRepSent) this.onAccept(ies);
+        if (this.call.state === CallState.NewSent || this.call.state === CallState.AuthRepSent) this.onAccept(frame.ies ?? []);
         return true;
       default:
         return false;
     }
   }
 
-  /** RSA if we have an outkey and RSA is allowed; else MD5; else plaintext if allowed (§8.4). */
+  /** The stateless refusal (bad token, limits): no cause, no dialog. */
+  private statelesslyRefused(): void {
+    this.call.events.emit('rejected', { cause: undefined, causeCode: undefined });
+    this.call.close('rejected');
+  }
+
+  /** RSA if we have an outkey and RSA is allowed; else MD5; else plaintext if allowed (protocol.md §8.4). */
   private answerAuthReq(ies: readonly Ie[]): void {
     const o = this.options;
     const challenge = ieString(ies, IeId.CHALLENGE);
     const encryption = ieNumber(ies, IeId.ENCRYPTION) ?? 0;
     const wantEncryption = o.encryption === true || o.forceEncryption === true;
     if (o.forceEncryption === true && (encryption & EncryptionMethod.AES128) === 0) {
-      this.giveUp(NO_COMMON_CODEC, 'the callee will not encrypt and we must');
+      this.giveUp(RejectReason.NO_COMMON_CODEC, 'the callee will not encrypt and we must');
       return;
     }
-    const reply = answerChallenge(ies, o);
+    const reply = this.handshake.answerFor(ies, o);
     if (reply === undefined) {
       const asked = ieNumber(ies, IeId.AUTHMETHODS) ?? 0;
-      this.giveUp(NO_AUTHORITY, `cannot answer the callee's challenge (it asks for ${describeMethods(asked)}; we have ${this.describeCredentials()})`);
+      this.giveUp(RejectReason.NO_AUTHORITY, `cannot answer the callee's challenge (it asks for ${describeMethods(asked)}; we have ${this.describeCredentials()})`);
       return;
     }
-    // Encryption starts with the AUTHREP itself: the key is MD5(challenge ‖ secret) (§11.1-11.2).
+    // Encryption starts with the AUTHREP itself: the key is MD5(challenge ‖ secret) (protocol.md §11.1-11.2).
     if (wantEncryption && (encryption & EncryptionMethod.AES128) !== 0 && challenge !== undefined) {
       if (o.secret === undefined) {
-        this.giveUp(NO_AUTHORITY, 'encryption agreed but we have no secret to key it');
+        this.giveUp(RejectReason.NO_AUTHORITY, 'encryption agreed but we have no secret to key it');
         return;
       }
-      this.call.cipher = new AesCallCipher(md5Key(challenge, o.secret));
-      this.call.info.encrypted = true;
+      this.call.encryptWith(new AesCallCipher(md5Key(challenge, o.secret)));
     }
-    this.call.transition(CallState.AuthRepSent);
-    this.call.sendIax(IaxCommand.AUTHREP, [reply]);
+    this.handshake.sendAnswer(IaxCommand.AUTHREP, [reply]);
     this.releaseSlot();
   }
 
@@ -176,9 +169,9 @@ export class OutboundSetup implements CallSetupHandler {
    * the leg ends now, as Asterisk's client hangs up when it cannot authenticate, and the
    * call's user hears why at once instead of waiting for a timer.
    */
-  private giveUp(answer: { cause: string; causeCode: number }, why: string): void {
+  private giveUp(answer: Refusal, why: string): void {
     this.ctx.logger.warn('outbound call abandoned', { why, causeCode: answer.causeCode, to: addressKey(this.call.remote), username: this.options.username });
-    // Asterisk's HANGUP carries CAUSECODE only (§6.3).
+    // Asterisk's HANGUP carries CAUSECODE only (protocol.md §6.3).
     this.call.hangup(answer.causeCode);
     this.call.events.emit('hangup', { causeCode: answer.causeCode, cause: why });
   }
@@ -194,7 +187,7 @@ export class OutboundSetup implements CallSetupHandler {
     this.releaseSlot();
     const format = ieFormat(ies, IeId.FORMAT, IeId.FORMAT2);
     if (!acceptable(format, this.options.capability)) {
-      this.call.reject(NO_COMMON_CODEC.cause, NO_COMMON_CODEC.causeCode);
+      this.call.reject(RejectReason.NO_COMMON_CODEC.cause, RejectReason.NO_COMMON_CODEC.causeCode);
       return;
     }
     this.call.started(format);

@@ -1,11 +1,14 @@
-import type { Clock } from '../../../shared/clock.ts';
-import type { Logger } from '../../../shared/logger.ts';
+/**
+ * What the engine shares with the setup handlers of the calls it holds: the dialog services
+ * every challenge needs, plus what only calls use. Owned by the engine; handlers reach the
+ * engine's state only through the functions and counters here.
+ */
 import type { Call } from '../call/call.ts';
-import type { RsaPublicKey } from '../crypto/index.ts';
+import type { DialogContext } from '../dialog/dialog-context.ts';
+import type { ChallengeWindow } from '../dialog/challenge-window.ts';
 import type { PeerDirectory } from '../peer-directory.ts';
-import type { IncomingCallInfo } from './inbound-setup.ts';
-import type { Refusals } from './refusals.ts';
-import type { ChallengeWindow } from './challenge-window.ts';
+import type { AuthReqLimits } from './auth-req-limits.ts';
+import type { IncomingCallInfo } from './incoming-call.ts';
 
 /** Counters the engine exposes for metrics. */
 export interface EngineStats {
@@ -20,25 +23,14 @@ export interface EngineStats {
   callsOut: number;
 }
 
-/** What the engine shares with its call-setup handlers. */
-export interface SetupContext {
-  readonly clock: Clock;
-  readonly logger: Logger;
+export interface SetupContext extends DialogContext {
   readonly directory: PeerDirectory;
-  readonly stats: EngineStats;
-  readonly delayRejectMs: number;
   readonly defaultCapability: bigint;
+  /** AUTHREQs awaiting an AUTHREP, per user and source address (maxauthreq, protocol.md §8.6). */
+  readonly authReqs: AuthReqLimits;
   /** Outbound calls waiting on one callee's challenge at once (its maxauthreq). */
   readonly challengeWindow: ChallengeWindow;
-  /** Refusals counted by reason and logged (throttled). */
-  readonly refusals: Refusals;
-  /** AUTHREQs awaiting an AUTHREP per user and source address, for maxauthreq (§8.6). */
-  readonly authReqOutstanding: Map<string, number>;
-  /** The AUTHMETHODS a decoy shows: the last set really asked for (§6.4). */
-  lastAuthMethods: number;
-  /** A CHALLENGE as Asterisk makes them: a random 31-bit number, at most 9 digits (§8.1). */
-  newChallenge(): string;
-  /** Parsed `inkeys`, cached by PEM text. */
-  publicKeys(pems: readonly string[]): RsaPublicKey[];
+  /** An answer to a challenge was wrong (for the engine's figures). */
+  authFailed(): void;
   onIncomingCall(call: Call, info: IncomingCallInfo): void;
 }

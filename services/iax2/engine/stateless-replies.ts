@@ -1,5 +1,5 @@
 /**
- * Replies that open no dialog and hold no state (iax2-facts §7.2, §10.1): sent from call
+ * Replies that open no dialog and hold no state (protocol.md §7.2, §10.1): sent from call
  * number 1 to the requester's call number, echoing its timestamp, OSeqno 0 and ISeqno one past
  * the request's. None is larger than the request that caused it, except CALLTOKEN, whose token
  * is the point of the exchange (and 65 bytes against a NEW of 60 or more).
@@ -33,7 +33,7 @@ export function statelessRefusal(request: FullFrame): Buffer {
   return reply(request, command, []);
 }
 
-/** Qualify: every POKE gets a PONG with no IEs, whatever it carries (§10.1). */
+/** Qualify: every POKE gets a PONG with no IEs, whatever it carries (protocol.md §10.1). */
 export function pokeReply(request: FullFrame): Buffer {
   return reply(request, IaxCommand.PONG, []);
 }

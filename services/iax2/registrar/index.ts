@@ -1,9 +1,8 @@
-/** Registration both ways and qualify (iax2-facts §9-10). */
+/** Registration both ways and qualify (protocol.md §9-10). */
 export { QualifyMonitor, type QualifyChange, type QualifyOptions } from './qualify.ts';
 export { RegistrationClient, type RegistrationClientOptions, type RegistryState } from './register-client.ts';
 export { parseRegisterLine, type RegisterLine } from './register-line.ts';
 export { EXPIRY_GRACE_S, Registrar, type RegistrarEvents, type RegistrarOptions } from './registrar.ts';
-export { REGISTRATION_REFUSED } from './registrar-dialog.ts';
 export {
   InMemoryRegistrationStore,
   type QualifyState,

@@ -1,5 +1,5 @@
 /**
- * Qualify: POKE a peer, time the PONG, and keep its status (iax2-facts §10.1).
+ * Qualify: POKE a peer, time the PONG, and keep its status (protocol.md §10.1).
  *
  * Each POKE opens its own dialog (fresh call number, empty CALLTOKEN IE, pingtime maxms / 8 so
  * retransmissions start at maxms / 4). A PONG makes the peer OK, or LAGGED above maxms (the
@@ -42,12 +42,16 @@ interface Target {
   poke?: Call;
 }
 
+export interface QualifyEvents {
+  statuschange: QualifyChange;
+}
+
 export const DEFAULT_FREQ_OK_MS = 60_000;
 export const DEFAULT_FREQ_NOTOK_MS = 10_000;
 const NO_ANSWER_BASE_MS = 20_000;
 
 export class QualifyMonitor {
-  readonly events: TypedEvents<{ [event: string]: unknown; statuschange: QualifyChange }>;
+  readonly events: TypedEvents<QualifyEvents>;
   private readonly targets = new Map<string, Target>();
 
   constructor(

@@ -1,5 +1,5 @@
 /**
- * `register =>` lines as iax.conf writes them (iax2-facts §9.2, §8.4):
+ * `register =>` lines as iax.conf writes them (protocol.md §9.2, §8.4):
  *   user[:secret]@host[:port][/contact-exten]
  *   user:[rsakey]@host             RSA with outkey "rsakey"
  *   user:secret:[rsakey]@host      both (18.x and later)

@@ -1,88 +1,89 @@
 /**
- * One registration exchange on the server (iax2-facts §9.1): REGREQ (token already checked) ->
+ * One registration exchange on the server (protocol.md §9.1): REGREQ (token already checked) ->
  * REGAUTH with a challenge -> REGREQ with the answer -> REGACK, or REGREJ. REGREL goes the
  * same way and removes the registration. Unknown peers, peers that may not register (not
  * dynamic, refused by their ACL) and wrong answers all see the same REGAUTH and the same
  * REGREJ after the same delay, so peer names cannot be probed.
  */
 import type { Call, CallSetupHandler } from '../call/call.ts';
-import { CallState } from '../call/call-state.ts';
-import { dateTimeAt, FrameType, IaxCommand, IeId, ieNumber, ieString, type FullFrame, type Ie } from '../codec/index.ts';
+import { dateTimeAt, FrameType, IaxCommand, IeId, ieNumber, ieString, RejectReason, type FullFrame, type Ie } from '../codec/index.ts';
 import { aclAllows } from '../acl.ts';
-import { AUTH_BITS, credentialsOf, methodBits, verifyAnswer } from '../engine/authenticate.ts';
-import { authMethodsFor, type IaxPeer } from '../peer-directory.ts';
-import type { Registrar } from './registrar.ts';
-import type { RefusalReason } from '../engine/refusals.ts';
-import { addressKey } from '../transport.ts';
+import type { DialogContext } from '../dialog/dialog-context.ts';
+import type { RefusalReason } from '../dialog/refusals.ts';
+import { refuseAfterDelay, routeServerDialog, ServerChallenge, withDbSecrets } from '../dialog/server-challenge.ts';
+import type { IaxPeer } from '../peer-directory.ts';
+import { addressKey, type RemoteAddress } from '../transport.ts';
 
-export const REGISTRATION_REFUSED = { cause: 'Registration Refused', causeCode: 29 } as const;
+/** What a registration dialog may ask of the registrar that opened it. */
+export interface RegistrarServices {
+  readonly context: DialogContext;
+  /** The zone the REGACK's DATETIME is given in. */
+  readonly timeZone: string;
+  resolveDbSecret?(family: string, key: string, owner: string): string | undefined | Promise<string | undefined>;
+  /** REFRESH as granted: the asked value clamped to [min, max] (protocol.md §9.1). */
+  clampRefresh(asked: number | undefined): number;
+  /** Stores the registration (rtupdate), then `acked` (or `failed`). */
+  register(peer: IaxPeer, from: RemoteAddress, refreshS: number, acked: () => void, failed: () => void): void;
+  unregister(peer: IaxPeer, acked: () => void, failed: () => void): void;
+  /** A real REGAUTH went out with these methods: decoys show them from now on (protocol.md §6.4). */
+  challenged(methods: number): void;
+  /** A REGREJ is on its way, for this reason. */
+  refused(reason: RefusalReason, context: Record<string, unknown>): void;
+}
+
+const REGISTRATION_COMMANDS: { opening: readonly number[]; answer: readonly number[] } = { opening: [IaxCommand.REGREQ, IaxCommand.REGREL], answer: [IaxCommand.REGREQ, IaxCommand.REGREL] };
 
 export class RegistrarDialog implements CallSetupHandler {
-  private challenge = '';
-  private methods = 0;
-  private decoy = false;
-  private command: number;
-  private decoyReason: RefusalReason = 'unknown-name';
+  private readonly challenge: ServerChallenge;
+  private readonly command: number;
   private readonly username: string | undefined;
+  private decoyReason: RefusalReason = 'unknown-name';
 
   constructor(
-    private readonly registrar: Registrar,
+    private readonly registrar: RegistrarServices,
     private readonly call: Call,
     request: FullFrame,
     private readonly peer: IaxPeer | undefined,
   ) {
     this.command = request.subclass;
     this.username = ieString(request.ies, IeId.USERNAME);
+    this.challenge = new ServerChallenge(registrar.context, call, IaxCommand.REGAUTH);
   }
 
   handle(frame: FullFrame): boolean {
-    if (frame.frameType !== FrameType.IAX) return false;
-    if (frame.subclass !== IaxCommand.REGREQ && frame.subclass !== IaxCommand.REGREL) return false;
-    if (this.call.state === CallState.Idle) this.begin(frame);
-    else if (this.call.state === CallState.AuthReqSent) this.answered(frame);
-    return true;
+    if (routeServerDialog(this.call, frame, REGISTRATION_COMMANDS, (f) => this.begin(f), (f) => this.answered(f))) return true;
+    // Any other REGREQ/REGREL on this dialog (a copy while the answer is checked) is its own, and ignored.
+    return frame.frameType === FrameType.IAX && REGISTRATION_COMMANDS.opening.includes(frame.subclass);
   }
 
   private begin(frame: FullFrame): void {
-    this.call.transition(CallState.NewReceived);
+    this.call.requestReceived();
     const peer = this.peer;
     const mayRegister = peer !== undefined && peer.dynamic && aclAllows(peer.acl, this.call.remote.address);
     if (!mayRegister) {
-      this.decoy = true;
       this.decoyReason = peer === undefined ? 'unknown-name' : !peer.dynamic ? 'not-dynamic' : 'user-acl';
-      this.sendRegAuth(this.registrar.context.lastAuthMethods, ieString(frame.ies, IeId.USERNAME) ?? '');
+      this.challenge.sendDecoy(this.username ?? '');
       return;
     }
     if (peer.secrets.length === 0 && peer.dbsecret === undefined && peer.inkeys.length === 0) {
-      // Nothing to prove: REGACK straight after the token step (§9.1).
+      // Nothing to prove: REGACK straight after the token step (protocol.md §9.1).
       this.accept(frame, peer);
       return;
     }
-    this.methods = methodBits(authMethodsFor(peer));
-    this.registrar.context.lastAuthMethods = this.methods;
-    this.sendRegAuth(this.methods, peer.name);
-  }
-
-  private sendRegAuth(methods: number, username: string): void {
-    this.challenge = this.registrar.context.newChallenge();
-    const ies: Ie[] = [{ id: IeId.AUTHMETHODS, value: methods }];
-    if ((methods & (AUTH_BITS.md5 | AUTH_BITS.rsa)) !== 0) ies.push({ id: IeId.CHALLENGE, value: this.challenge });
-    ies.push({ id: IeId.USERNAME, value: username });
-    this.call.transition(CallState.AuthReqSent);
-    this.call.sendIax(IaxCommand.REGAUTH, ies);
+    withDbSecrets(this.registrar.context, peer, this.registrar.resolveDbSecret?.bind(this.registrar), (dbSecrets) => {
+      if (this.call.closed) return;
+      this.challenge.send(peer, dbSecrets);
+      this.registrar.challenged(this.challenge.methodBits);
+    });
   }
 
   private answered(frame: FullFrame): void {
     const peer = this.peer;
-    if (this.decoy || peer === undefined) {
-      this.refuse(this.decoyReason);
+    if (peer === undefined || !this.challenge.verify(frame.ies ?? [])) {
+      this.refuse(this.challenge.isDecoy ? this.decoyReason : 'auth-failed');
       return;
     }
-    this.registrar.secretsOf(peer, (extra) => {
-      const credentials = credentialsOf(peer.secrets, extra, this.registrar.context.publicKeys(peer.inkeys));
-      if (verifyAnswer(this.methods, this.challenge, frame.ies ?? [], credentials)) this.accept(frame, peer);
-      else this.refuse('auth-failed');
-    });
+    this.accept(frame, peer);
   }
 
   private accept(frame: FullFrame, peer: IaxPeer): void {
@@ -93,15 +94,16 @@ export class RegistrarDialog implements CallSetupHandler {
       { id: IeId.DATETIME, value: dateTimeAt(new Date(now), this.registrar.timeZone) },
     ];
     if (this.command === IaxCommand.REGREL) {
-      // REGREL's REGACK holds only USERNAME and DATETIME (§9.1).
+      // REGREL's REGACK holds only USERNAME and DATETIME (protocol.md §9.1).
       this.registrar.unregister(peer, () => this.call.finish(IaxCommand.REGACK, base), () => this.refuse('store-failed'));
       return;
     }
     const refreshS = this.registrar.clampRefresh(ieNumber(frame.ies, IeId.REFRESH));
+    const remote = this.call.remote;
     const ies: Ie[] = [
       ...base,
       { id: IeId.REFRESH, value: refreshS },
-      { id: IeId.APPARENT_ADDR, value: { family: this.call.remote.address.includes(':') ? 'IPv6' : 'IPv4', address: this.call.remote.address, port: this.call.remote.port } },
+      { id: IeId.APPARENT_ADDR, value: { family: remote.address.includes(':') ? 'IPv6' : 'IPv4', address: remote.address, port: remote.port } },
     ];
     if (peer.mailbox !== undefined) {
       const cap = (n: number): number => Math.max(0, Math.min(255, n));
@@ -109,20 +111,16 @@ export class RegistrarDialog implements CallSetupHandler {
     }
     if (peer.callerId?.number !== undefined) ies.push({ id: IeId.CALLING_NUMBER, value: peer.callerId.number });
     if (peer.callerId?.name !== undefined) ies.push({ id: IeId.CALLING_NAME, value: peer.callerId.name });
-    this.registrar.register(peer, this.call.remote, refreshS, () => this.call.finish(IaxCommand.REGACK, ies), () => this.refuse('store-failed'));
+    this.registrar.register(peer, remote, refreshS, () => this.call.finish(IaxCommand.REGACK, ies), () => this.refuse('store-failed'));
   }
 
-  /** REGREJ "Registration Refused" (29), after `delayreject` when set (§6.4). */
+  /** REGREJ "Registration Refused" (29), after `delayreject` when set (protocol.md §6.4). */
   private refuse(reason: RefusalReason): void {
-    this.registrar.stats.rejected++;
-    this.registrar.context.refusals.record(reason, 'registration', { from: addressKey(this.call.remote), peer: this.username });
-    const reject = (): void =>
+    this.registrar.refused(reason, { from: addressKey(this.call.remote), peer: this.username });
+    refuseAfterDelay(this.registrar.context, () =>
       this.call.finish(IaxCommand.REGREJ, [
-        { id: IeId.CAUSE, value: REGISTRATION_REFUSED.cause },
-        { id: IeId.CAUSECODE, value: REGISTRATION_REFUSED.causeCode },
-      ]);
-    const delay = this.registrar.context.delayRejectMs;
-    if (delay > 0) this.registrar.context.clock.setTimer(delay, reject);
-    else reject();
+        { id: IeId.CAUSE, value: RejectReason.REGISTRATION_REFUSED.cause },
+        { id: IeId.CAUSECODE, value: RejectReason.REGISTRATION_REFUSED.causeCode },
+      ]));
   }
 }

@@ -1,63 +1,120 @@
 /**
- * The registrar: serves REGREQ/REGREL for dynamic peers (iax2-facts §9), keeps registrations
+ * The registrar: serves REGREQ/REGREL for dynamic peers (protocol.md §9), keeps registrations
  * in an injected store stamped with this worker's id, expires them at the granted refresh +
  * 10 s, and qualifies registered peers that ask for it. Events: `registered`, `unregistered`,
  * `expired`, `statuschange`.
  */
-import type { TimerHandle } from '../../../shared/clock.ts';
+import type { Clock, TimerHandle } from '../../../shared/clock.ts';
+import { silentLogger, type Logger } from '../../../shared/logger.ts';
 import type { Call } from '../call/call.ts';
 import type { FullFrame } from '../codec/index.ts';
+import { AUTH_BITS } from '../dialog/authenticate.ts';
+import { dialogContext, type DialogContext } from '../dialog/dialog-context.ts';
+import type { Refusals } from '../dialog/refusals.ts';
 import type { Iax2Engine, RegistrationHandler } from '../engine/engine.ts';
-import type { SetupContext } from '../engine/setup-context.ts';
 import type { IaxPeer } from '../peer-directory.ts';
 import { addressKey, type RemoteAddress } from '../transport.ts';
 import { TypedEvents } from '../typed-events.ts';
 import { QualifyMonitor, type QualifyChange } from './qualify.ts';
-import { RegistrarDialog } from './registrar-dialog.ts';
+import { RegistrarDialog, type RegistrarServices } from './registrar-dialog.ts';
 import { settle, type Registration, type RegistrationStore } from './registration-store.ts';
 
-/** Seconds a registration outlives its granted refresh on the server (§0). */
+/** Seconds a registration outlives its granted refresh on the server (protocol.md §0). */
 export const EXPIRY_GRACE_S = 10;
 
 export interface RegistrarOptions {
   engine: Iax2Engine;
+  clock: Clock;
   store: RegistrationStore;
   findPeer(name: string): IaxPeer | undefined | Promise<IaxPeer | undefined>;
   /** `dbsecret`: the astdb value at family/key. */
   resolveDbSecret?(family: string, key: string, owner: string): string | undefined | Promise<string | undefined>;
   /** This worker's id, stamped on every registration it accepts. */
   workerId: string;
-  /** `minregexpire` / `maxregexpire`, both 60 s by default (§0). */
+  logger?: Logger;
+  /** `delayreject`: REGREJ after a failed registration waits this long (Asterisk's `yes` is 1000 ms). */
+  delayRejectMs?: number;
+  /** `minregexpire` / `maxregexpire`, both 60 s by default (protocol.md §0). */
   minExpireS?: number;
   maxExpireS?: number;
   /** The zone the REGACK's DATETIME is given in. */
   timeZone?: string;
+  random?: () => number;
 }
 
 export interface RegistrarEvents {
-  [event: string]: unknown;
   registered: { registration: Registration; moved: boolean };
   unregistered: { name: string };
   expired: { name: string };
   statuschange: QualifyChange;
 }
 
+export interface RegistrarStats {
+  readonly registered: number;
+  readonly rejected: number;
+  readonly expired: number;
+}
+
 export class Registrar implements RegistrationHandler {
   readonly events: TypedEvents<RegistrarEvents>;
-  readonly context: SetupContext;
-  readonly timeZone: string;
-  readonly stats = { registered: 0, rejected: 0, expired: 0 };
   readonly qualify: QualifyMonitor;
+  /** Registrations refused, by reason. */
+  readonly refusals: Refusals;
+  private readonly context: DialogContext;
+  private readonly counts = { registered: 0, rejected: 0, expired: 0 };
   private readonly store: RegistrationStore;
   private readonly expiryTimers = new Map<string, TimerHandle>();
   /** Live registrations granted here: peer name -> its address, and "ip:port" -> the peer. */
   private readonly addresses = new Map<string, RemoteAddress>();
   private readonly peersByAddress = new Map<string, string>();
+  private readonly minExpireS: number;
+  private readonly maxExpireS: number;
+  /** What the last real REGAUTH asked for: decoys, for calls too, show it (protocol.md §6.4). */
+  private lastMethods: number = AUTH_BITS.md5;
+  /** What this registrar's dialogs may ask of it (kept off its public face). */
+  private readonly services: RegistrarServices;
+
+  constructor(private readonly options: RegistrarOptions) {
+    const logger = options.logger ?? silentLogger;
+    this.context = dialogContext({ clock: options.clock, logger, delayRejectMs: options.delayRejectMs, random: options.random, decoyMethods: () => this.lastMethods });
+    this.refusals = this.context.refusals;
+    this.store = options.store;
+    this.minExpireS = options.minExpireS ?? 60;
+    this.maxExpireS = Math.max(this.minExpireS, options.maxExpireS ?? 60);
+    this.events = new TypedEvents<RegistrarEvents>((event, error) => logger.error('registrar listener threw', { event, error }));
+    this.qualify = new QualifyMonitor(options.engine, options.clock);
+    this.qualify.events.on('statuschange', (change) => {
+      settle(this.store.updateQualify(change.name, { status: change.status, latencyMs: change.latencyMs }), () => {}, (error) =>
+        logger.error('qualify status not stored', { error, name: change.name }));
+      this.events.emit('statuschange', change);
+    });
+    this.services = {
+      context: this.context,
+      timeZone: options.timeZone ?? 'UTC',
+      ...(options.resolveDbSecret === undefined ? {} : { resolveDbSecret: (family: string, key: string, owner: string) => options.resolveDbSecret?.(family, key, owner) }),
+      clampRefresh: (asked) => this.clampRefresh(asked),
+      register: (peer, from, refreshS, acked, failed) => this.register(peer, from, refreshS, acked, failed),
+      unregister: (peer, acked, failed) => this.unregister(peer, acked, failed),
+      challenged: (methods) => {
+        this.lastMethods = methods;
+      },
+      refused: (reason, context) => {
+        this.counts.rejected++;
+        this.refusals.record(reason, 'registration', context);
+      },
+    };
+    options.engine.setRegistrar(this);
+  }
+
+  get stats(): RegistrarStats {
+    return { ...this.counts };
+  }
 
   /** The peers whose live registration this registrar granted (its worker's share of the registry). */
   registeredHere(): string[] {
     return [...this.expiryTimers.keys()].sort();
   }
+
   /** The peer registered here from `address`:`port`, if any (a NEW without USERNAME names it). */
   peerAt(address: string, port: number): string | undefined {
     return this.peersByAddress.get(addressKey({ address, port }));
@@ -68,54 +125,26 @@ export class Registrar implements RegistrationHandler {
     return this.addresses.get(name);
   }
 
-  private readonly minExpireS: number;
-  private readonly maxExpireS: number;
-
-  constructor(private readonly options: RegistrarOptions) {
-    this.context = options.engine.context;
-    this.store = options.store;
-    this.timeZone = options.timeZone ?? 'UTC';
-    this.minExpireS = options.minExpireS ?? 60;
-    this.maxExpireS = Math.max(this.minExpireS, options.maxExpireS ?? 60);
-    this.events = new TypedEvents<RegistrarEvents>((event, error) => this.context.logger.error('registrar listener threw', { event, error }));
-    this.qualify = new QualifyMonitor(options.engine, this.context.clock);
-    this.qualify.events.on('statuschange', (change) => {
-      settle(this.store.updateQualify(change.name, { status: change.status, latencyMs: change.latencyMs }), () => {}, (error) =>
-        this.context.logger.error('qualify status not stored', { error, name: change.name }));
-      this.events.emit('statuschange', change);
-    });
-    options.engine.setRegistrar(this);
-  }
-
   findPeer(name: string): IaxPeer | undefined | Promise<IaxPeer | undefined> {
     return this.options.findPeer(name);
   }
 
   admit(call: Call, request: FullFrame, peer: IaxPeer | undefined): RegistrarDialog {
-    return new RegistrarDialog(this, call, request, peer);
+    return new RegistrarDialog(this.services, call, request, peer);
   }
 
-  /** REFRESH as granted: the asked value clamped to [min, max]; missing or 0 is the minimum (§9.1). */
-  clampRefresh(asked: number | undefined): number {
+  decoyMethods(): number {
+    return this.lastMethods;
+  }
+
+  /** REFRESH as granted: the asked value clamped to [min, max]; missing or 0 is the minimum (protocol.md §9.1). */
+  private clampRefresh(asked: number | undefined): number {
     if (asked === undefined || asked === 0) return this.minExpireS;
     return Math.min(this.maxExpireS, Math.max(this.minExpireS, asked));
   }
 
-  /** The peer's dbsecret, if any, handed to `then` (synchronously when the source is). */
-  secretsOf(peer: IaxPeer, then: (extra: string[]) => void): void {
-    if (peer.dbsecret === undefined || this.options.resolveDbSecret === undefined) {
-      then([]);
-      return;
-    }
-    const [family = '', key = ''] = peer.dbsecret.split('/');
-    settle(this.options.resolveDbSecret(family, key, peer.name), (secret) => then(secret === undefined ? [] : [secret]), (error) => {
-      this.context.logger.error('dbsecret lookup failed', { error, peer: peer.name });
-      then([]);
-    });
-  }
-
   /** Stores the registration (rtupdate), then lets the dialog send REGACK. */
-  register(peer: IaxPeer, from: RemoteAddress, refreshS: number, acked: () => void, failed: () => void): void {
+  private register(peer: IaxPeer, from: RemoteAddress, refreshS: number, acked: () => void, failed: () => void): void {
     const now = this.context.clock.wallNow();
     const registration: Registration = {
       name: peer.name,
@@ -134,14 +163,14 @@ export class Registrar implements RegistrationHandler {
       const moved = previous !== undefined && (previous.address !== from.address || previous.port !== from.port);
       if (previous?.qualify !== undefined && !moved) registration.qualify = previous.qualify;
       settle(this.store.put(registration), () => {
-        this.stats.registered++;
+        this.counts.registered++;
         this.context.logger.info('peer registered', { peer: peer.name, address: `${from.address}:${from.port}`, refreshS });
         this.scheduleExpiry(registration);
         this.locate(peer.name, from);
         if (peer.maxCallNumbers !== undefined) this.options.engine.callNumbers.setIpLimit(from.address, peer.maxCallNumbers);
         acked();
         this.events.emit('registered', { registration, moved });
-        // A new address is qualified at once (§9.1).
+        // A new address is qualified at once (protocol.md §9.1).
         if (peer.qualify !== undefined && peer.qualify.maxMs > 0) this.qualify.monitor(peer.name, from, peer.qualify, moved || previous === undefined);
       }, (error) => {
         this.context.logger.error('registration not stored', { error, peer: peer.name });
@@ -153,7 +182,7 @@ export class Registrar implements RegistrationHandler {
     });
   }
 
-  unregister(peer: IaxPeer, acked: () => void, failed: () => void): void {
+  private unregister(peer: IaxPeer, acked: () => void, failed: () => void): void {
     settle(this.store.remove(peer.name), () => {
       this.clearExpiry(peer.name);
       this.forgetAddress(peer.name);
@@ -175,7 +204,7 @@ export class Registrar implements RegistrationHandler {
       // Only this very registration: a refresh since then has moved expiresAt on.
       settle(this.store.remove(registration.name, registration.expiresAt), (removed) => {
         if (!removed) return;
-        this.stats.expired++;
+        this.counts.expired++;
         this.qualify.forget(registration.name);
         this.events.emit('expired', { name: registration.name });
       }, (error) => this.context.logger.error('expiry failed', { error, name: registration.name }));

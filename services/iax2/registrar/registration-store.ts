@@ -19,7 +19,7 @@ export interface Registration {
   port: number;
   /** The worker holding the peer's flow: calls to this peer must leave through it. */
   workerId: string;
-  /** Wall-clock ms. The server keeps a registration for the granted refresh + 10 s (§0). */
+  /** Wall-clock ms. The server keeps a registration for the granted refresh + 10 s (protocol.md §0). */
   registeredAt: number;
   expiresAt: number;
   refreshS: number;

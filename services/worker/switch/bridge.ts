@@ -6,21 +6,44 @@
  * ringing, progress, answer, busy, congestion, hold and unhold, DTMF and text pass across,
  * voice is relayed with the sender's timing, and a hang-up on either side ends both with its
  * cause.
+ *
+ *   Dialing --(a leg accepts; the caller is accepted with its format)--> Proceeding
+ *   Proceeding --(the leg answers)--> Answered
+ *   any --(no destination left, a hang-up, busy)--> Ended
+ *
+ * While Proceeding a failed leg still fails over, offering exactly the caller's format.
  */
 import type { Clock, TimerHandle } from '../../../shared/clock.ts';
 import type { Logger } from '../../../shared/logger.ts';
 import type { RouteConfig } from '../../../shared/model/route.ts';
 import type { Call } from '../../iax2/call/call.ts';
-import { ControlSubclass } from '../../iax2/codec/index.ts';
+import { Cause, causeText, ControlSubclass } from '../../iax2/codec/index.ts';
 import type { Iax2Engine } from '../../iax2/engine/engine.ts';
-import type { IncomingCallInfo } from '../../iax2/engine/inbound-setup.ts';
-import { Cause, causeText, failsOver } from './hangup-causes.ts';
-import { resolveDestination, type DestinationSources } from './destination.ts';
+import type { IncomingCallInfo } from '../../iax2/engine/incoming-call.ts';
 import { callerIdFor, type CallerId } from './caller-id.ts';
+import { resolveDestination, type DestinationSources } from './destination.ts';
+import { failsOver } from './failover.ts';
 import { firstCommonFormat } from './formats.ts';
 
 /** Control frames that cross from the answering side to the caller unchanged. */
 const RELAYED_CONTROLS = new Set<number>([ControlSubclass.RINGING, ControlSubclass.PROGRESS, ControlSubclass.HOLD, ControlSubclass.UNHOLD]);
+
+export const BridgeState = {
+  /** Trying destinations; the caller is not accepted yet. */
+  Dialing: 'Dialing',
+  /** A leg accepted, so the caller is accepted (its format fixed); ringing. */
+  Proceeding: 'Proceeding',
+  Answered: 'Answered',
+  Ended: 'Ended',
+} as const;
+export type BridgeState = (typeof BridgeState)[keyof typeof BridgeState];
+
+const EDGES: Record<BridgeState, readonly BridgeState[]> = {
+  Dialing: ['Proceeding', 'Ended'],
+  Proceeding: ['Answered', 'Ended'],
+  Answered: ['Ended'],
+  Ended: [],
+};
 
 export interface BridgeOutcome {
   disposition: 'ANSWERED' | 'NO ANSWER' | 'BUSY' | 'FAILED' | 'CONGESTION';
@@ -45,18 +68,24 @@ export interface BridgeDeps {
   onEnd(bridge: Bridge, outcome: BridgeOutcome): void;
 }
 
+/** `IAX2/<peer>-<call>`: the channel name `show channels` and the CDRs give a leg. */
+export function channelName(leg: Call, peer?: string): string {
+  return `IAX2/${peer ?? leg.remote.address}-${leg.localCall}`;
+}
+
 export class Bridge {
   readonly startedAt: number;
   /** What the outbound legs present (and the CDR records as src/clid). */
   readonly callerId: CallerId;
+  private current: BridgeState = BridgeState.Dialing;
   private next = 0;
   private out: Call | undefined;
   private outDestination: string | undefined;
+  /** The caller's format, fixed once it is accepted. */
   private callerFormat: bigint | undefined;
   private answeredAt: number | undefined;
   private timer: TimerHandle | undefined;
   private lastCause: number = Cause.NO_CIRCUIT_AVAILABLE;
-  private ended = false;
   /** Rebasing: caller stamps + offset = stamps on the outbound leg's clock, and back. */
   private offsetToOut: number | undefined;
   private offsetToCaller: number | undefined;
@@ -73,16 +102,16 @@ export class Bridge {
     this.callerId = callerIdFor(info, route, deps.shrinkCallerId ?? true);
     if (info.user?.trunk === true) deps.engine.trunkCall(caller, info.user.trunkTimestamps === true);
     // Voice takes the calls' fast path (no event object per frame).
-    caller.voiceSink = (payload, format, timestamp) => {
+    caller.setVoiceSink((payload, format, timestamp) => {
       const out = this.out;
-      if (out === undefined || this.answeredAt === undefined) return;
+      if (out === undefined || this.current !== BridgeState.Answered) return;
       this.offsetToOut ??= out.txElapsedMs - timestamp;
       out.relayVoice(payload, format, timestamp + this.offsetToOut);
-    };
+    });
     caller.events.on('dtmf', ({ digit, end }) => this.out?.sendDtmf(digit, end ? 'end' : 'begin'));
     caller.events.on('text', ({ text }) => this.out?.sendText(text));
     caller.events.on('cng', ({ level, payload }) => {
-      if (this.answered) this.out?.sendCng(level, payload);
+      if (this.current === BridgeState.Answered) this.out?.sendCng(level, payload);
     });
     caller.events.on('control', ({ subclass }) => {
       if (subclass === ControlSubclass.HOLD || subclass === ControlSubclass.UNHOLD) this.out?.sendControl(subclass);
@@ -91,20 +120,45 @@ export class Bridge {
     caller.events.on('closed', () => this.end(Cause.NORMAL_CLEARING, 'caller'));
   }
 
+  get state(): BridgeState {
+    return this.current;
+  }
+
   get answered(): boolean {
-    return this.answeredAt !== undefined;
+    return this.current === BridgeState.Answered || this.answeredAt !== undefined;
   }
 
   get outbound(): Call | undefined {
     return this.out;
   }
 
+  /** The caller's channel: `IAX2/<user>-<call>`. */
+  get callerChannel(): string {
+    return channelName(this.caller, this.info.user?.name ?? this.info.username ?? 'guest');
+  }
+
   start(): void {
     void this.tryNext();
   }
 
+  /** The one guarded way the state moves: an edge the table does not list is a bug. */
+  private transition(to: BridgeState): void {
+    if (this.current === to) return;
+    if (!EDGES[this.current].includes(to)) throw new Error(`bridge: no transition from ${this.current} to ${to}`);
+    this.current = to;
+  }
+
+  private isEnded(): boolean {
+    return this.current === BridgeState.Ended;
+  }
+
+  /** Whether `leg` is the outbound leg in play (events from a dropped one are ignored). */
+  private inPlay(leg: Call): boolean {
+    return this.out === leg && this.current !== BridgeState.Ended;
+  }
+
   private async tryNext(): Promise<void> {
-    if (this.ended) return;
+    if (this.current === BridgeState.Ended) return;
     const destination = this.route.destinations[this.next++];
     if (destination === undefined) {
       this.fail(this.lastCause);
@@ -117,7 +171,8 @@ export class Bridge {
       this.deps.logger.error('resolving a destination failed', { error, dial: destination.dial });
       resolved = { ok: false as const, cause: Cause.NETWORK_OUT_OF_ORDER, why: 'lookup failed' };
     }
-    if (this.ended) return;
+    // The caller may have gone while the destination was looked up.
+    if (this.isEnded()) return;
     if (!resolved.ok) {
       this.deps.logger.info('destination unavailable', { dial: destination.dial, why: resolved.why });
       this.lastCause = resolved.cause;
@@ -155,7 +210,7 @@ export class Bridge {
     this.wireOutbound(out);
     if (destination.timeoutS !== undefined) {
       this.timer = this.deps.clock.setTimer(destination.timeoutS * 1000, () => {
-        if (this.out !== out || this.answered) return;
+        if (!this.inPlay(out) || this.current === BridgeState.Answered) return;
         this.lastCause = Cause.NO_ANSWER;
         this.dropOutbound(Cause.NO_ANSWER);
         void this.tryNext();
@@ -164,66 +219,68 @@ export class Bridge {
   }
 
   private wireOutbound(out: Call): void {
-    const current = (): boolean => this.out === out && !this.ended;
     out.events.on('accepted', ({ format }) => {
-      if (!current()) return;
-      if (this.callerFormat === undefined) {
-        const accepted = this.deps.engine.accept(this.caller, format);
-        if (accepted === undefined) {
-          this.dropOutbound(Cause.BEARER_CAPABILITY_NOT_AVAILABLE);
-          this.end(Cause.BEARER_CAPABILITY_NOT_AVAILABLE, 'switch');
-          return;
-        }
-        this.callerFormat = accepted;
+      if (!this.inPlay(out) || this.callerFormat !== undefined) return;
+      const accepted = this.deps.engine.accept(this.caller, format);
+      if (accepted === undefined) {
+        this.dropOutbound(Cause.BEARER_CAPABILITY_NOT_AVAILABLE);
+        this.end(Cause.BEARER_CAPABILITY_NOT_AVAILABLE, 'switch');
+        return;
       }
+      this.callerFormat = accepted;
+      this.transition(BridgeState.Proceeding);
     });
     out.events.on('rejected', ({ causeCode }) => {
-      if (!current()) return;
-      this.afterLegFailed(causeCode);
+      if (this.inPlay(out)) this.afterLegFailed(causeCode);
     });
     out.events.on('control', ({ subclass }) => {
-      if (!current()) return;
-      if (subclass === ControlSubclass.ANSWER) {
-        if (this.answered) return;
-        this.answeredAt = this.deps.wallNow();
-        this.deps.clock.clearTimer(this.timer);
-        this.caller.answer();
-        this.deps.onAnswer(this);
-      } else if (subclass === ControlSubclass.BUSY) {
-        if (!this.answered) this.afterLegFailed(Cause.USER_BUSY);
+      if (!this.inPlay(out)) return;
+      const answered = this.current === BridgeState.Answered;
+      if (subclass === ControlSubclass.ANSWER) this.onAnswer();
+      else if (subclass === ControlSubclass.BUSY) {
+        if (!answered) this.afterLegFailed(Cause.USER_BUSY);
       } else if (subclass === ControlSubclass.CONGESTION) {
-        if (!this.answered) this.afterLegFailed(Cause.SWITCH_CONGESTION);
+        if (!answered) this.afterLegFailed(Cause.SWITCH_CONGESTION);
       } else if (RELAYED_CONTROLS.has(subclass) && this.callerFormat !== undefined) {
         this.caller.sendControl(subclass);
       }
     });
-    out.voiceSink = (payload, format, timestamp) => {
-      if (!current() || this.callerFormat === undefined) return;
+    out.setVoiceSink((payload, format, timestamp) => {
+      if (!this.inPlay(out) || this.callerFormat === undefined) return;
       this.offsetToCaller ??= this.caller.txElapsedMs - timestamp;
       this.caller.relayVoice(payload, format, timestamp + this.offsetToCaller);
-    };
+    });
     out.events.on('dtmf', ({ digit, end }) => {
-      if (current() && this.answered) this.caller.sendDtmf(digit, end ? 'end' : 'begin');
+      if (this.inPlay(out) && this.current === BridgeState.Answered) this.caller.sendDtmf(digit, end ? 'end' : 'begin');
     });
     out.events.on('text', ({ text }) => {
-      if (current() && this.answered) this.caller.sendText(text);
+      if (this.inPlay(out) && this.current === BridgeState.Answered) this.caller.sendText(text);
     });
     out.events.on('cng', ({ level, payload }) => {
-      if (current() && this.answered) this.caller.sendCng(level, payload);
+      if (this.inPlay(out) && this.current === BridgeState.Answered) this.caller.sendCng(level, payload);
     });
     out.events.on('hangup', ({ causeCode }) => {
-      if (!current()) return;
-      if (this.answered) this.end(causeCode ?? Cause.NORMAL_CLEARING, 'callee');
+      if (!this.inPlay(out)) return;
+      if (this.current === BridgeState.Answered) this.end(causeCode ?? Cause.NORMAL_CLEARING, 'callee');
       else this.afterLegFailed(causeCode);
     });
     out.events.on('closed', () => {
-      if (!current()) return;
+      if (!this.inPlay(out)) return;
       // Whatever ended the leg without a hangup or reject saying why (give-up, autokill, a
-      // setup that could not go on): before answer that is a failed destination, so the
-      // route moves on at once and no caller is left ringing with nothing running.
-      if (this.answered) this.end(Cause.NORMAL_CLEARING, 'callee');
+      // setup that could not go on, INVAL): before answer that is a failed destination, so
+      // the route moves on at once and no caller is left ringing with nothing running.
+      if (this.current === BridgeState.Answered) this.end(Cause.NORMAL_CLEARING, 'callee');
       else this.afterLegFailed(Cause.DESTINATION_OUT_OF_ORDER);
     });
+  }
+
+  private onAnswer(): void {
+    if (this.current !== BridgeState.Proceeding) return;
+    this.transition(BridgeState.Answered);
+    this.answeredAt = this.deps.wallNow();
+    this.deps.clock.clearTimer(this.timer);
+    this.caller.answer();
+    this.deps.onAnswer(this);
   }
 
   /** The outbound leg failed before answer: busy ends the call, anything else tries the next. */
@@ -247,7 +304,7 @@ export class Bridge {
 
   /** No destination answered: the caller hears why. */
   private fail(cause: number): void {
-    if (this.ended) return;
+    if (this.current === BridgeState.Ended) return;
     if (this.callerFormat === undefined) {
       this.caller.reject(causeText(cause), cause);
     } else {
@@ -259,7 +316,7 @@ export class Bridge {
 
   /** Hang-up from either side once answered (or the caller giving up): both legs end. */
   end(cause: number, by: 'caller' | 'callee' | 'switch'): void {
-    if (this.ended) return;
+    if (this.current === BridgeState.Ended) return;
     if (by !== 'caller' && !this.caller.closed) this.caller.hangup(cause);
     const out = this.out;
     if (by !== 'callee' && out !== undefined && !out.closed) out.hangup(cause);
@@ -267,10 +324,11 @@ export class Bridge {
   }
 
   private finish(cause: number): void {
-    if (this.ended) return;
-    this.ended = true;
+    if (this.current === BridgeState.Ended) return;
+    const answered = this.current === BridgeState.Answered;
+    this.transition(BridgeState.Ended);
     this.deps.clock.clearTimer(this.timer);
-    const disposition: BridgeOutcome['disposition'] = this.answered
+    const disposition: BridgeOutcome['disposition'] = answered
       ? 'ANSWERED'
       : cause === Cause.USER_BUSY ? 'BUSY'
       : cause === Cause.NO_ANSWER ? 'NO ANSWER'

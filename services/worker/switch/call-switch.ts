@@ -10,12 +10,12 @@ import type { ActiveCall } from '../../../shared/model/active-call.ts';
 import type { Call } from '../../iax2/call/call.ts';
 import { formatName } from '../../iax2/codec/formats.ts';
 import type { Iax2Engine } from '../../iax2/engine/engine.ts';
-import type { IncomingCallInfo } from '../../iax2/engine/inbound-setup.ts';
-import { Bridge, type BridgeOutcome } from './bridge.ts';
+import type { IncomingCallInfo } from '../../iax2/engine/incoming-call.ts';
+import { Bridge, channelName, type BridgeOutcome } from './bridge.ts';
 import type { CdrRecorder } from './cdr-recorder.ts';
 import type { DestinationSources } from './destination.ts';
 import { bestMatch } from './extension-pattern.ts';
-import { Cause, causeText } from './hangup-causes.ts';
+import { Cause, causeText } from '../../iax2/codec/index.ts';
 import type { RouteCache } from './route-cache.ts';
 import type { TenantLimiter } from './tenant-limits.ts';
 import { LogThrottle } from '../../../shared/log-throttle.ts';
@@ -128,7 +128,7 @@ export class CallSwitch {
         onAnswer: (b) => {
           this.stats.answered++;
           const out = b.outbound;
-          this.deps.cdrs.answered(b, this.wallNow(), out === undefined ? '' : `IAX2/${out.remote.address}-${out.localCall}`, match.route.destinations.map((d) => d.dial).join('&'));
+          this.deps.cdrs.answered(b, this.wallNow(), out === undefined ? '' : channelName(out), match.route.destinations.map((d) => d.dial).join('&'));
         },
         onEnd: (b, outcome) => this.ended(b, outcome, release),
       });
@@ -145,7 +145,7 @@ export class CallSwitch {
     this.bridges.delete(bridge);
     release();
     const out = outcome.outbound;
-    const pending = this.deps.cdrs.ended(bridge, outcome, out === undefined ? undefined : `IAX2/${out.remote.address}-${out.localCall}`);
+    const pending = this.deps.cdrs.ended(bridge, outcome, out === undefined ? undefined : channelName(out));
     this.pendingCdrs.add(pending);
     void pending.finally(() => this.pendingCdrs.delete(pending));
   }
@@ -169,7 +169,7 @@ export class CallSwitch {
         list.push({
           tenant: bridge.tenant,
           callId: `${this.deps.workerId}-${leg.localCall}`,
-          channel: `IAX2/${leg === bridge.caller ? (bridge.info.user?.name ?? 'guest') : leg.remote.address}-${leg.localCall}`,
+          channel: leg === bridge.caller ? bridge.callerChannel : channelName(leg),
           peerAddress: `${leg.remote.address}:${leg.remote.port}`,
           ...(leg === bridge.caller && bridge.info.username !== undefined ? { username: bridge.info.username } : {}),
           localCallNumber: leg.localCall,

@@ -4,7 +4,7 @@
  * default, as in Asterisk) strips the punctuation people type into numbers: ( ) - . and spaces.
  */
 import type { RouteConfig } from '../../../shared/model/route.ts';
-import type { IncomingCallInfo } from '../../iax2/engine/inbound-setup.ts';
+import type { IncomingCallInfo } from '../../iax2/engine/incoming-call.ts';
 
 export interface CallerId {
   number?: string;

@@ -43,7 +43,6 @@ export class CdrRecorder {
       callId = `${this.workerId}-${Date.now().toString(36)}-${(this.sequence++).toString(36)}-${randomUUID().slice(0, 8)}`;
       this.ids.set(bridge, callId);
     }
-    const user = bridge.info.user;
     const { number, name } = bridge.callerId;
     const clid = name === undefined ? number : `"${name}" <${number ?? ''}>`;
     return {
@@ -53,7 +52,7 @@ export class CdrRecorder {
       dst: bridge.info.calledNumber,
       dcontext: bridge.context,
       ...(clid === undefined ? {} : { clid }),
-      channel: `IAX2/${user?.name ?? bridge.info.username ?? 'guest'}-${bridge.caller.localCall}`,
+      channel: bridge.callerChannel,
       lastapp: 'Dial',
       start: bridge.startedAt,
       workerId: this.workerId,

@@ -13,7 +13,7 @@ import type { PeerRecord } from '../../../shared/store/peers-table.ts';
 import type { OutboundCallOptions } from '../../iax2/engine/outbound-setup.ts';
 import type { RemoteAddress } from '../../iax2/transport.ts';
 import { capabilityOf } from '../realtime-directory.ts';
-import { Cause } from './hangup-causes.ts';
+import { Cause } from '../../iax2/codec/index.ts';
 
 export interface DestinationSources {
   peer(name: string): Promise<PeerRecord | undefined>;

@@ -4,7 +4,7 @@ import { ManualClock } from '../../../shared/clock.ts';
 import { CallNumberAllocator, CALLNO_HOLD_OFF_MS } from '../../../services/iax2/call/call-numbers.ts';
 import { SeededRandom } from '../../helpers/seeded-random.ts';
 
-describe('call numbers (iax2-facts §0, §7.5)', () => {
+describe('call numbers (protocol.md §0, §7.5)', () => {
   it('draws normal calls from 2..16383 and trunked ones from 16384..32767, at random', () => {
     const rng = new SeededRandom(7);
     const a = new CallNumberAllocator(new ManualClock(), {}, () => rng.next());

@@ -14,14 +14,13 @@ function sender(pingtimeMs?: number) {
     currentIseqno: () => iseqno,
     gaveUp: (f) => gaveUp.push(f),
     finalAcked: (f) => finals.push(f),
-  });
-  if (pingtimeMs !== undefined) s.pingtimeMs = pingtimeMs;
+  }, pingtimeMs);
   return { clock, s, sent, gaveUp, finals, setIseqno: (n: number) => (iseqno = n) };
 }
 
 const frame = (oseqno: number) => Buffer.from([0x92, 0x34, 0x0b, 0xcd, 0, 0, 0, 3, oseqno, 0, 6, 1]);
 
-describe('reliable delivery (iax2-facts §4.4)', () => {
+describe('reliable delivery (protocol.md §4.4)', () => {
   it('retransmits at 2, 12 and 22 s with the R bit and the current ISeqno, then gives up at 32 s', () => {
     const t = sender();
     t.s.send(0, frame(0), false, undefined);

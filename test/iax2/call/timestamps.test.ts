@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { ManualClock } from '../../../shared/clock.ts';
 import { rebuildTimestamp, TxTimestamps } from '../../../services/iax2/call/timestamps.ts';
 
-describe('timestamps (iax2-facts §5)', () => {
+describe('timestamps (protocol.md §5)', () => {
   it('TV6: a mini frame 0x0004 after last 0x0001FFF0 is 0x00020004, 20 ms later', () => {
     assert.equal(rebuildTimestamp(0x0001fff0, 0x0004, 16), 0x00020004);
   });

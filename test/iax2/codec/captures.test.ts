@@ -13,7 +13,7 @@ const IAX_PORTS = [4570, 4571];
 
 /**
  * call-aes.pcap forces AES-128: after the AUTHREQ every full and mini frame is ciphertext (only
- * the call numbers stay clear, iax2-facts §11.3), while meta trunk frames stay clear (§11.4).
+ * the call numbers stay clear, protocol.md §11.3), while meta trunk frames stay clear (protocol.md §11.4).
  */
 function isClearText(file: string, datagram: CapturedDatagram, authreqFrame: number | undefined): boolean {
   if (!file.includes('aes') || authreqFrame === undefined || datagram.frameNumber <= authreqFrame) return true;

@@ -67,7 +67,7 @@ describe('wire fixtures (real Asterisk datagrams with their tshark dissection)',
       }
       const mine = ours(frame);
       if (frame.kind === 'meta-trunk' && !frame.withTimestamps) {
-        // tshark 4.0 stops at the first entry of this form (a Wireshark bug, iax2-facts §1.5).
+        // tshark 4.0 stops at the first entry of this form (a Wireshark bug, protocol.md §1.5).
         assert.match(text, /Malformed Packet/);
         assert.deepEqual(dissected.timestamp, [frame.timestamp]);
         return;

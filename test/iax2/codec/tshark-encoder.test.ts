@@ -103,7 +103,7 @@ it('tshark reads every frame kind, IAX command and IE kind we encode exactly as 
   list.forEach((frame, i) => {
     const tshark = dissection[i]?.values ?? {};
     for (const p of differencesFromTshark(frame, tshark)) problems.push(`frame ${i + 1} (${frame.kind}): ${p}`);
-    // tshark 4.0 cannot size trunk entries without timestamps (iax2-facts §1.5): the one known exception.
+    // tshark 4.0 cannot size trunk entries without timestamps (protocol.md §1.5): the one known exception.
     const knownTsharkBug = frame.kind === 'meta-trunk' && !frame.withTimestamps;
     if (tsharkSawError(tshark) !== knownTsharkBug) problems.push(`frame ${i + 1} (${frame.kind}): malformed=${tsharkSawError(tshark)}`);
   });

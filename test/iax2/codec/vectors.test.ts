@@ -1,4 +1,4 @@
-// The test vectors of iax2-facts §16, checked against Asterisk 22.10.1 and tshark there. Each
+// The test vectors of protocol.md §16, checked against Asterisk 22.10.1 and tshark there. Each
 // vector is built from values through our encoder and must equal the published bytes, and the
 // published bytes must decode to those values.
 import assert from 'node:assert/strict';
@@ -48,7 +48,7 @@ const tv1Ies: Ie[] = [
   { id: IeId.CALLTOKEN, value: Buffer.alloc(0) },
 ];
 
-describe('iax2-facts §16 test vectors', () => {
+describe('protocol.md §16 test vectors', () => {
   it('TV1: NEW with an empty call token is 68 bytes, byte for byte', () => {
     const expected = hex(`
       92 34 00 00 00 00 00 03 00 00 06 01  0B 02 00 02  01 03 31 30 30  2D 02 44 45

@@ -1,7 +1,7 @@
 // call-aes.pcap: an Asterisk 22.10.1 call with AES-128 forced (username lab2enc, secret
 // encsecret). Everything after the AUTHREQ is decrypted with MD5(challenge ‖ secret)
-// (iax2-facts §11.2), until the callee's RTKEY moves the callee→caller direction, and only
-// that direction, to a new key (§11.5).
+// (protocol.md §11.2), until the callee's RTKEY moves the callee→caller direction, and only
+// that direction, to a new key (protocol.md §11.5).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeDatagram, FrameType, IaxCommand, IeId, type Frame } from '../../../services/iax2/codec/index.ts';
@@ -16,7 +16,7 @@ const KNOWN_FRAME_TYPES = new Set<number>(Object.values(FrameType));
 
 const datagrams = readCapture(`${capturesDir}call-aes.pcap`);
 
-// The handshake up to the AUTHREQ is clear (§11.1); stop decoding there.
+// The handshake up to the AUTHREQ is clear (protocol.md §11.1); stop decoding there.
 const authreqAt = datagrams.findIndex((d) => isIax(fullFrameOf(d), IaxCommand.AUTHREQ));
 const authreqDatagram = datagrams[authreqAt]!;
 const authreq = fullFrameOf(authreqDatagram)!;
@@ -26,7 +26,7 @@ const calleePort = authreqDatagram.srcPort;
 const callerPort = authreqDatagram.dstPort;
 const isTrunk = (d: CapturedDatagram) => d.payload[0] === 0 && d.payload[1] === 0;
 const kindOf = (d: CapturedDatagram): EncryptedFrameKind => ((d.payload[0]! & 0x80) !== 0 ? 'full' : 'mini');
-/** Encrypted datagrams after the AUTHREQ, in capture order (trunk frames are never encrypted, §11.4). */
+/** Encrypted datagrams after the AUTHREQ, in capture order (trunk frames are never encrypted, protocol.md §11.4). */
 const encrypted = datagrams.slice(authreqAt + 1).filter((d) => !isTrunk(d));
 const fromCaller = encrypted.filter((d) => d.srcPort === callerPort);
 const fromCallee = encrypted.filter((d) => d.srcPort === calleePort);
@@ -60,7 +60,7 @@ function sensible(d: CapturedDatagram, key: Buffer): boolean {
 }
 
 describe('call-aes.pcap (AES-128 forced, secret "encsecret")', () => {
-  it('the handshake before the encryption is clear: an AUTHREQ with a challenge and ENCRYPTION = AES-128 (§11.1)', () => {
+  it('the handshake before the encryption is clear: an AUTHREQ with a challenge and ENCRYPTION = AES-128 (protocol.md §11.1)', () => {
     assert.ok(authreqAt > 0);
     assert.match(challenge, /^[0-9]{1,9}$/);
     assert.equal(authreq.ies?.find((ie) => ie.id === IeId.ENCRYPTION)?.value, 0x0001);
@@ -76,11 +76,11 @@ describe('call-aes.pcap (AES-128 forced, secret "encsecret")', () => {
     assert.equal(frame.destCall, authreq.sourceCall);
     const result = ieText(frame.ies, IeId.MD5_RESULT);
     assert.equal(result, md5Result(challenge, SECRET));
-    assert.equal(result, firstKey.toString('hex'), 'the AES key is the digest whose hex is MD5_RESULT (§11.2)');
+    assert.equal(result, firstKey.toString('hex'), 'the AES key is the digest whose hex is MD5_RESULT (protocol.md §11.2)');
     assert.ok(!sensible(authrep, md5Key(challenge, 'labsecret')), 'another secret gives noise');
   });
 
-  it("the callee answers with an ACCEPT (µ-law) under the same key: one key for both directions (§11.2)", () => {
+  it("the callee answers with an ACCEPT (µ-law) under the same key: one key for both directions (protocol.md §11.2)", () => {
     const decoded = decryptAndDecode(fromCallee[0]!, firstKey);
     assert.ok(decoded !== undefined && decoded.frame.kind === 'full');
     const accept = decoded.frame;
@@ -89,7 +89,7 @@ describe('call-aes.pcap (AES-128 forced, secret "encsecret")', () => {
     assert.equal(accept.destCall, fullFrameOf(datagrams[0]!)?.sourceCall, "addressed to the caller's call number");
   });
 
-  it("the caller's mini frames decrypt to 160-byte µ-law payloads with rising 16-bit timestamps (§11.3: bytes 0-1 clear)", () => {
+  it("the caller's mini frames decrypt to 160-byte µ-law payloads with rising 16-bit timestamps (protocol.md §11.3: bytes 0-1 clear)", () => {
     const minis = fromCaller.filter((d) => kindOf(d) === 'mini');
     assert.ok(minis.length >= 10, `${minis.length} mini frames`);
     let last = -1;
@@ -104,7 +104,7 @@ describe('call-aes.pcap (AES-128 forced, secret "encsecret")', () => {
     }
   });
 
-  it('meta trunk frames stay clear on the encrypted call (§11.4)', () => {
+  it('meta trunk frames stay clear on the encrypted call (protocol.md §11.4)', () => {
     const trunks = datagrams.slice(authreqAt + 1).filter(isTrunk);
     assert.ok(trunks.length > 0);
     for (const d of trunks) {
@@ -113,7 +113,7 @@ describe('call-aes.pcap (AES-128 forced, secret "encsecret")', () => {
     }
   });
 
-  describe('key rotation: RTKEY from the callee (§11.5)', () => {
+  describe('key rotation: RTKEY from the callee (protocol.md §11.5)', () => {
     // Walk the callee's frames with the first key until one is an RTKEY.
     const rtkeyAt = fromCallee.findIndex((d) => {
       const decoded = decryptAndDecode(d, firstKey);

@@ -1,4 +1,4 @@
-// AES-128 framing (iax2-facts §11.3, TV9): which bytes stay clear, the leading pad and its
+// AES-128 framing (protocol.md §11.3, TV9): which bytes stay clear, the leading pad and its
 // length nibble, CBC with a zero IV, and the receiver's length checks.
 import assert from 'node:assert/strict';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';

@@ -1,4 +1,4 @@
-// Call tokens (iax2-facts §7.3): `<unix seconds>?<40 hex>` bound to the requester's IP and
+// Call tokens (protocol.md §7.3): `<unix seconds>?<40 hex>` bound to the requester's IP and
 // port, good for 10 s, signed with a rotating server secret of which the previous one is kept.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
@@ -48,7 +48,7 @@ describe('CallTokenService.issue', () => {
 });
 
 describe('CallTokenService.validate', () => {
-  it('is valid at once and at 9.999 s, expired at 10 s (0 <= now - t < 10, §7.3)', () => {
+  it('is valid at once and at 9.999 s, expired at 10 s (0 <= now - t < 10, protocol.md §7.3)', () => {
     const { clock, service } = setup();
     const token = service.issue(REMOTE);
     assert.equal(service.validate(token, REMOTE), 'valid');
@@ -100,7 +100,7 @@ describe('CallTokenService.validate', () => {
     assert.equal(service.validate(Buffer.from(`${earlier}${text.slice(10)}`, 'latin1'), REMOTE), 'forged');
   });
 
-  it('is forged from another port or another address: the token is bound to IP and port (§7.3)', () => {
+  it('is forged from another port or another address: the token is bound to IP and port (protocol.md §7.3)', () => {
     const { service } = setup();
     const token = service.issue(REMOTE);
     assert.equal(service.validate(token, { ...REMOTE, port: 4570 }), 'forged');

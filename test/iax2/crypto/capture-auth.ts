@@ -1,7 +1,7 @@
 // Test helper: the authentication exchanges in an Asterisk capture. Each answer (AUTHREP or
 // REGREQ carrying MD5_RESULT or RSA_RESULT) is paired with the challenge it answers: the
 // AUTHREQ/REGAUTH sent the other way whose source call is the answer's destination call
-// (iax2-facts §6.2, §9.1). Only full frames are decoded; every auth frame is one.
+// (protocol.md §6.2, §9.1). Only full frames are decoded; every auth frame is one.
 import { decodeDatagram, FrameType, IaxCommand, IeId, type FullFrame, type Ie } from '../../../services/iax2/codec/index.ts';
 import { capturesDir } from '../../helpers/fixture-paths.ts';
 import { readCapture, type CapturedDatagram } from '../../helpers/pcap.ts';

@@ -1,4 +1,4 @@
-// MD5 challenge/response (iax2-facts §8.3, §8.5): TV4, and every MD5 answer Asterisk 22.10.1
+// MD5 challenge/response (protocol.md §8.3, §8.5): TV4, and every MD5 answer Asterisk 22.10.1
 // sent in the captures, recomputed from the challenge it answered and the lab secret.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -23,7 +23,7 @@ describe('md5Result / md5Key', () => {
     assert.equal(md5Result(TV4_CHALLENGE, TV4_SECRET), TV4_RESULT);
   });
 
-  it('md5Key is the raw 16-byte digest whose hex is the MD5 result (the AES key, §11.2)', () => {
+  it('md5Key is the raw 16-byte digest whose hex is the MD5 result (the AES key, protocol.md §11.2)', () => {
     const key = md5Key(TV4_CHALLENGE, TV4_SECRET);
     assert.equal(key.length, 16);
     assert.deepEqual(key, Buffer.from('57EDF4A22BE3C955AC49DA2E2107B67A', 'hex'));
@@ -56,13 +56,13 @@ describe('matchMd5', () => {
   const challenge = '447189876';
   const answer = md5Result(challenge, 'second');
 
-  it('finds which of several ";"-joined secrets answered (§8.5)', () => {
+  it('finds which of several ";"-joined secrets answered (protocol.md §8.5)', () => {
     const secrets = splitSecrets('first;second;third');
     assert.equal(matchMd5(challenge, answer, secrets), 'second');
     assert.equal(matchMd5(challenge, md5Result(challenge, 'third'), secrets), 'third');
   });
 
-  it('compares case-insensitively, as Asterisk does (§8.3)', () => {
+  it('compares case-insensitively, as Asterisk does (protocol.md §8.3)', () => {
     assert.equal(matchMd5(challenge, answer.toUpperCase(), ['first', 'second']), 'second');
   });
 
@@ -80,7 +80,7 @@ describe('matchMd5', () => {
 });
 
 describe('splitSecrets', () => {
-  it('splits at ";" and drops empty pieces (§8.5)', () => {
+  it('splits at ";" and drops empty pieces (protocol.md §8.5)', () => {
     assert.deepEqual(splitSecrets('a;b'), ['a', 'b']);
     assert.deepEqual(splitSecrets(';a;;b;'), ['a', 'b']);
     assert.deepEqual(splitSecrets('only'), ['only']);

@@ -1,4 +1,4 @@
-// RSA challenge/response (iax2-facts §8.4): Asterisk 22.10.1's RSA_RESULTs verify against
+// RSA challenge/response (protocol.md §8.4): Asterisk 22.10.1's RSA_RESULTs verify against
 // lab2.pub, and signing the same challenge with lab2.key reproduces them byte for byte
 // (PKCS#1 v1.5 signatures are deterministic).
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Key files as Asterisk loads them (iax2-facts §8.4): "BEGIN PUBLIC KEY" only, traditional or
+// Key files as Asterisk loads them (protocol.md §8.4): "BEGIN PUBLIC KEY" only, traditional or
 // PKCS#8 private keys (optionally passphrase-protected), and 1024-bit keys only.
 import assert from 'node:assert/strict';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, verify as nodeVerify } from 'node:crypto';

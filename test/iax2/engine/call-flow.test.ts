@@ -68,7 +68,7 @@ describe('a call between two engines', () => {
     assert.equal(h.caller.activeCalls.size, 0);
     assert.equal(h.callee.activeCalls.size, 0);
 
-    // The handshake on the wire, as Asterisk does it (iax2-facts §6.2).
+    // The handshake on the wire, as Asterisk does it (protocol.md §6.2).
     const wire = interleaved(h).filter((f): f is FullFrame => f.kind === 'full');
     const iax = wire.filter((f) => f.frameType === FrameType.IAX).map((f) => [f.subclass, f.oseqno, f.iseqno]);
     assert.deepEqual(iax.slice(0, 6), [

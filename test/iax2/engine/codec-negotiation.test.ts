@@ -12,7 +12,7 @@ const base: NegotiationInput = {
   priority: 'host',
 };
 
-describe('codec negotiation (iax2-facts §3.6)', () => {
+describe('codec negotiation (protocol.md §3.6)', () => {
   it('host priority walks the callee\'s own order over the common formats', () => {
     assert.equal(chooseFormat(base), Format.GSM);
   });

@@ -275,7 +275,7 @@ describe('refusals allocate nothing', () => {
     real.send(newFrame(tokenFor(t, real), [], 0x400));
     t.clock.advance(1);
     assert.equal(real.received.at(-1)?.subclass, IaxCommand.AUTHREQ, 'alice still gets challenged from her own address');
-    assert.equal(t.engine.context.refusals.counts.get('auth-limit'), 1);
+    assert.equal(t.engine.refusals.counts.get('auth-limit'), 1);
   });
 
   it('from the address the user is registered at, a burst of calls is not held to maxauthreq', () => {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Format } from '../../../services/iax2/codec/index.ts';
-import { ChallengeWindow } from '../../../services/iax2/engine/challenge-window.ts';
+import { ChallengeWindow } from '../../../services/iax2/dialog/challenge-window.ts';
 import { CALLEE_ADDRESS, harness, user } from '../../helpers/engine-harness.ts';
 
 function burst(window: number | undefined, calls: number) {

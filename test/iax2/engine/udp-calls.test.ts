@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SystemClock } from '../../../shared/clock.ts';
-import type { Call } from '../../../services/iax2/call/call.ts';
+import type { Call, CallEvents } from '../../../services/iax2/call/call.ts';
 import { CallState } from '../../../services/iax2/call/call-state.ts';
 import { ControlSubclass, Format } from '../../../services/iax2/codec/index.ts';
 import { generateRsaKeyPair, loadPrivateKey } from '../../../services/iax2/crypto/index.ts';
@@ -15,12 +15,12 @@ import { UdpTransport } from '../../../services/worker/udp-transport.ts';
 import { directoryOf, tapped, user } from '../../helpers/engine-harness.ts';
 
 /** Resolves with the first `event` payload, or rejects after `ms`. */
-function next<T>(call: Call, event: string, ms = 3000): Promise<T> {
+function next<K extends keyof CallEvents>(call: Call, event: K, ms = 3000): Promise<CallEvents[K]> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ${event} within ${ms} ms (state ${call.state})`)), ms);
     call.events.once(event, (payload) => {
       clearTimeout(timer);
-      resolve(payload as T);
+      resolve(payload);
     });
   });
 }
@@ -86,7 +86,7 @@ describe('engines on real UDP loopback sockets', () => {
 
   /** Connects, answers, exchanges a little of everything, and hangs up from `hangupFrom`. */
   async function fullCall(out: Call, sink: Call[], hangupFrom: 'caller' | 'callee'): Promise<void> {
-    const accepted = await next<{ format: bigint }>(out, 'accepted');
+    const accepted = await next(out, 'accepted');
     assert.equal(accepted.format, Format.ULAW);
     await until(() => sink.length > 0 && sink.at(-1)!.state === CallState.Accepted);
     const inbound = sink.at(-1)!;
@@ -114,7 +114,7 @@ describe('engines on real UDP loopback sockets', () => {
     assert.deepEqual(texts, ['Grüße']);
     assert.deepEqual(controls.slice(0, 2), [ControlSubclass.RINGING, ControlSubclass.ANSWER]);
     const [ender, other] = hangupFrom === 'caller' ? [out, inbound] : [inbound, out];
-    const hangup = next<{ causeCode?: number }>(other, 'hangup');
+    const hangup = next(other, 'hangup');
     ender.hangup(16);
     assert.equal((await hangup).causeCode, 16);
     await until(() => out.closed && inbound.closed);
@@ -141,10 +141,10 @@ describe('engines on real UDP loopback sockets', () => {
     const from = a.sent.length;
     const out = dialB({ username: 'aesuser', secret: 'encsecret', encryption: true });
     await fullCall(out, incomingAtB, 'callee');
-    assert.equal(out.info.encrypted, true);
+    assert.equal(out.encrypted, true);
     const sent = a.sent.slice(from);
     // NEW and the token NEW go in clear; from the AUTHREP on, full frames are 4 clear bytes
-    // plus whole AES blocks and mini frames 2 plus whole blocks (iax2-facts §11.3).
+    // plus whole AES blocks and mini frames 2 plus whole blocks (protocol.md §11.3).
     const afterHandshake = sent.slice(2);
     assert.ok(afterHandshake.length > 20);
     for (const d of afterHandshake) {
@@ -174,17 +174,16 @@ describe('engines on real UDP loopback sockets', () => {
     incomingAtA[0]!.sendControl(ControlSubclass.CONGESTION);
     await until(() => controls.length === 2);
     assert.deepEqual(controls, [ControlSubclass.BUSY, ControlSubclass.CONGESTION]);
-    const hangup = next<{ causeCode?: number }>(out, 'hangup');
+    const hangup = next(out, 'hangup');
     incomingAtA[0]!.hangup(17);
     assert.equal((await hangup).causeCode, 17);
   });
 
   it('a simulated minute of voice crosses the 16-bit wrap in mini frames, rebuilt exactly; PONG brings RR', async () => {
-    const out = dialB({ username: 'md5user', secret: 's3cret' });
+    const out = dialB({ username: 'md5user', secret: 's3cret', fullVoiceAtWrap: false }); // as Asterisk: no full frame at the wrap
     await next(out, 'accepted');
     await until(() => incomingAtB.at(-1)?.state === CallState.Accepted);
     const inbound = incomingAtB.at(-1)!;
-    out.fullVoiceAtWrap = false; // as Asterisk: no full frame at the wrap
     const stamps: number[] = [];
     inbound.events.on('voice', ({ timestamp }) => stamps.push(timestamp));
     const frames = 3400; // 68 s of 20 ms frames
@@ -199,13 +198,13 @@ describe('engines on real UDP loopback sockets', () => {
     assert.ok(stamps.every((t, i) => i === 0 || t > stamps[i - 1]!), 'rebuilt timestamps only grow');
     assert.equal(stamps.at(-1), 20 + (frames - 1) * 20, 'the last frame, past 65536 ms, rebuilt to its true time');
     assert.ok(stamps.some((t) => t > 65_536 && t < 70_000));
-    const pong = next<{ rttMs: number; rr?: { packets: number; jitterMs: number; lossPercent: number } }>(inbound, 'pong');
+    const pong = next(inbound, 'pong');
     inbound.ping();
     const { rr, rttMs } = await pong;
     assert.ok(rr !== undefined, 'PONG carries RR IEs');
     assert.ok(rttMs >= 1 && rttMs < 1000);
     assert.equal(rr.packets, 1, 'the caller has heard no voice, and reports 1 as Asterisk does');
-    const back = next<{ rr?: { packets: number; lossPercent: number } }>(out, 'pong');
+    const back = next(out, 'pong');
     out.ping();
     const fromCallee = (await back).rr!;
     assert.ok(fromCallee.packets >= frames * 0.98, `callee counted ${fromCallee.packets} frames`);

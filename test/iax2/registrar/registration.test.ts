@@ -20,7 +20,7 @@ function setup(peers: IaxPeer[], options: { delayRejectMs?: number; minExpireS?:
   const h = harness({ callee: { delayRejectMs: options.delayRejectMs } });
   const store = new InMemoryRegistrationStore();
   const byName = new Map(peers.map((p) => [p.name, p]));
-  const registrar = new Registrar({ engine: h.callee, store, findPeer: (n) => byName.get(n), workerId: 'worker-a', minExpireS: options.minExpireS, maxExpireS: options.maxExpireS });
+  const registrar = new Registrar({ engine: h.callee, clock: h.clock, store, findPeer: (n) => byName.get(n), workerId: 'worker-a', delayRejectMs: options.delayRejectMs, minExpireS: options.minExpireS, maxExpireS: options.maxExpireS });
   const events: Array<[keyof RegistrarEvents, unknown]> = [];
   for (const name of ['registered', 'unregistered', 'expired', 'statuschange'] as const) registrar.events.on(name, (p) => events.push([name, p]));
   const client = (fields: Partial<ConstructorParameters<typeof RegistrationClient>[0]> = {}) =>

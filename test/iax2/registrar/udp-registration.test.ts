@@ -41,7 +41,7 @@ describe('registration over real UDP', () => {
     transports.push(st, ct);
     server = new Iax2Engine({ transport: st, clock, directory: directoryOf([]) });
     client = new Iax2Engine({ transport: ct, clock, directory: directoryOf([]) });
-    registrar = new Registrar({ engine: server, store, findPeer: (n) => peers.find((p) => p.name === n), workerId: 'w1' });
+    registrar = new Registrar({ engine: server, clock, store, findPeer: (n) => peers.find((p) => p.name === n), workerId: 'w1' });
   });
 
   after(async () => {

@@ -1,0 +1,121 @@
+/**
+ * Who may open a dialog (protocol.md §7): a NEW, REGREQ or REGREL to call 0 passes, in this
+ * order, the engine-wide ACL, the call token (an empty CALLTOKEN IE asks for one; a token
+ * that does not validate is refused), the lookup of the user or peer it names, the token
+ * exemption (`calltokenoptional` networks, `requirecalltoken=no`), and the call-number
+ * limits (protocol.md §7.5). Only then is a call number taken. The verdict goes to the engine, which
+ * owns the socket and sends what it says.
+ */
+import type { Logger } from '../../../shared/logger.ts';
+import type { CallNumberAllocator } from '../call/call-numbers.ts';
+import { hasIe, IaxCommand, ieBytes, IeId, type FullFrame } from '../codec/index.ts';
+import type { CallTokenService } from '../crypto/index.ts';
+import { aclAllows, addressBytes, networkContains, parseNetwork, type AclRule, type Network } from '../acl.ts';
+import type { RefusalReason } from '../dialog/refusals.ts';
+import type { IaxPeer, IaxUser } from '../peer-directory.ts';
+import { addressKey, type RemoteAddress } from '../transport.ts';
+
+export type Principal = IaxUser | IaxPeer;
+
+const EMPTY = Buffer.alloc(0);
+
+export type AdmissionVerdict =
+  /** A stateless refusal, for this reason. */
+  | { kind: 'refuse'; reason: RefusalReason }
+  /** The request asked for a call token: send one. */
+  | { kind: 'calltoken' }
+  /** Nothing to send: a copy of a request still being looked up, or the engine closed meanwhile. */
+  | { kind: 'ignore' }
+  /** Open the dialog on `callNumber`. */
+  | { kind: 'admit'; callNumber: number; principal: Principal | undefined };
+
+export interface AdmissionOptions {
+  logger: Logger;
+  tokens: CallTokenService;
+  callNumbers: CallNumberAllocator;
+  acl: readonly AclRule[];
+  /** `calltokenoptional`: networks whose requests may come without a token. */
+  tokenOptional: readonly string[];
+  /** The user (NEW) or peer (REGREQ/REGREL) a request names, maybe from a store. */
+  lookUp(frame: FullFrame, from: RemoteAddress): Principal | undefined | Promise<Principal | undefined>;
+  /** Whether the dialog this request opened exists already (a retransmission that raced the lookup). */
+  opened(from: RemoteAddress, sourceCall: number): boolean;
+}
+
+export class Admission {
+  private readonly tokenOptional: Network[];
+  /** Requests whose lookup is still running, so a retransmission does not start another. */
+  private readonly pending = new Set<string>();
+  private closed = false;
+
+  constructor(private readonly options: AdmissionOptions) {
+    this.tokenOptional = options.tokenOptional.map(parseNetwork);
+  }
+
+  /** Decides on `frame`; `decide` is called once, synchronously when no lookup had to wait. */
+  check(frame: FullFrame, from: RemoteAddress, decide: (verdict: AdmissionVerdict) => void): void {
+    if (!aclAllows(this.options.acl, from.address)) return decide({ kind: 'refuse', reason: 'acl' });
+    let validated = false;
+    if (hasIe(frame.ies, IeId.CALLTOKEN)) {
+      const bytes = ieBytes(frame.ies, IeId.CALLTOKEN) ?? EMPTY;
+      if (bytes.length === 0) return decide({ kind: 'calltoken' });
+      if (this.options.tokens.validate(bytes, from) !== 'valid') return decide({ kind: 'refuse', reason: 'token-invalid' });
+      validated = true;
+    }
+    const key = `${addressKey(from)}#${frame.sourceCall}`;
+    if (this.pending.has(key)) return decide({ kind: 'ignore' });
+    let found: Principal | undefined | Promise<Principal | undefined>;
+    try {
+      found = this.options.lookUp(frame, from);
+    } catch (error) {
+      this.options.logger.error('peer directory lookup failed', { error });
+      found = undefined;
+    }
+    if (!(found instanceof Promise)) {
+      decide(this.limits(frame, from, validated, found));
+      return;
+    }
+    // A directory that has to go to its store: hold further copies of this request meanwhile.
+    this.pending.add(key);
+    found
+      .catch((error: unknown) => {
+        this.options.logger.error('peer directory lookup failed', { error });
+        return undefined;
+      })
+      .then((principal) => {
+        this.pending.delete(key);
+        if (this.closed || this.options.opened(from, frame.sourceCall)) decide({ kind: 'ignore' });
+        else decide(this.limits(frame, from, validated, principal));
+      })
+      .catch((error: unknown) => this.options.logger.error('request handling failed', { error }));
+  }
+
+  /** After the lookup: the token exemption, then the call-number limits (protocol.md §7.4, §7.5). */
+  private limits(frame: FullFrame, from: RemoteAddress, validated: boolean, principal: Principal | undefined): AdmissionVerdict {
+    if (!validated && !this.tokenOptionalFor(from.address) && principal?.requireCallToken !== false) {
+      return { kind: 'refuse', reason: 'token-missing' };
+    }
+    const callNumber = this.options.callNumbers.allocate(from.address, validated);
+    if (typeof callNumber !== 'number') return { kind: 'refuse', reason: 'call-number-limit' };
+    return { kind: 'admit', callNumber, principal };
+  }
+
+  /** A call token for `from` (the CALLTOKEN reply's content, protocol.md §7.3). */
+  issueToken(from: RemoteAddress): Buffer {
+    return this.options.tokens.issue(from);
+  }
+
+  private tokenOptionalFor(address: string): boolean {
+    const bytes = addressBytes(address);
+    return bytes !== undefined && this.tokenOptional.some((network) => networkContains(network, bytes));
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
+
+/** Which request a verdict is about, for the refusal's log line. */
+export function requestKind(frame: FullFrame): 'call' | 'registration' {
+  return frame.subclass === IaxCommand.NEW ? 'call' : 'registration';
+}
