@@ -25,7 +25,7 @@ export const PeerFields = z.object({
   port: z.number().int().min(1).max(65535).default(4569),
   /** The name we log in as when calling this peer (`username=`). */
   username: z.string().optional(),
-  /** Several `secret=` lines; a peer uses the last, a user accepts any (iax2-facts §8.5). */
+  /** Several `secret=` lines; a peer uses the last, a user accepts any (protocol.md §8.5). */
   secrets: z.array(z.string().min(1)).default([]),
   dbsecret: z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'family/key').optional(),
   auth: z.array(z.enum(['plaintext', 'md5', 'rsa'])).optional(),

@@ -1,5 +1,5 @@
 /**
- * Every DynamoDB table of the platform, defined once (DESIGN.md §5). The store creates them
+ * Every DynamoDB table of the platform, defined once (docs/architecture.md §5). The store creates them
  * locally and in tests from these definitions, and the CDK data stack builds the same keys,
  * indexes and TTL attributes from them, so the two cannot drift.
  */
