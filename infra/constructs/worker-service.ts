@@ -5,18 +5,23 @@
  * SIGTERM and waits `stopTimeout` (STOP_TIMEOUT_S, Fargate's most) before SIGKILL; the worker
  * stops taking calls and finishes within STROWGER_DRAIN_SECONDS (DRAIN_S). While it has calls it holds
  * task scale-in protection, so neither scale-in nor a deployment picks it. Scales on CPU and
- * on active calls per task (the EMF metric the worker logs once a minute).
+ * on active calls per task (the EMF metric the worker logs once a minute). The worker mesh
+ * (docs/architecture.md §6): each task listens on its private address, port `meshPort`/udp,
+ * reachable from the other workers only (a rule of the workers' own security group), and
+ * authenticates mesh calls with a secret this construct generates in Secrets Manager and ECS
+ * injects into the container; it is never in the template or the environment.
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
-import { SecurityGroup, SubnetType, type IVpc } from 'aws-cdk-lib/aws-ec2';
+import { Port, SecurityGroup, SubnetType, type IVpc } from 'aws-cdk-lib/aws-ec2';
 import { DockerImageAsset, Platform } from 'aws-cdk-lib/aws-ecr-assets';
-import { Cluster, ContainerImage, CpuArchitecture, FargateService, FargateTaskDefinition, LogDrivers, OperatingSystemFamily, Protocol } from 'aws-cdk-lib/aws-ecs';
+import { Cluster, ContainerImage, CpuArchitecture, FargateService, FargateTaskDefinition, LogDrivers, OperatingSystemFamily, Protocol, Secret as EcsSecret } from 'aws-cdk-lib/aws-ecs';
 import type { NetworkTargetGroup } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { REPO_ROOT } from '../bundling/entries.ts';
 import type { TableKey } from '../../shared/store/table-definitions.ts';
@@ -32,6 +37,8 @@ export interface WorkerServiceProps {
   tableEnvironment: Record<string, string>;
   iaxPort: number;
   statusPort: number;
+  /** The worker mesh's UDP port on each task's private address. */
+  meshPort: number;
   cpu: number;
   memoryMiB: number;
   architecture: 'arm64' | 'x86_64';
@@ -49,6 +56,8 @@ export class WorkerService extends Construct {
   readonly service: FargateService;
   readonly securityGroup: SecurityGroup;
   readonly image: DockerImageAsset;
+  /** The deployment's worker-mesh secret. */
+  readonly meshSecret: Secret;
   /** The EMF Service dimension: the worker is told it, and the scaling policy reads it. */
   readonly metricsService: string;
   private readonly iaxPort: number;
@@ -71,6 +80,10 @@ export class WorkerService extends Construct {
       runtimePlatform: { cpuArchitecture: arm ? CpuArchitecture.ARM64 : CpuArchitecture.X86_64, operatingSystemFamily: OperatingSystemFamily.LINUX },
     });
     const logs = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    this.meshSecret = new Secret(this, 'MeshSecret', {
+      description: 'Strowger worker mesh: authenticates calls between workers',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+    });
     task.addContainer('worker', {
       image: ContainerImage.fromDockerImageAsset(this.image),
       essential: true,
@@ -78,15 +91,18 @@ export class WorkerService extends Construct {
         ...props.tableEnvironment,
         STROWGER_IAX_BIND: `0.0.0.0:${props.iaxPort}`,
         STROWGER_HEALTH_BIND: `0.0.0.0:${props.statusPort}`,
+        STROWGER_MESH_PORT: String(props.meshPort),
         STROWGER_DRAIN_SECONDS: String(DRAIN_S),
         STROWGER_METRICS: 'emf',
         STROWGER_METRICS_NAMESPACE: METRICS_NAMESPACE,
         STROWGER_METRICS_SERVICE: this.metricsService,
         LOG_LEVEL: props.logLevel,
       },
+      secrets: { STROWGER_MESH_SECRET: EcsSecret.fromSecretsManager(this.meshSecret) },
       portMappings: [
         { name: 'iax2', containerPort: props.iaxPort, protocol: Protocol.UDP },
         { name: 'status', containerPort: props.statusPort, protocol: Protocol.TCP },
+        { name: 'mesh', containerPort: props.meshPort, protocol: Protocol.UDP },
       ],
       healthCheck: {
         command: ['CMD', 'node', '/app/healthcheck.mjs'],
@@ -107,6 +123,7 @@ export class WorkerService extends Construct {
     }));
 
     this.securityGroup = new SecurityGroup(this, 'SecurityGroup', { vpc: props.vpc, description: 'Strowger workers', allowAllOutbound: true });
+    this.securityGroup.addIngressRule(this.securityGroup, Port.udp(props.meshPort), 'worker mesh: from the other workers only');
     this.service = new FargateService(this, 'Service', {
       cluster: this.cluster,
       taskDefinition: task,

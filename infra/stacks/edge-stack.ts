@@ -15,6 +15,8 @@ import { DEREGISTRATION_DELAY_S } from '../../shared/drain-timings.ts';
 
 export const IAX_PORT = 4569;
 export const STATUS_PORT = 8081;
+/** The worker mesh, between the workers' private addresses only. */
+export const MESH_PORT = 4570;
 
 export interface EdgeStackProps extends StackProps {
   data: PlatformTables;
@@ -47,6 +49,7 @@ export class EdgeStack extends Stack {
       tableEnvironment: props.data.environment(),
       iaxPort: IAX_PORT,
       statusPort: STATUS_PORT,
+      meshPort: MESH_PORT,
       cpu: 1024,
       memoryMiB: 2048,
       architecture: 'arm64',

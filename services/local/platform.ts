@@ -1,7 +1,7 @@
 /**
  * The whole platform on one machine: dynalite persisted in the data folder, the tables, the
  * control plane (API adapter, authorizer, sweeper, stream emulation) and one worker sharing
- * the stores. `npm start` runs it; the tests start it the same way.
+ * the stores, or several in a worker mesh. `npm start` runs it; the tests start it the same way.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,12 +9,14 @@ import { hostname } from 'node:os';
 import type { Logger } from '../../shared/logger.ts';
 import { silentLogger } from '../../shared/logger.ts';
 import { createTables } from '../../shared/store/create-tables.ts';
-import { prefixedTableNames } from '../../shared/store/store-config.ts';
+import { prefixedTableNames, tableNameEnv } from '../../shared/store/store-config.ts';
 import { hashApiKey } from '../control/auth/api-keys.ts';
 import { startLocalControl, type LocalControl } from '../control/local/local-control.ts';
 import type { BindAddress } from '../worker/bind-address.ts';
 import { startWorker, type Worker } from '../worker/worker.ts';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo.ts';
+import { meshSecret } from './mesh-secret-file.ts';
+import { WorkerChildren, type WorkerChild } from './worker-children.ts';
 import { operatorKey } from './operator-key.ts';
 
 export interface PlatformOptions {
@@ -27,14 +29,24 @@ export interface PlatformOptions {
   sweepEveryMs?: number;
   minExpireS?: number;
   debugPeers?: ReadonlySet<string>;
+  /**
+   * How many workers (default 1). Worker 1 runs in this process on `iax` and `status`; worker
+   * k runs as its own process on the IAX2 port 2(k-1) above it and the status port k-1 above,
+   * all of them in one worker mesh (mesh port: the IAX2 port + 1) over the shared store.
+   */
+  workers?: number;
 }
 
 export interface Platform {
   dynamo: EmbeddedDynamo;
   control: LocalControl;
   worker: Worker;
+  /** Where each worker takes IAX2 (worker 1 first). */
+  workerPorts: Array<{ iax: BindAddress; status: BindAddress }>;
   operatorKey: string;
   operatorKeyCreated: boolean;
+  /** Ctrl-C: every worker refuses new calls and finishes its calls, up to the deadline. */
+  drain(deadlineMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -55,25 +67,53 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       logger: logger.child({ service: 'control' }),
       sweepEveryMs: options.sweepEveryMs ?? 5000,
     });
+    const count = options.workers ?? 1;
+    const local = options.iax.address === '0.0.0.0' || options.iax.address === '::' ? '127.0.0.1' : options.iax.address;
+    const secret = count > 1 ? meshSecret(options.dataDir) : undefined;
     const worker = await startWorker({
-      workerId: `${hostname()}-local`,
+      workerId: `${hostname()}-local-1-${Date.now().toString(36)}`,
       stores: control.stores,
       iax: options.iax,
       status: options.status,
       logger: logger.child({ service: 'worker' }),
       ...(options.minExpireS === undefined ? {} : { minExpireS: options.minExpireS }),
       ...(options.debugPeers === undefined ? {} : { debugPeers: options.debugPeers }),
+      ...(secret === undefined ? {} : { privateAddress: local, mesh: { bind: { address: local, port: options.iax.port + 1 }, secret } }),
     }).catch(async (error: unknown) => {
       await control.close();
       throw error;
     });
+    const children: WorkerChild[] = [];
+    for (let index = 2; index <= count; index++) {
+      const iaxPort = options.iax.port + 2 * (index - 1);
+      children.push({
+        index,
+        iax: { address: options.iax.address, port: iaxPort },
+        mesh: { address: local, port: iaxPort + 1 },
+        // Port 0 (tests): each picks its own.
+        status: { address: options.status.address, port: options.status.port === 0 ? 0 : options.status.port + index - 1 },
+      });
+    }
+    const others = new WorkerChildren({
+      children,
+      storeEnv: { ...tableNameEnv(names), STROWGER_DYNAMODB_ENDPOINT: dynamo.endpoint, AWS_REGION: 'local', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' },
+      meshSecret: secret ?? '',
+      ...(options.minExpireS === undefined ? {} : { minExpireS: options.minExpireS }),
+      logger: logger.child({ service: 'workers' }),
+    });
+    others.start();
     return {
       dynamo,
       control,
       worker,
+      workerPorts: [{ iax: options.iax, status: options.status }, ...children.map((c) => ({ iax: c.iax, status: c.status }))],
       operatorKey: key,
       operatorKeyCreated: created,
+      async drain(deadlineMs: number) {
+        await Promise.all([worker.drain(deadlineMs), others.stop(deadlineMs)]);
+      },
       async close() {
+        await others.stop(5000);
         await worker.close();
         await control.close();
         await dynamo.stop();

@@ -6,6 +6,8 @@
  *   STROWGER_HEALTH_BIND  the worker's status port (default 127.0.0.1:8081)
  *   STROWGER_ADMIN_KEY    the operator key (default: generated once, kept in the data dir)
  *   STROWGER_DEBUG        peer1,peer2: log every frame to and from those peers (iax2 set debug peer)
+ *   STROWGER_WORKERS      how many workers, in one worker mesh (default 1); worker k takes IAX2 on
+ *                         the IAX2 port + 2(k-1) and its status port + (k-1)
  *   LOG_LEVEL             debug, info (default), warn or error
  * Ctrl-C drains calls briefly and shuts down cleanly; everything persists in the data dir.
  */
@@ -23,11 +25,14 @@ try {
   const api = parseBind('STROWGER_API_BIND', env.STROWGER_API_BIND, '127.0.0.1:8080');
   const status = parseBind('STROWGER_HEALTH_BIND', env.STROWGER_HEALTH_BIND, '127.0.0.1:8081');
   const logger = jsonLogger({ service: 'strowger', level: (env.LOG_LEVEL ?? 'info') as LogLevel, write: (line) => process.stderr.write(line) });
-  const platform = await startPlatform({ dataDir, iax, api, status, ...(env.STROWGER_ADMIN_KEY === undefined ? {} : { adminKey: env.STROWGER_ADMIN_KEY }), logger, debugPeers: debugPeersFromEnv(env.STROWGER_DEBUG) });
+  const workers = Number(env.STROWGER_WORKERS ?? '1');
+  if (!Number.isInteger(workers) || workers < 1 || workers > 16) throw new Error(`STROWGER_WORKERS="${env.STROWGER_WORKERS ?? ''}" is not a whole number from 1 to 16`);
+  const platform = await startPlatform({ dataDir, iax, api, status, workers, ...(env.STROWGER_ADMIN_KEY === undefined ? {} : { adminKey: env.STROWGER_ADMIN_KEY }), logger, debugPeers: debugPeersFromEnv(env.STROWGER_DEBUG) });
   const iaxAt = platform.worker.transport.localAddress();
+  const otherWorkers = platform.workerPorts.slice(1).map((w, i) => `\n  worker ${i + 2}  udp ${w.iax.address}:${w.iax.port}, status http://${w.status.address}:${w.status.port}/healthz`).join('');
   const apiUrl = platform.control.url;
   process.stdout.write(`Strowger is running.
-  IAX2      udp ${iaxAt.address}:${iaxAt.port}
+  IAX2      udp ${iaxAt.address}:${iaxAt.port}${otherWorkers === '' ? '' : `   (worker 1 of ${workers}, in one worker mesh)${otherWorkers}`}
   API       ${apiUrl}   (OpenAPI: ${apiUrl}/v1/openapi.json)
   status    http://${status.address}:${platform.worker.status.port}/healthz
   data      ${dataDir}
@@ -46,7 +51,7 @@ Quick start:
     stopping = true;
     logger.info('shutting down', { signal });
     void (async () => {
-      await platform.worker.drain(5000);
+      await platform.drain(5000);
       await platform.close();
       process.exit(0);
     })();

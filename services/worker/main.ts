@@ -10,6 +10,12 @@
  *   STROWGER_DEBUG              peer1,peer2: log every frame to and from those peers, decoded
  *   STROWGER_SOCKET_BUFFER_BYTES  the IAX2 socket's kernel buffers (default 4 MiB, capped by net.core.rmem_max)
  *   STROWGER_METRICS            emf (default on ECS) or off; STROWGER_METRICS_NAMESPACE / _SERVICE name them
+ *   STROWGER_MESH_SECRET        the deployment's worker-mesh secret (at least 16 characters): turns the mesh on
+ *   STROWGER_MESH_BIND          this worker's mesh endpoint (default <private address>:STROWGER_MESH_PORT, 4570)
+ *   STROWGER_MESH               off: no mesh even with a secret (every box called from here directly)
+ *   STROWGER_HEARTBEAT_MS, STROWGER_WORKER_STALE_MS   heartbeat period (10 s) and when a silent worker is gone (30 s)
+ *   STROWGER_MINREGEXPIRE, STROWGER_MAXREGEXPIRE      the registration grants' bounds in seconds (60, 60)
+ *   STROWGER_OWNERSHIP_CHECK_MS how often held registrations are checked for a new owner (30 s)
  *   LOG_LEVEL                   debug, info (default), warn or error
  * On ECS the agent's ECS_CONTAINER_METADATA_URI_V4 and ECS_AGENT_URI give the task id, its
  * address and scale-in protection. SIGTERM stops new calls (REJECT, congestion), keeps
@@ -26,7 +32,7 @@ try {
   const config = await workerConfigFromEnv(process.env);
   const logger = jsonLogger({ service: 'worker', level: config.logLevel });
   const client = new DynamoDBClient(config.dynamoEndpoint === undefined ? {} : { endpoint: config.dynamoEndpoint });
-  const stores = openStores(client, config.tables);
+  const stores = openStores(client, config.tables, config.workerStaleMs === undefined ? {} : { workerStaleMs: config.workerStaleMs });
   const worker = await startWorker({
     workerId: config.workerId,
     stores,
@@ -37,9 +43,13 @@ try {
     ...(config.taskProtection === undefined ? {} : { taskProtection: config.taskProtection }),
     ...(config.emf === undefined ? {} : { emf: { ...config.emf, write: (line: string) => process.stdout.write(line) } }),
     debugPeers: config.debugPeers,
+    ...(config.mesh === undefined ? {} : { mesh: { bind: config.mesh.bind, secret: config.mesh.secret, ...(config.mesh.ownershipCheckMs === undefined ? {} : { ownershipCheckMs: config.mesh.ownershipCheckMs }) } }),
+    ...(config.heartbeatMs === undefined ? {} : { heartbeatMs: config.heartbeatMs }),
+    ...(config.minExpireS === undefined ? {} : { minExpireS: config.minExpireS }),
+    ...(config.maxExpireS === undefined ? {} : { maxExpireS: config.maxExpireS }),
     logger,
   });
-  logger.info('worker started', { workerId: worker.workerId, iax: worker.transport.localAddress(), statusPort: worker.status.port, emf: config.emf !== undefined, taskProtection: config.taskProtection !== undefined });
+  logger.info('worker started', { workerId: worker.workerId, iax: worker.transport.localAddress(), mesh: worker.mesh?.address ?? 'off', statusPort: worker.status.port, emf: config.emf !== undefined, taskProtection: config.taskProtection !== undefined });
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

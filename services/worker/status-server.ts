@@ -78,6 +78,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
         if (!LOCAL.has(request.socket.remoteAddress ?? '')) return json(403, { error: 'localhost only' });
         return json(200, {
           workerId: options.workerId,
+          pid: process.pid,
           draining,
           engine: { ...options.engine.stats, retransmissions: options.engine.retransmissions, trunk: options.engine.trunkStats ?? null },
           switch: options.callSwitch.stats,

@@ -29,6 +29,14 @@ export interface WorkerConfig {
   taskProtection: TaskProtectionClient | undefined;
   /** EMF metrics in the log (default on ECS) or none; /metrics serves Prometheus text either way. */
   emf: { namespace: string; service: string } | undefined;
+  /** The worker mesh: on when a mesh secret is set (STROWGER_MESH=off turns it off anyway). */
+  mesh: { bind: BindAddress; secret: string; ownershipCheckMs: number | undefined } | undefined;
+  heartbeatMs: number | undefined;
+  /** A worker whose heartbeat is older than this is gone. */
+  workerStaleMs: number | undefined;
+  /** `minregexpire` / `maxregexpire` (seconds). */
+  minExpireS: number | undefined;
+  maxExpireS: number | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -61,12 +69,26 @@ export async function workerConfigFromEnv(env: Env, fetchFn: FetchLike = fetch):
   const metrics = env.STROWGER_METRICS ?? (onEcs ? 'emf' : 'off');
   if (metrics !== 'emf' && metrics !== 'off') throw new StrowgerError('STROWGER_ERR_CONFIG', `STROWGER_METRICS="${metrics}" is not emf or off`);
   const agentUri = env.ECS_AGENT_URI;
+  const privateAddress = env.STROWGER_PRIVATE_ADDRESS || task?.privateAddress || firstPrivateAddress();
+  const meshSwitch = (env.STROWGER_MESH ?? 'on').toLowerCase();
+  if (meshSwitch !== 'on' && meshSwitch !== 'off') throw new StrowgerError('STROWGER_ERR_CONFIG', `STROWGER_MESH="${env.STROWGER_MESH ?? ''}" is not on or off`);
+  const meshSecret = env.STROWGER_MESH_SECRET;
+  let mesh: WorkerConfig['mesh'];
+  if (meshSwitch === 'on' && meshSecret !== undefined && meshSecret !== '') {
+    // The mesh listens on the private address only: it is never reachable from where the boxes are.
+    const port = positive('STROWGER_MESH_PORT', env, true) ?? 4570;
+    const bind = parseBind('STROWGER_MESH_BIND', env.STROWGER_MESH_BIND, `${privateAddress ?? '127.0.0.1'}:${port}`);
+    if (bind.address === '0.0.0.0' || bind.address === '::') {
+      throw new StrowgerError('STROWGER_ERR_CONFIG', `STROWGER_MESH_BIND="${env.STROWGER_MESH_BIND ?? ''}" must name the private address (other workers check mesh tokens against it)`);
+    }
+    mesh = { bind, secret: meshSecret, ownershipCheckMs: positive('STROWGER_OWNERSHIP_CHECK_MS', env, true) };
+  }
   return {
     tables: tableNamesFromEnv(env),
     workerId: env.STROWGER_WORKER_ID || task?.taskId || `${hostname()}-${process.pid}`,
     iax: parseBind('STROWGER_IAX_BIND', env.STROWGER_IAX_BIND, '0.0.0.0:4569'),
     status: parseBind('STROWGER_HEALTH_BIND', env.STROWGER_HEALTH_BIND, '0.0.0.0:8081'),
-    privateAddress: env.STROWGER_PRIVATE_ADDRESS || task?.privateAddress || firstPrivateAddress(),
+    privateAddress,
     drainSeconds: positive('STROWGER_DRAIN_SECONDS', env, false) ?? DRAIN_S,
     socketBufferBytes: positive('STROWGER_SOCKET_BUFFER_BYTES', env, true),
     debugPeers: debugPeersFromEnv(env.STROWGER_DEBUG),
@@ -74,5 +96,10 @@ export async function workerConfigFromEnv(env: Env, fetchFn: FetchLike = fetch):
     dynamoEndpoint: env.STROWGER_DYNAMODB_ENDPOINT || undefined,
     taskProtection: agentUri === undefined || agentUri === '' ? undefined : ecsAgentTaskProtection(agentUri, fetchFn),
     emf: metrics === 'emf' ? { namespace: env.STROWGER_METRICS_NAMESPACE || 'Strowger', service: env.STROWGER_METRICS_SERVICE || 'strowger-worker' } : undefined,
+    mesh,
+    heartbeatMs: positive('STROWGER_HEARTBEAT_MS', env, true),
+    workerStaleMs: positive('STROWGER_WORKER_STALE_MS', env, true),
+    minExpireS: positive('STROWGER_MINREGEXPIRE', env, true),
+    maxExpireS: positive('STROWGER_MAXREGEXPIRE', env, true),
   };
 }

@@ -21,6 +21,9 @@ import { RealtimeDirectory } from './realtime-directory.ts';
 import { startStatusServer, type StatusServer } from './status-server.ts';
 import { CallSwitch } from './switch/call-switch.ts';
 import { CdrRecorder } from './switch/cdr-recorder.ts';
+import { MeshNode } from './mesh/mesh-node.ts';
+import { OwnershipCheck } from './mesh/ownership-check.ts';
+import { WorkerDirectory } from './mesh/worker-directory.ts';
 import { RouteCache } from './switch/route-cache.ts';
 import { TenantLimiter } from './switch/tenant-limits.ts';
 import { UdpTransport } from './udp-transport.ts';
@@ -53,6 +56,11 @@ export interface WorkerOptions {
   scaleInGuard?: { pollMs?: number; protectMinutes?: number; idleMs?: number };
   /** CloudWatch EMF lines with the worker's figures, once a minute (none: no lines). */
   emf?: { namespace: string; service: string; write: (line: string) => void; intervalMs?: number };
+  /**
+   * The worker mesh (docs/architecture.md §6): this worker's private mesh endpoint and the
+   * deployment's mesh secret. None: a single worker, which calls every box directly.
+   */
+  mesh?: { bind: RemoteAddress; secret: string; ownershipCheckMs?: number; workersRefreshMs?: number };
 }
 
 export interface Worker {
@@ -61,6 +69,8 @@ export interface Worker {
   readonly registrar: Registrar;
   readonly switch: CallSwitch;
   readonly transport: UdpTransport;
+  /** This worker's end of the worker mesh, when there is one. */
+  readonly mesh: MeshNode | undefined;
   readonly status: StatusServer;
   readonly scaleInGuard: ScaleInGuard | undefined;
   figures(): WorkerFigures;
@@ -109,13 +119,38 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     if (record?.host !== undefined && record.host !== 'dynamic' && isIP(record.host) !== 0) debug.locate(name, { address: record.host, port: record.port });
   }
   const wallNow = (): number => clock.wallNow();
+  const mesh = options.mesh === undefined ? undefined : await MeshNode.start({
+    bind: options.mesh.bind,
+    secret: options.mesh.secret,
+    clock,
+    logger: logger.child({ component: 'mesh' }),
+    ...(options.socketBufferBytes === undefined ? {} : { socketBufferBytes: options.socketBufferBytes }),
+  });
+  const liveWorkers = mesh === undefined ? undefined : new WorkerDirectory(stores.workers, wallNow, logger.child({ component: 'mesh' }), options.mesh?.workersRefreshMs);
+  const ownership = mesh === undefined ? undefined : new OwnershipCheck({
+    workerId,
+    held: () => registrar.registeredHere(),
+    release: (name, why) => registrar.forget(name, why),
+    read: (names) => stores.registrations.getMany(names),
+    clock,
+    logger: logger.child({ component: 'mesh' }),
+    ...(options.mesh?.ownershipCheckMs === undefined ? {} : { everyMs: options.mesh.ownershipCheckMs }),
+  });
+  ownership?.start();
   const callSwitch = new CallSwitch({
     engine,
+    ...(mesh === undefined ? {} : { mesh }),
     clock,
     logger: logger.child({ component: 'switch' }),
     routes: new RouteCache(stores.routes, wallNow),
     limits: new TenantLimiter(stores.tenants, wallNow),
-    sources: { peer: (name) => peers.get(name), registration: (name) => stores.registrations.get(name) },
+    sources: {
+      peer: (name) => peers.get(name),
+      registration: (name) => stores.registrations.get(name),
+      workerId,
+      holds: (name: string) => registrar.addressOf(name) !== undefined,
+      ...(liveWorkers === undefined ? {} : { liveWorker: (id: string) => liveWorkers.get(id) }),
+    },
     cdrs: new CdrRecorder(stores.cdrs, workerId, logger.child({ component: 'cdr' })),
     workerId,
     wallNow,
@@ -130,8 +165,9 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     const now = figures();
     await stores.workers.heartbeat({
       workerId,
-      privateAddress: options.privateAddress ?? (iaxAddress === '0.0.0.0' || iaxAddress === '::' ? '127.0.0.1' : iaxAddress),
-      meshPort: transport.localAddress().port,
+      // Other workers reach this one at its mesh endpoint; without a mesh, the address is the control plane's way to the status port.
+      privateAddress: mesh?.address.address ?? options.privateAddress ?? (iaxAddress === '0.0.0.0' || iaxAddress === '::' ? '127.0.0.1' : iaxAddress),
+      meshPort: mesh?.address.port ?? transport.localAddress().port,
       httpPort: status.port,
       heartbeatAt: wallNow(),
       activeCalls: now.activeCalls,
@@ -160,6 +196,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     registrar,
     switch: callSwitch,
     transport,
+    mesh,
     status,
     scaleInGuard: guard,
     figures,
@@ -177,8 +214,10 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       clearInterval(heartbeat);
       guard?.close();
       emf?.close();
+      ownership?.close();
       registrar.close();
       engine.close();
+      mesh?.close();
       await callSwitch.flush();
       await status.close();
       transport.close();

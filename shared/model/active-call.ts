@@ -13,6 +13,8 @@ export const ActiveCall = z.object({
   peerAddress: z.string(),
   peerName: z.string().optional(),
   username: z.string().optional(),
+  /** A leg of the worker mesh: the worker at its far end (the call's other half is listed there). */
+  meshWorker: z.string().optional(),
   localCallNumber: z.number().int().min(1).max(32767),
   remoteCallNumber: z.number().int().min(0).max(32767),
   /** Our oseqno and iseqno. */

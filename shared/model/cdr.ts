@@ -39,7 +39,12 @@ export const Cdr = z.object({
   /** The worker that carried the call: a CDR left open by a dead worker is closed by the sweeper. */
   workerId: z.string().min(1),
   rrCaller: RrFigures.optional(),
+  /** The callee's leg; for a call through the worker mesh, as the owning worker measured it. */
   rrCallee: RrFigures.optional(),
+  /** For a call through the worker mesh: the leg between the workers, as this (ingress) worker measured it. */
+  rrMesh: RrFigures.optional(),
+  /** For a call through the worker mesh: the worker that held the callee's flow. */
+  calleeWorkerId: z.string().min(1).optional(),
 });
 export type Cdr = z.infer<typeof Cdr>;
 export type CdrInput = z.input<typeof Cdr>;

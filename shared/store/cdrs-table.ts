@@ -24,6 +24,8 @@ export interface CdrEnding {
   /** Each leg's receive statistics, from its last PONG. */
   rrCaller?: Cdr['rrCaller'];
   rrCallee?: Cdr['rrCallee'];
+  rrMesh?: Cdr['rrMesh'];
+  calleeWorkerId?: string;
 }
 
 export class CdrsTable {
@@ -73,12 +75,12 @@ export class CdrsTable {
       values[':answer'] = ending.answer;
       values[':billsec'] = seconds(ending.end - ending.answer);
     }
-    for (const leg of ['rrCaller', 'rrCallee'] as const) {
-      const figures = ending[leg];
-      if (figures === undefined) continue;
-      sets.push(`#${leg} = :${leg}`);
-      names[`#${leg}`] = leg;
-      values[`:${leg}`] = figures;
+    for (const field of ['rrCaller', 'rrCallee', 'rrMesh', 'calleeWorkerId'] as const) {
+      const value = ending[field];
+      if (value === undefined) continue;
+      sets.push(`#${field} = :${field}`);
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
     }
     if (ending.hangupCause !== undefined) {
       sets.push('#cause = :cause');
@@ -93,6 +95,28 @@ export class CdrsTable {
         ConditionExpression: 'attribute_exists(#sk) AND attribute_not_exists(#end)',
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
+      }));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * The far leg of a call through the worker mesh, as the worker that carried it measured it:
+   * added to the ingress worker's record (one CDR per call). False when there is no such
+   * record (yet): the ingress writes an unanswered call's record only at its end.
+   */
+  async recordCalleeLeg(tenant: string, start: number, callId: string, rrCallee: NonNullable<Cdr['rrCallee']>, workerId: string): Promise<boolean> {
+    try {
+      await this.doc.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: { tenant, startCallId: this.sortKey({ start, callId }) },
+        UpdateExpression: 'SET #rr = :rr, #worker = :worker',
+        ConditionExpression: 'attribute_exists(#sk)',
+        ExpressionAttributeNames: { '#rr': 'rrCallee', '#worker': 'calleeWorkerId', '#sk': 'startCallId' },
+        ExpressionAttributeValues: { ':rr': rrCallee, ':worker': workerId },
       }));
       return true;
     } catch (error) {

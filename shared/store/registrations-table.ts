@@ -97,18 +97,24 @@ export class RegistrationsTable {
     }
   }
 
-  async updateQualify(name: string, qualify: QualifyState): Promise<void> {
+  /**
+   * The qualify status, written only while `workerId` holds the registration: false when the
+   * registration is gone or another worker owns it now (the old owner must not overwrite it).
+   */
+  async updateQualify(name: string, qualify: QualifyState, workerId: string): Promise<boolean> {
     try {
       await this.doc.send(new UpdateCommand({
         TableName: this.tableName,
         Key: { name },
         UpdateExpression: 'SET #qualify = :qualify',
-        ConditionExpression: 'attribute_exists(#name)',
-        ExpressionAttributeNames: { '#qualify': 'qualify', '#name': 'name' },
-        ExpressionAttributeValues: { ':qualify': stripUndefined({ ...qualify }) },
+        ConditionExpression: 'attribute_exists(#name) AND #worker = :worker',
+        ExpressionAttributeNames: { '#qualify': 'qualify', '#name': 'name', '#worker': 'workerId' },
+        ExpressionAttributeValues: { ':qualify': stripUndefined({ ...qualify }), ':worker': workerId },
       }));
+      return true;
     } catch (error) {
-      if (!isConditionFailure(error)) throw error; // gone meanwhile: nothing to update
+      if (isConditionFailure(error)) return false;
+      throw error;
     }
   }
 

@@ -27,6 +27,8 @@ export interface StoreOptions {
   now?: () => number;
   /** Builds the peers table (the local platform adds its stream emulation this way). */
   peersTable?: (doc: DynamoDBDocumentClient, tableName: string, now: () => number) => PeersTable;
+  /** A worker whose heartbeat is older than this is gone (default 30 s: three missed beats). */
+  workerStaleMs?: number;
 }
 
 export function openStores(client: DynamoDBClient, names: TableNames, options: StoreOptions = {}): Stores {
@@ -38,7 +40,7 @@ export function openStores(client: DynamoDBClient, names: TableNames, options: S
     routes: new RoutesTable(doc, names.routes),
     astdb: new AstdbTable(doc, names.astdb),
     cdrs: new CdrsTable(doc, names.cdrs),
-    workers: new WorkersTable(doc, names.workers, now),
+    workers: new WorkersTable(doc, names.workers, now, options.workerStaleMs),
     tenants: new TenantsTable(doc, names.tenants),
   };
 }

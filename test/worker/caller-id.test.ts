@@ -6,7 +6,7 @@ import type { RouteConfig } from '../../shared/model/route.ts';
 
 const info = (fields: Partial<IncomingCallInfo>): IncomingCallInfo => ({
   username: 'u', user: undefined, calledNumber: '100', calledContext: undefined, callingNumber: undefined, callingName: undefined,
-  language: undefined, peerCapability: 4n, peerFormat: 4n, peerPrefs: [], encrypted: false, ...fields,
+  language: undefined, peerCapability: 4n, peerFormat: 4n, peerPrefs: [], encrypted: false, variables: new Map(), ...fields,
 });
 const route = (rewrite?: RouteConfig['callerIdRewrite']): RouteConfig => ({ tenant: 't', context: 'c', pattern: '_X.', destinations: [{ dial: 'IAX2/p', target: { peer: 'p' } }], ...(rewrite === undefined ? {} : { callerIdRewrite: rewrite }) });
 

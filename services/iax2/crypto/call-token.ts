@@ -34,6 +34,12 @@ export interface CallTokenRemote {
 /** `expired`: ours, but outside its lifetime (including from the future); `forged`: not ours. */
 export type CallTokenVerdict = 'valid' | 'expired' | 'forged';
 
+/** What an engine needs of call tokens: to hand one out, and to judge one (protocol.md §7.2). */
+export interface CallTokens {
+  issue(remote: CallTokenRemote): Buffer;
+  validate(token: Buffer, remote: CallTokenRemote): CallTokenVerdict;
+}
+
 const DEFAULT_ROTATE_EVERY_MS = 10 * 60_000;
 const DEFAULT_EXPIRATION_S = 10;
 const SECRET_BYTES = 32;
@@ -42,7 +48,7 @@ const HASH_HEX_LENGTH = 40;
 /** The seconds exactly as issue() writes them: no sign, no leading zeros, safe integers only. */
 const SECONDS_TEXT = /^(?:0|[1-9][0-9]{0,14})$/;
 
-export class CallTokenService {
+export class CallTokenService implements CallTokens {
   private readonly clock: Clock;
   private readonly rotateEveryMs: number;
   private readonly expirationS: number;

@@ -19,8 +19,9 @@ export class ClientHandshake {
     private readonly call: Call,
     command: number,
     requestIes: (token: Buffer) => Ie[],
+    initialToken?: Buffer,
   ) {
-    this.tokens = new TokenExchange(call, (token) => call.sendRequest(command, requestIes(token)));
+    this.tokens = new TokenExchange(call, (token) => call.sendRequest(command, requestIes(token)), initialToken);
   }
 
   /** Sends the request with an empty token. */

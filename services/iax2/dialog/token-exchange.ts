@@ -11,15 +11,22 @@ import { IeId, ieBytes, type FullFrame } from '../codec/index.ts';
 const MAX_TOKEN_ROUNDS = 3;
 
 export class TokenExchange {
-  private token: Buffer = Buffer.alloc(0);
+  private token: Buffer;
   private rounds = 0;
   private requestTimestamp = -1;
 
-  /** `send(token)` sends the request carrying `token` and returns its timestamp. */
+  /**
+   * `send(token)` sends the request carrying `token` and returns its timestamp. With
+   * `initialToken` (one we made ourselves from a secret we share with the callee) the first
+   * request carries it and skips the round trip.
+   */
   constructor(
     private readonly call: Call,
     private readonly send: (token: Buffer) => number,
-  ) {}
+    initialToken: Buffer = Buffer.alloc(0),
+  ) {
+    this.token = initialToken;
+  }
 
   /** The token the next resend of the request should carry. */
   get current(): Buffer {

@@ -9,7 +9,7 @@
 import type { Logger } from '../../../shared/logger.ts';
 import type { CallNumberAllocator } from '../call/call-numbers.ts';
 import { hasIe, IaxCommand, ieBytes, IeId, type FullFrame } from '../codec/index.ts';
-import type { CallTokenService } from '../crypto/index.ts';
+import type { CallTokens } from '../crypto/index.ts';
 import { aclAllows, addressBytes, networkContains, parseNetwork, type AclRule, type Network } from '../acl.ts';
 import type { RefusalReason } from '../dialog/refusals.ts';
 import type { IaxPeer, IaxUser } from '../peer-directory.ts';
@@ -31,7 +31,12 @@ export type AdmissionVerdict =
 
 export interface AdmissionOptions {
   logger: Logger;
-  tokens: CallTokenService;
+  tokens: CallTokens;
+  /**
+   * False: no token is ever handed out, so a request must bring one made elsewhere (the worker
+   * mesh mints its own with a shared secret); an empty CALLTOKEN IE is refused like a missing one.
+   */
+  issueTokens: boolean;
   callNumbers: CallNumberAllocator;
   acl: readonly AclRule[];
   /** `calltokenoptional`: networks whose requests may come without a token. */
@@ -58,7 +63,7 @@ export class Admission {
     let validated = false;
     if (hasIe(frame.ies, IeId.CALLTOKEN)) {
       const bytes = ieBytes(frame.ies, IeId.CALLTOKEN) ?? EMPTY;
-      if (bytes.length === 0) return decide({ kind: 'calltoken' });
+      if (bytes.length === 0) return decide(this.options.issueTokens ? { kind: 'calltoken' } : { kind: 'refuse', reason: 'token-missing' });
       if (this.options.tokens.validate(bytes, from) !== 'valid') return decide({ kind: 'refuse', reason: 'token-invalid' });
       validated = true;
     }

@@ -25,7 +25,7 @@ import {
   peekSourceCall,
   type FullFrame,
 } from '../codec/index.ts';
-import { CallTokenService } from '../crypto/index.ts';
+import { CallTokenService, type CallTokens } from '../crypto/index.ts';
 import type { AclRule } from '../acl.ts';
 import { AUTH_BITS } from '../dialog/authenticate.ts';
 import { ChallengeWindow } from '../dialog/challenge-window.ts';
@@ -53,7 +53,12 @@ export interface EngineOptions {
   directory: PeerDirectory;
   logger?: Logger;
   /** Call tokens; by default a service on `clock` with Asterisk's 10 s expiry. */
-  callTokens?: CallTokenService;
+  callTokens?: CallTokens;
+  /**
+   * Hand out call tokens (default). Off for an engine whose callers mint their tokens
+   * themselves from a shared secret: then only a request that brings a valid one gets a call number.
+   */
+  issueCallTokens?: boolean;
   limits?: CallNumberLimits;
   /** `calltokenoptional`: networks whose NEWs may come without a token. */
   callTokenOptional?: readonly string[];
@@ -155,6 +160,7 @@ export class Iax2Engine {
     this.admission = new Admission({
       logger: this.logger,
       tokens: options.callTokens ?? new CallTokenService({ clock: options.clock }),
+      issueTokens: options.issueCallTokens ?? true,
       callNumbers: this.callNumbers,
       acl: options.acl ?? [],
       tokenOptional: options.callTokenOptional ?? [],

@@ -33,7 +33,7 @@ import { isUnauthenticated, type IaxUser } from '../peer-directory.ts';
 import { addressKey } from '../transport.ts';
 import { AesCallCipher } from './call-cipher.ts';
 import { chooseFormat } from './codec-negotiation.ts';
-import type { IncomingCallInfo } from './incoming-call.ts';
+import { variablesOf, type IncomingCallInfo } from './incoming-call.ts';
 import type { SetupContext } from './setup-context.ts';
 
 const CALL_COMMANDS: { opening: readonly number[]; answer: readonly number[] } = { opening: [IaxCommand.NEW], answer: [IaxCommand.AUTHREP] };
@@ -65,6 +65,7 @@ export class InboundSetup implements CallSetupHandler {
       peerFormat: ieFormat(ies, IeId.FORMAT, IeId.FORMAT2),
       peerPrefs: decodeCodecPrefs(ieString(ies, IeId.CODEC_PREFS) ?? ''),
       encrypted: false,
+      variables: variablesOf(ies, IeId.VARIABLE),
     };
     this.challenge = new ServerChallenge(ctx, call, IaxCommand.AUTHREQ);
     call.events.on('closed', () => this.releaseAuthReq());

@@ -14,4 +14,17 @@ export interface IncomingCallInfo {
   peerFormat: bigint;
   peerPrefs: bigint[];
   encrypted: boolean;
+  /** The NEW's VARIABLE IEs (`name=value`, as Asterisk's IAXVAR sends them), by name. */
+  variables: ReadonlyMap<string, string>;
+}
+
+/** VARIABLE IEs (`name=value`) by name; a later one of the same name wins, one without `=` is skipped. */
+export function variablesOf(ies: readonly { id: number; value: unknown }[], variableId: number): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const ie of ies) {
+    if (ie.id !== variableId || typeof ie.value !== 'string') continue;
+    const at = ie.value.indexOf('=');
+    if (at > 0) found.set(ie.value.slice(0, at), ie.value.slice(at + 1));
+  }
+  return found;
 }

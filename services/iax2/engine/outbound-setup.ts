@@ -58,6 +58,10 @@ export interface OutboundCallOptions {
   timeZone?: string;
   /** False: mini frames straight across the 16-bit timestamp wrap, as Asterisk sends them (protocol.md §5.2). */
   fullVoiceAtWrap?: boolean;
+  /** A call token made ahead (the worker mesh mints its own): the NEW carries it at once, no round trip. */
+  callToken?: Buffer;
+  /** More IEs for the NEW, before FORMAT (the VARIABLEs the worker mesh passes along). */
+  extraIes?: readonly Ie[];
 }
 
 export class OutboundSetup implements CallSetupHandler {
@@ -70,7 +74,7 @@ export class OutboundSetup implements CallSetupHandler {
     private readonly call: Call,
     private readonly options: OutboundCallOptions,
   ) {
-    this.handshake = new ClientHandshake(call, IaxCommand.NEW, (token) => this.newIes(token));
+    this.handshake = new ClientHandshake(call, IaxCommand.NEW, (token) => this.newIes(token), options.callToken);
   }
 
   start(): void {
@@ -103,6 +107,7 @@ export class OutboundSetup implements CallSetupHandler {
     if (o.encryption === true || o.forceEncryption === true) {
       ies.push({ id: IeId.ENCRYPTION, value: EncryptionMethod.AES128 | EncryptionMethod.KEY_ROTATION });
     }
+    if (o.extraIes !== undefined) ies.push(...o.extraIes);
     ies.push(
       { id: IeId.FORMAT, value: lowFormatBits(o.format) },
       { id: IeId.FORMAT2, value: o.format },

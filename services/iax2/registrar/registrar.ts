@@ -84,8 +84,10 @@ export class Registrar implements RegistrationHandler {
     this.events = new TypedEvents<RegistrarEvents>((event, error) => logger.error('registrar listener threw', { event, error }));
     this.qualify = new QualifyMonitor(options.engine, options.clock);
     this.qualify.events.on('statuschange', (change) => {
-      settle(this.store.updateQualify(change.name, { status: change.status, latencyMs: change.latencyMs }), () => {}, (error) =>
-        logger.error('qualify status not stored', { error, name: change.name }));
+      settle(this.store.updateQualify(change.name, { status: change.status, latencyMs: change.latencyMs }, options.workerId), (stored) => {
+        // Another worker holds the box's registration now: it qualifies the box, not us.
+        if (!stored) this.forget(change.name, 'its registration belongs to another worker now');
+      }, (error) => logger.error('qualify status not stored', { error, name: change.name }));
       this.events.emit('statuschange', change);
     });
     this.services = {
@@ -137,6 +139,19 @@ export class Registrar implements RegistrationHandler {
     return this.lastMethods;
   }
 
+  /**
+   * Drops what this registrar keeps of `name` (its expiry timer, its address, its qualify)
+   * without touching the store: the box registered through another worker, which owns it now
+   * (docs/architecture.md §6). Only the owner qualifies a box.
+   */
+  forget(name: string, why: string): void {
+    if (!this.expiryTimers.has(name) && !this.addresses.has(name)) return;
+    this.clearExpiry(name);
+    this.forgetAddress(name);
+    this.qualify.forget(name);
+    this.context.logger.info('registration released', { peer: name, why });
+  }
+
   /** REFRESH as granted: the asked value clamped to [min, max]; missing or 0 is the minimum (protocol.md §9.1). */
   private clampRefresh(asked: number | undefined): number {
     if (asked === undefined || asked === 0) return this.minExpireS;
@@ -161,6 +176,9 @@ export class Registrar implements RegistrationHandler {
     };
     settle(this.store.get(peer.name), (previous) => {
       const moved = previous !== undefined && (previous.address !== from.address || previous.port !== from.port);
+      if (previous !== undefined && previous.workerId !== this.options.workerId) {
+        this.context.logger.info('registration taken over', { peer: peer.name, from: previous.workerId });
+      }
       if (previous?.qualify !== undefined && !moved) registration.qualify = previous.qualify;
       settle(this.store.put(registration), () => {
         this.counts.registered++;

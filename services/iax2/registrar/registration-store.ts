@@ -35,7 +35,11 @@ export interface RegistrationStore {
   put(registration: Registration): Maybe<void>;
   /** Removes the registration; with `expiresAt`, only if it is still that one (expiry races a refresh). */
   remove(name: string, expiresAt?: number): Maybe<boolean>;
-  updateQualify(name: string, qualify: QualifyState): Maybe<void>;
+  /**
+   * The peer's qualify status, written only while `workerId` still holds its registration:
+   * false when another worker does now (the box moved), so the old owner never overwrites it.
+   */
+  updateQualify(name: string, qualify: QualifyState, workerId: string): Maybe<boolean>;
 }
 
 export class InMemoryRegistrationStore implements RegistrationStore {
@@ -55,9 +59,11 @@ export class InMemoryRegistrationStore implements RegistrationStore {
     return this.records.delete(name);
   }
 
-  updateQualify(name: string, qualify: QualifyState): void {
+  updateQualify(name: string, qualify: QualifyState, workerId: string): boolean {
     const current = this.records.get(name);
-    if (current !== undefined) current.qualify = { ...qualify };
+    if (current === undefined || current.workerId !== workerId) return false;
+    current.qualify = { ...qualify };
+    return true;
   }
 
   get size(): number {

@@ -18,10 +18,11 @@ import type { Logger } from '../../../shared/logger.ts';
 import type { RouteConfig } from '../../../shared/model/route.ts';
 import type { Call } from '../../iax2/call/call.ts';
 import { Cause, causeText, ControlSubclass } from '../../iax2/codec/index.ts';
-import type { Iax2Engine } from '../../iax2/engine/engine.ts';
+import type { DialTarget } from '../../../shared/iaxconf/dial-string.ts';
 import type { IncomingCallInfo } from '../../iax2/engine/incoming-call.ts';
+import type { OutboundCallOptions } from '../../iax2/engine/outbound-setup.ts';
 import { callerIdFor, type CallerId } from './caller-id.ts';
-import { resolveDestination, type DestinationSources } from './destination.ts';
+import type { ResolvedDestination } from './destination.ts';
 import { failsOver } from './failover.ts';
 import { firstCommonFormat } from './formats.ts';
 
@@ -53,17 +54,27 @@ export interface BridgeOutcome {
   /** The leg that answered (or was tried last). */
   outbound: Call | undefined;
   destination: string | undefined;
+  /** The worker that held the callee's flow, when that leg went through the mesh. */
+  calleeWorker: string | undefined;
 }
 
 export interface BridgeDeps {
-  engine: Iax2Engine;
+  /** Accepts the caller with the callee's format, on whichever engine the caller came in by. */
+  acceptCaller(caller: Call, format: bigint): bigint | undefined;
+  /** Puts the caller's voice into trunk frames (a trunk=yes user). */
+  trunkCaller(caller: Call, timestamps: boolean): void;
+  /** Where a destination is now (its registration, its owner, its credentials). */
+  resolve(target: DialTarget, dialled: string): Promise<ResolvedDestination>;
+  /** Places the outbound leg for a resolved destination: directly, or through its owner over the mesh. */
+  placeLeg(resolved: ResolvedDestination & { ok: true }, options: OutboundCallOptions, target: DialTarget, bridge: Bridge): Call;
   clock: Clock;
   logger: Logger;
-  sources: DestinationSources;
   /** Wall-clock ms, for CDR times. */
   wallNow: () => number;
   /** `shrinkcallerid` (default yes). */
   shrinkCallerId?: boolean;
+  /** The caller is a mesh leg from this (ingress) worker. */
+  callerWorker?: string;
   onAnswer(bridge: Bridge): void;
   onEnd(bridge: Bridge, outcome: BridgeOutcome): void;
 }
@@ -81,6 +92,8 @@ export class Bridge {
   private next = 0;
   private out: Call | undefined;
   private outDestination: string | undefined;
+  /** The worker the outbound leg goes through (the mesh), if it does. */
+  private outOwner: string | undefined;
   /** The caller's format, fixed once it is accepted. */
   private callerFormat: bigint | undefined;
   private answeredAt: number | undefined;
@@ -100,7 +113,7 @@ export class Bridge {
   ) {
     this.startedAt = deps.wallNow();
     this.callerId = callerIdFor(info, route, deps.shrinkCallerId ?? true);
-    if (info.user?.trunk === true) deps.engine.trunkCall(caller, info.user.trunkTimestamps === true);
+    if (info.user?.trunk === true) deps.trunkCaller(caller, info.user.trunkTimestamps === true);
     // Voice takes the calls' fast path (no event object per frame).
     caller.setVoiceSink((payload, format, timestamp) => {
       const out = this.out;
@@ -132,9 +145,27 @@ export class Bridge {
     return this.out;
   }
 
-  /** The caller's channel: `IAX2/<user>-<call>`. */
+  /** The worker at the far end of the outbound leg, when it goes over the mesh. */
+  get outboundWorker(): string | undefined {
+    return this.out === undefined ? undefined : this.outOwner;
+  }
+
+  /** The caller's channel: `IAX2/<user>-<call>`, or `IAX2/mesh-<worker>-<call>` for a mesh leg. */
   get callerChannel(): string {
-    return channelName(this.caller, this.info.user?.name ?? this.info.username ?? 'guest');
+    const worker = this.deps.callerWorker;
+    return channelName(this.caller, worker === undefined ? (this.info.user?.name ?? this.info.username ?? 'guest') : `mesh-${worker}`);
+  }
+
+  /** The worker at the far end of the caller's leg, when it is a mesh leg. */
+  get callerWorker(): string | undefined {
+    return this.deps.callerWorker;
+  }
+
+  /** The outbound leg's channel: `IAX2/<address>-<call>`, or `IAX2/mesh-<worker>-<call>` over the mesh. */
+  outboundChannel(): string | undefined {
+    const out = this.out;
+    if (out === undefined) return undefined;
+    return channelName(out, this.outOwner === undefined ? undefined : `mesh-${this.outOwner}`);
   }
 
   start(): void {
@@ -166,7 +197,7 @@ export class Bridge {
     }
     let resolved;
     try {
-      resolved = await resolveDestination(this.tenant, destination.target, this.info.calledNumber, this.deps.sources);
+      resolved = await this.deps.resolve(destination.target, this.info.calledNumber);
     } catch (error) {
       this.deps.logger.error('resolving a destination failed', { error, dial: destination.dial });
       resolved = { ok: false as const, cause: Cause.NETWORK_OUT_OF_ORDER, why: 'lookup failed' };
@@ -189,7 +220,7 @@ export class Bridge {
     }
     let out: Call;
     try {
-      out = this.deps.engine.call({
+      out = this.deps.placeLeg(resolved, {
         ...resolved.options,
         remote: resolved.remote,
         capability: offered,
@@ -197,7 +228,7 @@ export class Bridge {
         ...(this.callerId.number === undefined ? {} : { callingNumber: this.callerId.number }),
         ...(this.callerId.name === undefined ? {} : { callingName: this.callerId.name }),
         sendAni: resolved.peer.sendani,
-      });
+      }, destination.target, this);
     } catch (error) {
       this.deps.logger.warn('could not place the outbound leg', { error, dial: destination.dial });
       this.lastCause = Cause.NO_CIRCUIT_AVAILABLE;
@@ -206,7 +237,7 @@ export class Bridge {
     }
     this.out = out;
     this.outDestination = destination.dial;
-    if (resolved.peer.trunk) this.deps.engine.trunkCall(out, resolved.peer.trunktimestamps);
+    this.outOwner = resolved.owner?.workerId;
     this.wireOutbound(out);
     if (destination.timeoutS !== undefined) {
       this.timer = this.deps.clock.setTimer(destination.timeoutS * 1000, () => {
@@ -221,7 +252,7 @@ export class Bridge {
   private wireOutbound(out: Call): void {
     out.events.on('accepted', ({ format }) => {
       if (!this.inPlay(out) || this.callerFormat !== undefined) return;
-      const accepted = this.deps.engine.accept(this.caller, format);
+      const accepted = this.deps.acceptCaller(this.caller, format);
       if (accepted === undefined) {
         this.dropOutbound(Cause.BEARER_CAPABILITY_NOT_AVAILABLE);
         this.end(Cause.BEARER_CAPABILITY_NOT_AVAILABLE, 'switch');
@@ -334,6 +365,14 @@ export class Bridge {
       : cause === Cause.NO_ANSWER ? 'NO ANSWER'
       : cause === Cause.SWITCH_CONGESTION || cause === Cause.NO_CIRCUIT_AVAILABLE ? 'CONGESTION'
       : 'FAILED';
-    this.deps.onEnd(this, { disposition, causeCode: cause, answeredAt: this.answeredAt, endedAt: this.deps.wallNow(), outbound: this.out, destination: this.outDestination });
+    this.deps.onEnd(this, {
+      disposition,
+      causeCode: cause,
+      answeredAt: this.answeredAt,
+      endedAt: this.deps.wallNow(),
+      outbound: this.out,
+      destination: this.outDestination,
+      calleeWorker: this.out === undefined ? undefined : this.outOwner,
+    });
   }
 }

@@ -2,18 +2,23 @@
  * The switch: every authenticated NEW the engine announces is admitted against its tenant's
  * limits, enters the tenant's context (the one it asked for when the user may use it, else
  * the user's first), is matched against that context's routes, and is bridged to the route's
- * destinations. It keeps the calls in progress for the status port and writes their CDRs.
+ * destinations (directly, or through the worker that holds a box's flow). Calls other workers
+ * route to the boxes this one holds arrive over the mesh and are completed here. It keeps the
+ * calls in progress for the status port and writes their CDRs.
  */
 import type { Clock } from '../../../shared/clock.ts';
 import type { Logger } from '../../../shared/logger.ts';
 import type { ActiveCall } from '../../../shared/model/active-call.ts';
 import type { Call } from '../../iax2/call/call.ts';
-import { formatName } from '../../iax2/codec/formats.ts';
 import type { Iax2Engine } from '../../iax2/engine/engine.ts';
 import type { IncomingCallInfo } from '../../iax2/engine/incoming-call.ts';
-import { Bridge, channelName, type BridgeOutcome } from './bridge.ts';
+import type { MeshNode } from '../mesh/mesh-node.ts';
+import { Bridge, type BridgeOutcome } from './bridge.ts';
 import type { CdrRecorder } from './cdr-recorder.ts';
-import type { DestinationSources } from './destination.ts';
+import { listChannels } from './channels.ts';
+import { resolveDestination, type DestinationSources } from './destination.ts';
+import { LegPlacer } from './leg-placer.ts';
+import { meshArrival } from './mesh-arrivals.ts';
 import { bestMatch } from './extension-pattern.ts';
 import { Cause, causeText } from '../../iax2/codec/index.ts';
 import type { RouteCache } from './route-cache.ts';
@@ -22,6 +27,8 @@ import { LogThrottle } from '../../../shared/log-throttle.ts';
 
 export interface CallSwitchDeps {
   engine: Iax2Engine;
+  /** This worker's end of the worker mesh (absent: one worker, every box called directly). */
+  mesh?: MeshNode;
   clock: Clock;
   logger: Logger;
   routes: RouteCache;
@@ -33,10 +40,13 @@ export interface CallSwitchDeps {
 }
 
 /** Why the switch refused an authenticated call (metric labels; stable). */
-export type SwitchRefusal = 'draining' | 'no-tenant' | 'suspended' | 'concurrent-limit' | 'rate-limit' | 'no-context' | 'no-route' | 'routing-failed';
+export type SwitchRefusal =
+  | 'draining' | 'no-tenant' | 'suspended' | 'concurrent-limit' | 'rate-limit' | 'no-context' | 'no-route' | 'routing-failed'
+  /** A mesh NEW this worker cannot complete: malformed, a peer not the tenant's. */
+  | 'mesh-request';
 
 export class CallSwitch {
-  readonly stats = { routed: 0, refused: 0, answered: 0, ended: 0 };
+  readonly stats = { routed: 0, refused: 0, answered: 0, ended: 0, meshIn: 0 };
   /** Refusals by reason. */
   readonly refusals = new Map<SwitchRefusal, number>();
   private readonly refusalLog: LogThrottle;
@@ -44,13 +54,21 @@ export class CallSwitch {
   private readonly pendingCdrs = new Set<Promise<void>>();
   private draining = false;
   private readonly wallNow: () => number;
+  private readonly legs: LegPlacer;
 
   constructor(private readonly deps: CallSwitchDeps) {
     this.wallNow = deps.wallNow ?? (() => deps.clock.wallNow());
     this.refusalLog = new LogThrottle(() => deps.clock.now());
+    this.legs = new LegPlacer(deps.engine, deps.mesh, deps.workerId);
     deps.engine.events.on('incomingCall', ({ call, info }) => {
       this.route(call, info).catch((error: unknown) => {
         deps.logger.error('routing failed', { error });
+        this.refuse(call, info, Cause.NETWORK_OUT_OF_ORDER, 'routing-failed');
+      });
+    });
+    deps.mesh?.engine.events.on('incomingCall', ({ call, info }) => {
+      this.routeMeshArrival(call, info).catch((error: unknown) => {
+        deps.logger.error('completing a mesh call failed', { error });
         this.refuse(call, info, Cause.NETWORK_OUT_OF_ORDER, 'routing-failed');
       });
     });
@@ -120,15 +138,16 @@ export class CallSwitch {
       }
       this.stats.routed++;
       const bridge = new Bridge(tenant, call, info, context, match.route, {
-        engine: this.deps.engine,
+        acceptCaller: (caller, format) => this.deps.engine.accept(caller, format),
+        trunkCaller: (caller, timestamps) => this.deps.engine.trunkCall(caller, timestamps),
+        resolve: (target, dialled) => resolveDestination(tenant, target, dialled, this.deps.sources),
+        placeLeg: (resolved, options, target, b) => this.legs.place(resolved, options, { tenant, target, cdr: this.deps.cdrs.idOf(b) }),
         clock: this.deps.clock,
         logger: logger.child({ tenant, call: call.localCall }),
-        sources: this.deps.sources,
         wallNow: this.wallNow,
         onAnswer: (b) => {
           this.stats.answered++;
-          const out = b.outbound;
-          this.deps.cdrs.answered(b, this.wallNow(), out === undefined ? '' : channelName(out), match.route.destinations.map((d) => d.dial).join('&'));
+          this.deps.cdrs.answered(b, this.wallNow(), b.outboundChannel() ?? '', match.route.destinations.map((d) => d.dial).join('&'));
         },
         onEnd: (b, outcome) => this.ended(b, outcome, release),
       });
@@ -140,12 +159,47 @@ export class CallSwitch {
     }
   }
 
+  /**
+   * A mesh NEW: another worker routed the call, this one holds the box's flow. Served while
+   * draining (the box can be reached through nobody else until its flow moves), never routed
+   * again, not counted against the tenant's limits (the ingress did), no CDR of its own.
+   */
+  private async routeMeshArrival(call: Call, info: IncomingCallInfo): Promise<void> {
+    const arrival = await meshArrival(info, this.deps.sources);
+    if (!arrival.ok) return this.refuse(call, info, Cause.CALL_REJECTED, 'mesh-request', { why: arrival.why });
+    if (call.closed) return;
+    const { request, route } = arrival;
+    const mesh = this.deps.mesh!;
+    this.stats.meshIn++;
+    mesh.engine.trunkCall(call, true);
+    const bridge = new Bridge(request.tenant, call, info, route.context, route, {
+      acceptCaller: (caller, format) => mesh.engine.accept(caller, format),
+      trunkCaller: () => {},
+      resolve: (target, dialled) => resolveDestination(request.tenant, target, dialled, this.deps.sources, { viaMesh: false }),
+      placeLeg: (resolved, options, target) => this.legs.place(resolved, options, { tenant: request.tenant, target, cdr: request.cdr }),
+      callerWorker: request.ingressWorker,
+      clock: this.deps.clock,
+      logger: this.deps.logger.child({ tenant: request.tenant, meshCall: call.localCall, from: request.ingressWorker }),
+      wallNow: this.wallNow,
+      onAnswer: () => {},
+      onEnd: (b, outcome) => {
+        this.bridges.delete(b);
+        const out = outcome.outbound;
+        if (out === undefined) return;
+        const pending = this.deps.cdrs.calleeLegEnded(request.tenant, request.cdr, out, outcome.answeredAt !== undefined);
+        this.pendingCdrs.add(pending);
+        void pending.finally(() => this.pendingCdrs.delete(pending));
+      },
+    });
+    this.bridges.add(bridge);
+    bridge.start();
+  }
+
   private ended(bridge: Bridge, outcome: BridgeOutcome, release: () => void): void {
     this.stats.ended++;
     this.bridges.delete(bridge);
     release();
-    const out = outcome.outbound;
-    const pending = this.deps.cdrs.ended(bridge, outcome, out === undefined ? undefined : channelName(out));
+    const pending = this.deps.cdrs.ended(bridge, outcome, bridge.outboundChannel());
     this.pendingCdrs.add(pending);
     void pending.finally(() => this.pendingCdrs.delete(pending));
   }
@@ -159,33 +213,6 @@ export class CallSwitch {
 
   /** Calls in progress as `iax2 show channels` lists them, both legs, for one tenant or all. */
   channels(tenant?: string): ActiveCall[] {
-    const now = this.wallNow();
-    const list: ActiveCall[] = [];
-    for (const bridge of this.bridges) {
-      if (tenant !== undefined && bridge.tenant !== tenant) continue;
-      for (const leg of [bridge.caller, bridge.outbound]) {
-        if (leg === undefined || leg.closed) continue;
-        const seq = leg.sequenceNumbers;
-        list.push({
-          tenant: bridge.tenant,
-          callId: `${this.deps.workerId}-${leg.localCall}`,
-          channel: leg === bridge.caller ? bridge.callerChannel : channelName(leg),
-          peerAddress: `${leg.remote.address}:${leg.remote.port}`,
-          ...(leg === bridge.caller && bridge.info.username !== undefined ? { username: bridge.info.username } : {}),
-          localCallNumber: leg.localCall,
-          remoteCallNumber: leg.remoteCall,
-          txSeq: seq.tx,
-          rxSeq: seq.rx,
-          lagMs: Math.round(leg.pingtimeMs),
-          jitterMs: Math.round(leg.receiveStats().jitterMs),
-          format: formatName(leg.format),
-          firstMessageAt: bridge.startedAt,
-          lastMessageAt: now,
-          state: bridge.answered ? 'up' : 'ringing',
-          workerId: this.deps.workerId,
-        });
-      }
-    }
-    return list;
+    return listChannels(this.bridges, this.deps.workerId, this.wallNow(), tenant);
   }
 }

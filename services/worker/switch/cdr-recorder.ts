@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../../shared/logger.ts';
 import type { CdrInput } from '../../../shared/model/cdr.ts';
 import type { CdrsTable } from '../../../shared/store/cdrs-table.ts';
+import type { Call } from '../../iax2/call/call.ts';
 import type { RrReport } from '../../iax2/call/rr-stats.ts';
 import type { Bridge, BridgeOutcome } from './bridge.ts';
 
@@ -32,17 +33,23 @@ export class CdrRecorder {
   private sequence = 0;
 
   constructor(
-    private readonly cdrs: Pick<CdrsTable, 'write' | 'finish'>,
+    private readonly cdrs: Pick<CdrsTable, 'write' | 'finish' | 'recordCalleeLeg'>,
     private readonly workerId: string,
     private readonly logger: Logger,
   ) {}
 
-  private base(bridge: Bridge): CdrInput {
+  /** The record's key: the call's start and its id (what a mesh leg tells the owner to add its leg to). */
+  idOf(bridge: Bridge): { start: number; callId: string } {
     let callId = this.ids.get(bridge);
     if (callId === undefined) {
       callId = `${this.workerId}-${Date.now().toString(36)}-${(this.sequence++).toString(36)}-${randomUUID().slice(0, 8)}`;
       this.ids.set(bridge, callId);
     }
+    return { start: bridge.startedAt, callId };
+  }
+
+  private base(bridge: Bridge): CdrInput {
+    const { callId } = this.idOf(bridge);
     const { number, name } = bridge.callerId;
     const clid = name === undefined ? number : `"${name}" <${number ?? ''}>`;
     return {
@@ -72,7 +79,9 @@ export class CdrRecorder {
   ended(bridge: Bridge, outcome: BridgeOutcome, dstchannel: string | undefined): Promise<void> {
     const base = this.base(bridge);
     const rrCaller = rrFigures(bridge.caller.receiveStats());
-    const rrCallee = rrFigures(outcome.outbound?.receiveStats());
+    // Through the mesh, our outbound leg is the one between the workers; the owner adds the callee's.
+    const rrOutbound = rrFigures(outcome.outbound?.receiveStats());
+    const viaMesh = outcome.calleeWorker !== undefined;
     const opened = this.opened.get(bridge) ?? Promise.resolve(false);
     return opened
       .then(async (wasOpened) => {
@@ -82,7 +91,8 @@ export class CdrRecorder {
           hangupCause: outcome.causeCode,
           ...(outcome.answeredAt === undefined ? {} : { answer: outcome.answeredAt }),
           ...(rrCaller === undefined ? {} : { rrCaller }),
-          ...(rrCallee === undefined ? {} : { rrCallee }),
+          ...(rrOutbound === undefined ? {} : viaMesh ? { rrMesh: rrOutbound } : { rrCallee: rrOutbound }),
+          ...(viaMesh ? { calleeWorkerId: outcome.calleeWorker } : {}),
         };
         if (wasOpened) await this.cdrs.finish(base.tenant, base.start, base.callId, ending);
         else {
@@ -97,5 +107,25 @@ export class CdrRecorder {
         }
       })
       .catch((error: unknown) => this.logger.error('writing the CDR failed', { error, callId: base.callId }));
+  }
+
+  /**
+   * The far leg of a call that reached this worker over the mesh: its quality goes into the
+   * ingress worker's record. That record exists from the answer on; a call never answered
+   * has no media worth reporting, so nothing is written for it.
+   */
+  async calleeLegEnded(tenant: string, cdr: { start: number; callId: string }, leg: Call, answered: boolean): Promise<void> {
+    const rr = rrFigures(leg.receiveStats());
+    if (!answered || rr === undefined) return;
+    try {
+      // The ingress writes the open record as the answer crosses it: give it a moment if it is not there yet.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        if (await this.cdrs.recordCalleeLeg(tenant, cdr.start, cdr.callId, rr, this.workerId)) return;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      this.logger.warn('the ingress CDR for a mesh call was not found; the far leg\'s figures are dropped', { callId: cdr.callId });
+    } catch (error) {
+      this.logger.error('recording the far leg of a mesh call failed', { error, callId: cdr.callId });
+    }
   }
 }

@@ -2,13 +2,17 @@
  * A route destination (a dial string's target) turned into an outbound call: the peer must be
  * one of the caller's tenant's own (a tenant can never dial an arbitrary host or another
  * tenant's peer); its address comes from its live registration (host=dynamic) or its static
- * host; login, secret, context and codecs follow Dial()'s and iax.conf's rules.
+ * host; login, secret, context and codecs follow Dial()'s and iax.conf's rules. A box another
+ * worker holds the flow of is reached through that worker (the mesh, docs/architecture.md §6):
+ * the destination then names the owner; an owner whose heartbeat has lapsed means the box is
+ * unreachable until it registers again (cause 20, at once).
  */
 import { isIP } from 'node:net';
 import { lookup } from 'node:dns/promises';
 import type { DialTarget } from '../../../shared/iaxconf/dial-string.ts';
 import { expandExtension } from '../../../shared/iaxconf/dial-string.ts';
 import type { Registration } from '../../../shared/model/registration.ts';
+import type { WorkerRecord } from '../../../shared/model/worker.ts';
 import type { PeerRecord } from '../../../shared/store/peers-table.ts';
 import type { OutboundCallOptions } from '../../iax2/engine/outbound-setup.ts';
 import type { RemoteAddress } from '../../iax2/transport.ts';
@@ -18,21 +22,55 @@ import { Cause } from '../../iax2/codec/index.ts';
 export interface DestinationSources {
   peer(name: string): Promise<PeerRecord | undefined>;
   registration(name: string): Promise<Registration | undefined>;
+  /** This worker: a registration it owns is called directly. */
+  workerId: string;
+  /** A live worker by id (none: no mesh, every box is called directly). */
+  liveWorker?(id: string): Promise<WorkerRecord | undefined>;
+  /** Whether this worker granted `name`'s live registration (it holds the box's flow). */
+  holds?(name: string): boolean;
 }
 
 export type ResolvedDestination =
-  | { ok: true; peer: PeerRecord; remote: RemoteAddress; options: Omit<OutboundCallOptions, 'remote' | 'capability' | 'format' | 'callingNumber' | 'callingName'>; capability: bigint; prefs: bigint[] }
+  | {
+      ok: true;
+      peer: PeerRecord;
+      remote: RemoteAddress;
+      /** The worker holding the box's flow, when it is not this one: the leg goes through it. */
+      owner?: WorkerRecord;
+      options: Omit<OutboundCallOptions, 'remote' | 'capability' | 'format' | 'callingNumber' | 'callingName'>;
+      capability: bigint;
+      prefs: bigint[];
+    }
   | { ok: false; cause: number; why: string };
 
-export async function resolveDestination(tenant: string, target: DialTarget, dialled: string, sources: DestinationSources): Promise<ResolvedDestination> {
+/** `viaMesh: false` for a call that came over the mesh: it is never handed on again. */
+export async function resolveDestination(
+  tenant: string,
+  target: DialTarget,
+  dialled: string,
+  sources: DestinationSources,
+  how: { viaMesh: boolean } = { viaMesh: true },
+): Promise<ResolvedDestination> {
   const peer = await sources.peer(target.peer);
   if (peer === undefined || peer.tenant !== tenant) return { ok: false, cause: Cause.UNALLOCATED, why: `no peer ${target.peer} in this tenant` };
   if (peer.type === 'user') return { ok: false, cause: Cause.UNALLOCATED, why: `${peer.name} is a user: it cannot be called` };
   let remote: RemoteAddress;
+  let owner: WorkerRecord | undefined;
   if (peer.host === 'dynamic' || peer.host === undefined) {
     const registration = await sources.registration(peer.name);
     if (registration === undefined) return { ok: false, cause: Cause.SUBSCRIBER_ABSENT, why: `${peer.name} is not registered` };
     remote = { address: registration.address, port: registration.port };
+    if (!how.viaMesh && sources.holds?.(peer.name) === false) {
+      // Over the mesh, the owner is asked for what only it can do: it must hold the flow itself.
+      return { ok: false, cause: Cause.SUBSCRIBER_ABSENT, why: `${peer.name}'s flow is not held here (it is with worker ${registration.workerId})` };
+    }
+    if (registration.workerId !== sources.workerId && sources.liveWorker !== undefined) {
+      if (!how.viaMesh) return { ok: false, cause: Cause.SUBSCRIBER_ABSENT, why: `${peer.name}'s flow moved to worker ${registration.workerId}` };
+      owner = await sources.liveWorker(registration.workerId);
+      if (owner === undefined) {
+        return { ok: false, cause: Cause.SUBSCRIBER_ABSENT, why: `${peer.name} registered through worker ${registration.workerId}, which is gone: unreachable until it registers again` };
+      }
+    }
   } else {
     const address = isIP(peer.host) !== 0 ? peer.host : await lookup(peer.host).then((r) => r.address, () => undefined);
     if (address === undefined) return { ok: false, cause: Cause.DESTINATION_OUT_OF_ORDER, why: `${peer.host} does not resolve` };
@@ -43,6 +81,7 @@ export async function resolveDestination(tenant: string, target: DialTarget, dia
     ok: true,
     peer,
     remote,
+    ...(owner === undefined ? {} : { owner }),
     capability,
     prefs,
     options: {

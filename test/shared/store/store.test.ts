@@ -96,14 +96,17 @@ for (const start of await availableEngines()) {
       assert.equal(await registrations.write(older), false, 'an older write never replaces a newer one');
     });
 
-    it('registrations: removal by expiry only removes that very registration; qualify updates', async () => {
+    it('registrations: removal by expiry only removes that very registration; qualify updates only by the owning worker', async () => {
       await registrations.put(registration('r3', now));
-      await registrations.updateQualify('r3', { status: 'OK', latencyMs: 12 });
+      const owner = (await registrations.get('r3'))!.workerId;
+      assert.equal(await registrations.updateQualify('r3', { status: 'OK', latencyMs: 12 }, owner), true);
+      assert.deepEqual((await registrations.get('r3'))?.qualify, { status: 'OK', latencyMs: 12 });
+      assert.equal(await registrations.updateQualify('r3', { status: 'UNREACHABLE' }, 'a-worker-it-moved-away-from'), false, 'a former owner cannot overwrite it');
       assert.deepEqual((await registrations.get('r3'))?.qualify, { status: 'OK', latencyMs: 12 });
       assert.equal(await registrations.remove('r3', now + 1), false, 'a refreshed registration is not expired');
       assert.equal(await registrations.remove('r3', now + 70_000), true);
       assert.equal(await registrations.remove('r3'), false);
-      await registrations.updateQualify('r3', { status: 'UNREACHABLE' }); // gone: a no-op, not an error
+      assert.equal(await registrations.updateQualify('r3', { status: 'UNREACHABLE' }, owner), false, 'gone: nothing to update, not an error');
     });
 
     it('astdb: each tenant has its own; the same family/key in two tenants are two values', async () => {
