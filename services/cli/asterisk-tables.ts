@@ -19,7 +19,7 @@ export interface PeerRow {
   encryption: boolean;
   qualify: number | false;
   description?: string;
-  status?: { registered: boolean; address?: string; port?: number; refreshS?: number; qualify: { status: string; latencyMs?: number } };
+  status?: { registered: boolean; address?: string; port?: number; refreshS?: number; workerId?: string; qualify: { status: string; latencyMs?: number } };
 }
 
 function peerStatusText(peer: PeerRow): string {
@@ -60,16 +60,19 @@ export function showPeersTable(peers: readonly PeerRow[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** `iax2 show registry`, seen from the platform: the tenant's peers registered to it. */
+/**
+ * `iax2 show registry`, seen from the platform: the tenant's peers registered to it, and (our
+ * column) the worker holding each box's flow, its owner.
+ */
 export function showRegistryTable(peers: readonly PeerRow[]): string {
-  const line = (host: string, dnsmgr: string, user: string, perceived: string, refresh: string, state: string): string =>
-    `${fit(host, 20)}  ${fit(dnsmgr, 6)}  ${fit(user, 10)}  ${fit(perceived, 20)} ${right(refresh, 8)}  ${state}`;
-  const lines = [line('Host', 'dnsmgr', 'Username', 'Perceived', 'Refresh', 'State')];
+  const line = (host: string, dnsmgr: string, user: string, perceived: string, refresh: string, state: string, worker: string): string =>
+    `${fit(host, 20)}  ${fit(dnsmgr, 6)}  ${fit(user, 10)}  ${fit(perceived, 20)} ${right(refresh, 8)}  ${fit(state, 12)}  ${worker}`;
+  const lines = [line('Host', 'dnsmgr', 'Username', 'Perceived', 'Refresh', 'State', 'Worker')];
   const registered = peers.filter((peer) => peer.status?.address !== undefined);
   for (const peer of registered) {
     const status = peer.status;
     const address = `${status?.address ?? ''}:${status?.port ?? ''}`;
-    lines.push(line(address, 'N', peer.name, address, String(status?.refreshS ?? ''), status?.registered === true ? 'Registered' : 'Unregistered'));
+    lines.push(line(address, 'N', peer.name, address, String(status?.refreshS ?? ''), status?.registered === true ? 'Registered' : 'Unregistered', status?.workerId ?? ''));
   }
   lines.push(`${registered.length} IAX2 registrations.`);
   return `${lines.join('\n')}\n`;

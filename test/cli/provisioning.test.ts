@@ -105,8 +105,8 @@ describe('strowger CLI against the local control plane', () => {
     assert.ok(lines.some((l) => /^pbx1\s+203\.0\.113\.7\s+\(D\)\s+255\.255\.255\.255\s+4570\s+\(T\)\s+OK \(23 ms\)\s+Main office$/.test(l)), peers.stdout);
     assert.equal(lines.at(-1), '2 iax2 peers [1 online, 1 offline, 0 unmonitored]');
     const registry = await asTenant(['show', 'registry']);
-    assert.match(registry.stdout, /^Host\s+dnsmgr\s+Username\s+Perceived\s+Refresh\s+State$/m);
-    assert.match(registry.stdout, /^203\.0\.113\.7:4570\s+N\s+pbx1\s+203\.0\.113\.7:4570\s+60\s+Registered$/m);
+    assert.match(registry.stdout, /^Host\s+dnsmgr\s+Username\s+Perceived\s+Refresh\s+State\s+Worker$/m);
+    assert.match(registry.stdout, /^203\.0\.113\.7:4570\s+N\s+pbx1\s+203\.0\.113\.7:4570\s+60\s+Registered\s+w1$/m, registry.stdout);
     assert.match(registry.stdout, /^1 IAX2 registrations\.$/m);
     const json = JSON.parse((await asTenant(['show', 'registry', '--json'])).stdout);
     assert.deepEqual(json.map((r: { name: string; registered: boolean }) => [r.name, r.registered]), [['pbx1', true]]);

@@ -5,11 +5,13 @@ import type { WorkerCallSource } from '../../services/control/calls/worker-calls
 import { startLocalControl, type LocalControl } from '../../services/control/local/local-control.ts';
 import { jsonLogger } from '../../shared/logger.ts';
 import { createTables } from '../../shared/store/create-tables.ts';
-import { prefixedTableNames } from '../../shared/store/store-config.ts';
+import { prefixedTableNames, type TableNames } from '../../shared/store/store-config.ts';
 import type { DynamoEngine } from './dynamo-engines.ts';
 
 export interface ControlHarness {
   control: LocalControl;
+  /** The tables' names (for worker processes' environment). */
+  names: TableNames;
   url: string;
   operatorKey: string;
   /** Wall-clock time the control plane sees: Date.now() (or the frozen time) plus `shiftMs`. */
@@ -23,7 +25,7 @@ export interface ControlHarness {
   close(): Promise<void>;
 }
 
-export async function startControl(engine: DynamoEngine, options: { callSource?: WorkerCallSource } = {}): Promise<ControlHarness> {
+export async function startControl(engine: DynamoEngine, options: { callSource?: WorkerCallSource; workerStaleMs?: number } = {}): Promise<ControlHarness> {
   const names = prefixedTableNames(`ctl${Math.floor(Math.random() * 1e9)}`);
   await createTables(engine.client, names);
   const operator = newApiKey(OPERATOR_OWNER);
@@ -55,6 +57,7 @@ export async function startControl(engine: DynamoEngine, options: { callSource?:
   };
   return {
     control,
+    names,
     url: control.url,
     operatorKey: operator.key,
     clock,

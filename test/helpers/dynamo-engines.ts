@@ -74,18 +74,20 @@ const require = createRequire(import.meta.url);
  * folder (created if missing; reopening the same path keeps the tables). Table and index status
  * changes (CREATING → ACTIVE and so on) are immediate rather than dynalite's default 500 ms.
  */
-export async function startDynalite(options: { path?: string } = {}): Promise<DynamoEngine> {
+/** dynalite on `host` (loopback unless a test's other hosts must reach it). */
+export async function startDynalite(options: { path?: string; host?: string } = {}): Promise<DynamoEngine> {
   const dynalite = require('dynalite') as Dynalite;
-  const server = dynalite({ ...options, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const host = options.host ?? '127.0.0.1';
+  const server = dynalite({ ...(options.path === undefined ? {} : { path: options.path }), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, host, () => {
       server.off('error', reject);
       resolve();
     });
   });
   const { port } = server.address() as AddressInfo;
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = `http://${host}:${port}`;
   const client = clientFor(endpoint);
   let stopped: Promise<void> | undefined;
   return {

@@ -34,6 +34,8 @@ export interface PbxOptions {
   register?: boolean;
   /** `maxauthreq` of the platform section (Asterisk's default 3). */
   maxAuthReq?: number;
+  /** Where the box listens (default 127.0.0.1, any port); Asterisk's is 0.0.0.0:4569. */
+  bind?: RemoteAddress;
   /** Sees every datagram before the engine does, and every one the engine sends. */
   tap?: { received?(datagram: Buffer, at: number): void; sent?(datagram: Buffer, at: number): void };
 }
@@ -63,7 +65,7 @@ export async function startPbx(
   options: PbxOptions = {},
 ): Promise<PbxEndpoint> {
   const clock = new SystemClock();
-  const transport = await UdpTransport.bind({ address: '127.0.0.1', port: 0 });
+  const transport = await UdpTransport.bind(options.bind ?? { address: '127.0.0.1', port: 0 });
   const received: Buffer[] = [];
   const tapped: Transport = {
     send: (datagram, to) => {

@@ -133,7 +133,7 @@ describe('the worker mesh, two workers on loopback', () => {
     await h.control.stores.registrations.put({ ...registration, registeredAt: registration.registeredAt + 2 });
   });
 
-  it('a mesh NEW without the secret, or with a token made from another secret, is refused and allocates nothing', async () => {
+  it('a mesh NEW without the secret, with a token made from another secret or for another sender, or sent to the tenant port, is refused and allocates nothing', async () => {
     const two = workers[1]!;
     const target = two.mesh!.address;
     const socket = createSocket('udp4');
@@ -149,14 +149,26 @@ describe('the worker mesh, two workers on loopback', () => {
       kind: 'full', sourceCall, destCall: 0, retransmitted: false, timestamp: 3, oseqno: 0, iseqno: 0, frameType: FrameType.IAX, subclass: IaxCommand.NEW,
       ies: [{ id: IeId.VERSION, value: 2 }, { id: IeId.CALLED_NUMBER, value: '23' }, { id: IeId.USERNAME, value: MESH_USER }, { id: IeId.CALLTOKEN, value: token }],
     });
+    // A token made with the right secret, but for another sender (a worker's own address): bound to it, useless from here.
+    const stolen = new MeshTokens(meshKeys(MESH_SECRET).tokenKey, Date.now).issue(workers[0]!.mesh!.address);
     const before = two.mesh!.engine.callNumbers.stats.inUse;
+    const meshCallsBefore = two.switch.stats.meshIn;
     socket.send(newFrame(0x101, Buffer.alloc(0)), target.port, target.address);
     socket.send(newFrame(0x102, forged), target.port, target.address);
-    await waitFor('two refusals', () => (replies.length >= 2 ? true : undefined));
-    socket.close();
-    assert.deepEqual(replies.map((f) => [f.subclass, f.sourceCall, f.ies?.length]), [[IaxCommand.REJECT, 1, 0], [IaxCommand.REJECT, 1, 0]], 'stateless refusals, no CALLTOKEN handed out');
+    socket.send(newFrame(0x103, stolen), target.port, target.address);
+    await waitFor('three refusals', () => (replies.length >= 3 ? true : undefined));
+    assert.deepEqual(replies.map((f) => [f.subclass, f.sourceCall, f.ies?.length]), [[IaxCommand.REJECT, 1, 0], [IaxCommand.REJECT, 1, 0], [IaxCommand.REJECT, 1, 0]], 'stateless refusals, no CALLTOKEN handed out');
     assert.equal(two.mesh!.engine.callNumbers.stats.inUse, before, 'no call number taken');
-    // The tenant-facing port knows no mesh user either: the same request there is refused like any unknown name.
-    assert.equal(two.engine.activeCalls.size, 0);
+    assert.deepEqual([...two.mesh!.engine.refusals.counts].sort(), [['token-invalid', 2], ['token-missing', 1]]);
+
+    // The tenant-facing port: a mesh NEW with a valid mesh token gets an ordinary token round trip and then an ordinary decoy; never a mesh call.
+    const iax = two.transport.localAddress();
+    const own = new MeshTokens(meshKeys(MESH_SECRET).tokenKey, Date.now).issue(me);
+    replies.length = 0;
+    socket.send(newFrame(0x104, own), iax.port, iax.address);
+    await waitFor('the refusal at the tenant port', () => (replies.length >= 1 ? true : undefined));
+    socket.close();
+    assert.deepEqual(replies.map((f) => [f.subclass, f.sourceCall]), [[IaxCommand.REJECT, 1]], 'the tenant port does not know mesh tokens');
+    assert.equal(two.switch.stats.meshIn, meshCallsBefore, 'no mesh call came of any of it');
   });
 });

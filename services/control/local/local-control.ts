@@ -27,6 +27,8 @@ export interface LocalControlOptions {
   now?: () => number;
   /** The sweeper's period; 0 runs it only when asked (tests drive it themselves). */
   sweepEveryMs?: number;
+  /** A worker whose heartbeat is older than this is gone (default 30 s). */
+  workerStaleMs?: number;
   callSource?: WorkerCallSource;
 }
 
@@ -44,6 +46,7 @@ export async function startLocalControl(options: LocalControlOptions): Promise<L
   let streamingPeers: StreamingPeersTable | undefined;
   const stores = openStores(options.client, options.names, {
     now,
+    ...(options.workerStaleMs === undefined ? {} : { workerStaleMs: options.workerStaleMs }),
     peersTable: (doc, tableName, clock) => (streamingPeers = new StreamingPeersTable(doc, tableName, clock)),
   });
   streamingPeers?.attach(makePeerStreamHandler({ stores, logger: logger.child({ job: 'peer-stream' }) }));

@@ -21,6 +21,12 @@ import { MeshTokens } from './mesh-tokens.ts';
 
 /** A mesh leg that hears nothing back within twice this gives up: a dead owner fails a call in about a second. */
 export const MESH_AUTOKILL_MS = 600;
+/**
+ * Trunk datagrams between workers: inside a VPC the path takes jumbo frames (9001 bytes), so
+ * one datagram carries about 48 calls' 20 ms of G.711 instead of the 7 a 1240-byte trunk
+ * (Asterisk's default, sized for the internet) carries: fewer sends and receives per call.
+ */
+export const MESH_TRUNK_MTU = 8192;
 
 export interface MeshNodeOptions {
   /** The private address and port other workers reach this one at (what the heartbeat publishes). */
@@ -29,6 +35,8 @@ export interface MeshNodeOptions {
   clock: Clock;
   logger: Logger;
   socketBufferBytes?: number;
+  /** Largest trunk datagram between workers (default MESH_TRUNK_MTU; 1240 where the path has no jumbo frames). */
+  trunkMtu?: number;
 }
 
 export class MeshNode {
@@ -66,6 +74,7 @@ export class MeshNode {
       // Thousands of calls between two workers are normal here.
       limits: { maxPerIp: 30_000, maxNonValidated: 0 },
       outboundChallengeWindow: 10_000,
+      trunk: { mtu: options.trunkMtu ?? MESH_TRUNK_MTU },
     });
     return new MeshNode(engine, transport, tokens, keys.authSecret);
   }
