@@ -2,11 +2,16 @@
  * Call tokens (protocol.md §7): the stateless cookie a server hands out in CALLTOKEN before it
  * allocates a call number for a NEW, REGREQ, REGREL or FWDOWNL.
  *
- * The format stays Asterisk's, ASCII `<unix seconds>?<40 lowercase hex>` (51 bytes today,
- * protocol.md §7.3), because clients treat it as opaque. The hex is our own choice: HMAC-SHA1, keyed by a
- * server secret, over `"<ip>:<port>"` (IPv6 `"[addr]:port"`) followed by the same decimal
- * seconds. Binding to IP and port is what Asterisk does too, so a NAT rebinding between the
- * two requests breaks the token on either server (protocol.md §7.3).
+ * Clients treat the token as opaque (protocol.md §7.3), so ours is our own and short: 10 ASCII
+ * characters, base64url, the low 12 bits of the Unix seconds it was issued at, then 48 bits of
+ * an HMAC-SHA1 keyed by a server secret over `"<ip>:<port>"` (IPv6 `"[addr]:port"`) and those
+ * seconds. Short on purpose: the CALLTOKEN reply to a REGREQ is the one stateless reply that can
+ * be bigger than its request, and anyone can spoof a source address; at 24 bytes it is no bigger
+ * than Asterisk's REGREQ for a peer name of four characters or more (Asterisk's own token is 51
+ * bytes, a reply of 65). 48 bits bound to one address and port for 10 s cannot be guessed from
+ * the outside, and the 12 time bits name the one second to check. Binding to IP and port is what
+ * Asterisk does too, so a NAT rebinding between the two requests breaks the token on either
+ * server (protocol.md §7.3).
  *
  * The secret rotates every `rotateEveryMs` (monotonic time). The previous one is kept, so a
  * token issued just before a rotation still validates; after a second rotation it does not.
@@ -43,10 +48,12 @@ export interface CallTokens {
 const DEFAULT_ROTATE_EVERY_MS = 10 * 60_000;
 const DEFAULT_EXPIRATION_S = 10;
 const SECRET_BYTES = 32;
-const QUESTION_MARK = 0x3f;
-const HASH_HEX_LENGTH = 40;
-/** The seconds exactly as issue() writes them: no sign, no leading zeros, safe integers only. */
-const SECONDS_TEXT = /^(?:0|[1-9][0-9]{0,14})$/;
+/** The seconds' low 12 bits (2 base64url characters) and a 48-bit tag (8): 10 bytes. */
+const TIME_BITS = 12;
+const TIME_MASK = (1 << TIME_BITS) - 1;
+const TAG_BYTES = 6;
+const TOKEN_LENGTH = 10;
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 export class CallTokenService implements CallTokens {
   private readonly clock: Clock;
@@ -78,31 +85,33 @@ export class CallTokenService implements CallTokens {
   /** The CALLTOKEN IE value for a request from `remote`, stamped now (protocol.md §7.2 step 2). */
   issue(remote: CallTokenRemote): Buffer {
     this.rotate();
-    const seconds = String(this.nowSeconds());
-    return Buffer.from(`${seconds}?${tokenHash(this.current, remote, seconds)}`, 'latin1');
+    const seconds = this.nowSeconds();
+    const low = seconds & TIME_MASK;
+    return Buffer.from(`${BASE64URL[low >> 6]}${BASE64URL[low & 63]}${tokenTag(this.current, remote, seconds)}`, 'latin1');
   }
 
   /**
-   * Judges the token a request carried against the address it came from (protocol.md §7.3). Never throws:
-   * the bytes are whatever the network delivered, and anything not shaped like our token is
-   * `forged`.
+   * Judges the token a request carried against the address it came from (protocol.md §7.3).
+   * Never throws: the bytes are whatever the network delivered, and anything not shaped like
+   * our token is `forged`. One or two HMACs whatever the input, so a flood of bad tokens costs
+   * no more than a flood of good ones.
    */
   validate(token: Buffer, remote: CallTokenRemote): CallTokenVerdict {
     this.rotate();
-    // Asterisk splits at the first '?' (protocol.md §7.3).
-    const split = token.indexOf(QUESTION_MARK);
-    if (split <= 0 || token.length - split - 1 !== HASH_HEX_LENGTH) return 'forged';
-    const seconds = token.toString('latin1', 0, split);
-    if (!SECONDS_TEXT.test(seconds)) return 'forged';
-    const offered = token.subarray(split + 1);
-
+    if (token.length !== TOKEN_LENGTH) return 'forged';
+    const high = BASE64URL.indexOf(String.fromCharCode(token[0]!));
+    const low = BASE64URL.indexOf(String.fromCharCode(token[1]!));
+    if (high < 0 || low < 0) return 'forged';
+    // The one second within the last 4096 whose low bits these are.
+    const now = this.nowSeconds();
+    const ageS = (now - ((high << 6) | low)) & TIME_MASK;
+    const seconds = now - ageS;
+    const offered = token.subarray(2);
     // Both secrets are always tried, so timing does not tell which one (if any) matched.
-    let ours = hashMatches(this.current, remote, seconds, offered);
-    if (this.previous !== undefined) ours = hashMatches(this.previous, remote, seconds, offered) || ours;
+    let ours = tagMatches(this.current, remote, seconds, offered);
+    if (this.previous !== undefined) ours = tagMatches(this.previous, remote, seconds, offered) || ours;
     if (!ours) return 'forged';
-
-    const ageS = this.nowSeconds() - Number(seconds);
-    return ageS >= 0 && ageS < this.expirationS ? 'valid' : 'expired';
+    return ageS < this.expirationS ? 'valid' : 'expired';
   }
 
   private nowSeconds(): number {
@@ -121,11 +130,11 @@ export class CallTokenService implements CallTokens {
   }
 }
 
-function tokenHash(secret: Buffer, remote: CallTokenRemote, seconds: string): string {
+function tokenTag(secret: Buffer, remote: CallTokenRemote, seconds: number): string {
   const host = remote.address.includes(':') ? `[${remote.address}]` : remote.address;
-  return createHmac('sha1', secret).update(`${host}:${remote.port}${seconds}`, 'utf8').digest('hex');
+  return createHmac('sha1', secret).update(`${host}:${remote.port}${seconds}`, 'utf8').digest().subarray(0, TAG_BYTES).toString('base64url');
 }
 
-function hashMatches(secret: Buffer, remote: CallTokenRemote, seconds: string, offered: Buffer): boolean {
-  return timingSafeEqual(Buffer.from(tokenHash(secret, remote, seconds), 'latin1'), offered);
+function tagMatches(secret: Buffer, remote: CallTokenRemote, seconds: number, offered: Buffer): boolean {
+  return timingSafeEqual(Buffer.from(tokenTag(secret, remote, seconds), 'latin1'), offered);
 }

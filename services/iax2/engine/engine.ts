@@ -41,7 +41,7 @@ import { InboundSetup } from './inbound-setup.ts';
 import type { IncomingCallInfo } from './incoming-call.ts';
 import { OutboundSetup, type OutboundCallOptions } from './outbound-setup.ts';
 import { RemoteCallIndex } from './remote-call-index.ts';
-import { ReplyBudget } from './reply-budget.ts';
+import { ReplyCredit, type ReplyCreditOptions } from './reply-credit.ts';
 import type { EngineStats, SetupContext } from './setup-context.ts';
 import { callTokenReply, pokeReply, statelessRefusal } from './stateless-replies.ts';
 
@@ -68,11 +68,8 @@ export interface EngineOptions {
   delayRejectMs?: number;
   /** Formats offered when a user has none of its own. */
   defaultCapability?: bigint;
-  /**
-   * Stateless replies bigger than their request (a CALLTOKEN for a short REGREQ) per source
-   * address: `burst` at once, then `perSecond`. Default 20 and 10 per second.
-   */
-  oversizeReplyBudget?: { perSecond: number; burst: number };
+  /** Stateless reply bytes: at most what each address sent us, and a global rate (reply-credit.ts). */
+  replyCredit?: ReplyCreditOptions;
   random?: () => number;
   /**
    * Our calls to one callee (address and username) that may wait on its challenge at once:
@@ -93,6 +90,8 @@ export interface RegistrationHandler {
   admit(call: Call, request: FullFrame, peer: IaxPeer | undefined): CallSetupHandler;
   /** The AUTHMETHODS of the last peer registration challenged: what a decoy shows (protocol.md §6.4). */
   decoyMethods(): number;
+  /** True when a peer's registration lives at this address: it proved itself, its replies need no credit. */
+  registeredAt(address: string, port: number): boolean;
 }
 
 export interface EngineEvents {
@@ -126,7 +125,7 @@ export class Iax2Engine {
   private readonly byRemote = new RemoteCallIndex();
   private readonly inbound = new Map<Call, InboundSetup>();
   private registrar: RegistrationHandler | undefined;
-  private readonly oversizeReplies: ReplyBudget;
+  private readonly replyCredit: ReplyCredit;
   private closed = false;
   private trunks: TrunkBatcher | undefined;
   private retransmissionsOfClosedCalls = 0;
@@ -167,7 +166,7 @@ export class Iax2Engine {
       lookUp: (frame, from) => this.lookUp(frame, from),
       opened: (from, sourceCall) => this.byRemote.has(from.address, from.port, sourceCall),
     });
-    this.oversizeReplies = new ReplyBudget(options.clock, options.oversizeReplyBudget?.perSecond, options.oversizeReplyBudget?.burst);
+    this.replyCredit = new ReplyCredit(options.clock, options.replyCredit);
     this.transport.onDatagram((datagram, from) => this.receive(datagram, from));
   }
 
@@ -204,7 +203,7 @@ export class Iax2Engine {
       case 'full': {
         const dest = peekDestCall(datagram);
         if (dest === 0) {
-          this.receiveDialogRequest(decodeFullFrame(datagram), from);
+          this.receiveDialogRequest(decodeFullFrame(datagram), from, datagram.length);
           return;
         }
         const call = this.calls.get(dest);
@@ -245,12 +244,12 @@ export class Iax2Engine {
   }
 
   /** A full frame to call 0: only requests that open a dialog mean anything here (protocol.md §7.1). */
-  private receiveDialogRequest(frame: FullFrame, from: RemoteAddress): void {
+  private receiveDialogRequest(frame: FullFrame, from: RemoteAddress, bytes: number): void {
     if (frame.frameType !== FrameType.IAX) return;
     switch (frame.subclass) {
       case IaxCommand.POKE:
         // Any POKE gets a stateless PONG, tokens or not (protocol.md §10.1).
-        this.send(pokeReply(frame), from);
+        this.sendStateless(pokeReply(frame), from, bytes);
         return;
       case IaxCommand.NEW:
       case IaxCommand.REGREQ:
@@ -262,7 +261,7 @@ export class Iax2Engine {
           return;
         }
         if (frame.subclass !== IaxCommand.NEW && this.registrar === undefined) return;
-        this.admission.check(frame, from, (verdict) => this.onVerdict(frame, from, verdict));
+        this.admission.check(frame, from, (verdict) => this.onVerdict(frame, from, bytes, verdict));
         return;
       }
       default:
@@ -271,18 +270,18 @@ export class Iax2Engine {
     }
   }
 
-  private onVerdict(frame: FullFrame, from: RemoteAddress, verdict: AdmissionVerdict): void {
+  private onVerdict(frame: FullFrame, from: RemoteAddress, bytes: number, verdict: AdmissionVerdict): void {
     if (this.closed) return;
     switch (verdict.kind) {
       case 'ignore':
         return;
       case 'calltoken':
-        this.sendCallToken(frame, from);
+        if (this.sendStateless(callTokenReply(frame, this.admission.issueToken(from)), from, bytes)) this.stats.callTokensSent++;
         return;
       case 'refuse':
         this.stats.statelessRejects++;
         this.refusals.record(verdict.reason, requestKind(frame), { from: addressKey(from), username: ieString(frame.ies, IeId.USERNAME) });
-        this.send(statelessRefusal(frame), from);
+        this.sendStateless(statelessRefusal(frame), from, bytes);
         return;
       case 'admit':
         this.open(frame, from, verdict.callNumber, verdict.principal);
@@ -326,15 +325,17 @@ export class Iax2Engine {
     return byAddress ?? directory.findUser('guest');
   }
 
-  /** The CALLTOKEN reply: the one stateless reply that can be bigger than its request. */
-  private sendCallToken(frame: FullFrame, from: RemoteAddress): void {
-    const reply = callTokenReply(frame, this.admission.issueToken(from));
-    // Never amplify for free: a reply bigger than its request (a short REGREQ's token) is
-    // rationed per source address; a NEW that small is not a real client and gets nothing.
-    const requestLength = (frame.payload?.length ?? 0) + 12;
-    if (reply.length > requestLength && (frame.subclass === IaxCommand.NEW || !this.oversizeReplies.take(from.address))) return;
-    this.stats.callTokensSent++;
-    this.send(reply, from);
+  /** A reply that opens nothing, to an address nothing has proved: no bigger than what it sent (reply-credit.ts). */
+  private sendStateless(reply: Buffer, to: RemoteAddress, requestBytes: number): boolean {
+    const proven = this.registrar?.registeredAt(to.address, to.port) === true;
+    if (!this.replyCredit.take(addressKey(to), requestBytes, reply.length, proven)) return false;
+    this.send(reply, to);
+    return true;
+  }
+
+  /** Stateless replies held back because their address (or everyone) had no credit left. */
+  get withheldReplies(): number {
+    return this.replyCredit.withheld;
   }
 
   // ---- calls -----------------------------------------------------------------------------

@@ -122,6 +122,10 @@ export class Registrar implements RegistrationHandler {
     return this.peersByAddress.get(addressKey({ address, port }));
   }
 
+  registeredAt(address: string, port: number): boolean {
+    return this.peerAt(address, port) !== undefined;
+  }
+
   /** Where `name` registered through this registrar, while that registration lives. */
   addressOf(name: string): RemoteAddress | undefined {
     return this.addresses.get(name);

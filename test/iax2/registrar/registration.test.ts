@@ -10,14 +10,15 @@ import {
   Registrar,
   type RegistrarEvents,
 } from '../../../services/iax2/registrar/index.ts';
+import type { ReplyCreditOptions } from '../../../services/iax2/engine/reply-credit.ts';
 import { CALLEE_ADDRESS, CALLER_ADDRESS, harness } from '../../helpers/engine-harness.ts';
 
 function peer(name: string, fields: Partial<IaxPeer> = {}): IaxPeer {
   return { name, secrets: [], inkeys: [], acl: [], dynamic: true, ...fields };
 }
 
-function setup(peers: IaxPeer[], options: { delayRejectMs?: number; minExpireS?: number; maxExpireS?: number } = {}) {
-  const h = harness({ callee: { delayRejectMs: options.delayRejectMs } });
+function setup(peers: IaxPeer[], options: { delayRejectMs?: number; minExpireS?: number; maxExpireS?: number; replyCredit?: ReplyCreditOptions } = {}) {
+  const h = harness({ callee: { delayRejectMs: options.delayRejectMs, replyCredit: options.replyCredit } });
   const store = new InMemoryRegistrationStore();
   const byName = new Map(peers.map((p) => [p.name, p]));
   const registrar = new Registrar({ engine: h.callee, clock: h.clock, store, findPeer: (n) => byName.get(n), workerId: 'worker-a', delayRejectMs: options.delayRejectMs, minExpireS: options.minExpireS, maxExpireS: options.maxExpireS });
@@ -234,18 +235,65 @@ describe('registration refusals', () => {
     assert.deepEqual(outcomes[1], outcomes[0]);
   });
 
-  it('a REGREQ flood from spoofed ports grows no state and is answered only within a small per-address budget', () => {
+  it('a REGREQ flood from spoofed sources grows no state and gets back no more bytes than it sent, per source and in total', () => {
     const t = setup([peer('pbx1', { secrets: ['labsecret'] })]);
-    let replies = 0;
-    for (let i = 0; i < 10_000; i++) {
-      const endpoint = t.h.network.endpoint({ address: '203.0.113.9', port: 1024 + i });
-      endpoint.onDatagram(() => replies++);
-      endpoint.send(encode({ kind: 'full', sourceCall: 1 + (i % 30000), destCall: 0, retransmitted: false, timestamp: 3, oseqno: 0, iseqno: 0, frameType: FrameType.IAX, subclass: IaxCommand.REGREQ, ies: [{ id: IeId.USERNAME, value: 'pbx1' }, { id: IeId.CALLTOKEN, value: Buffer.alloc(0) }] }), CALLEE_ADDRESS);
-    }
+    const bytesIn = new Map<string, number>();
+    const bytesOut = new Map<string, number>();
+    const flood = (address: string, port: number, name: string, refresh: boolean): void => {
+      const endpoint = t.h.network.endpoint({ address, port });
+      const key = `${address}:${port}`;
+      endpoint.onDatagram((datagram) => bytesOut.set(key, (bytesOut.get(key) ?? 0) + datagram.length));
+      const ies = [{ id: IeId.USERNAME, value: name }, ...(refresh ? [{ id: IeId.REFRESH, value: 60 }] : []), { id: IeId.CALLTOKEN, value: Buffer.alloc(0) }];
+      const datagram = encode({ kind: 'full', sourceCall: 1 + (port % 30000), destCall: 0, retransmitted: false, timestamp: 3, oseqno: 0, iseqno: 0, frameType: FrameType.IAX, subclass: IaxCommand.REGREQ, ies });
+      bytesIn.set(key, (bytesIn.get(key) ?? 0) + datagram.length);
+      endpoint.send(datagram, CALLEE_ADDRESS);
+    };
+    // The shortest REGREQs (20 bytes, against a 24-byte CALLTOKEN reply) from 10,000 ports,
+    // then Asterisk-shaped ones (with REFRESH) from 1,000 addresses, several times each.
+    for (let i = 0; i < 10_000; i++) flood('203.0.113.9', 1024 + i, 'pbx1', false);
+    for (let round = 0; round < 3; round++) for (let i = 0; i < 1000; i++) flood(`198.51.${100 + (i >> 8)}.${i & 255}`, 4569, 'pbx1', true);
     t.h.clock.advance(1);
-    assert.ok(replies <= 20, `${replies} replies to one spoofed address`);
+    let totalIn = 0;
+    let totalOut = 0;
+    for (const [key, sent] of bytesIn) {
+      const got = bytesOut.get(key) ?? 0;
+      assert.ok(got <= sent, `${key} sent ${sent} bytes and got ${got}`);
+      totalIn += sent;
+      totalOut += got;
+    }
+    assert.ok(totalOut <= totalIn);
+    assert.equal(bytesOut.get('198.51.100.7:4569'), 3 * 24, 'an Asterisk-shaped REGREQ gets its token every time');
+    assert.equal(bytesOut.get('203.0.113.9:1030'), undefined, 'a single short REGREQ is not worth its reply');
     assert.equal(t.store.size, 0);
     assert.equal(t.h.callee.activeCalls.size, 0);
     assert.equal(t.h.callee.callNumbers.stats.inUse, 0);
+  });
+
+  it('a box with a one-letter name registers: its retransmitted REGREQ pays for the token reply', async () => {
+    const t = setup([peer('a', { secrets: ['labsecret'] })]);
+    const c = t.client({ username: 'a' });
+    c.start();
+    t.h.clock.advance(100);
+    assert.equal(c.state, 'Request Sent', 'one 21-byte REGREQ gets no 24-byte reply');
+    t.h.clock.advance(5000);
+    assert.equal(c.state, 'Registered');
+    assert.ok(t.h.callee.withheldReplies >= 1);
+  });
+
+  it('stateless replies to everyone together stay under the global rate', () => {
+    const t = setup([peer('pbx1', { secrets: ['labsecret'] })], { replyCredit: { globalBytesPerSecond: 24 * 50 } });
+    let replies = 0;
+    const send = (i: number): void => {
+      const endpoint = t.h.network.endpoint({ address: `198.51.100.${i & 255}`, port: 4569 + (i >> 8) });
+      endpoint.onDatagram(() => replies++);
+      endpoint.send(encode({ kind: 'full', sourceCall: 7, destCall: 0, retransmitted: false, timestamp: 3, oseqno: 0, iseqno: 0, frameType: FrameType.IAX, subclass: IaxCommand.REGREQ, ies: [{ id: IeId.USERNAME, value: 'pbx1' }, { id: IeId.REFRESH, value: 60 }, { id: IeId.CALLTOKEN, value: Buffer.alloc(0) }] }), CALLEE_ADDRESS);
+    };
+    for (let i = 0; i < 2000; i++) send(i);
+    t.h.clock.advance(1);
+    assert.equal(replies, 50);
+    t.h.clock.advance(1000);
+    for (let i = 0; i < 2000; i++) send(i);
+    t.h.clock.advance(1);
+    assert.equal(replies, 100, 'the next second has its own allowance');
   });
 });

@@ -1,0 +1,79 @@
+/**
+ * Stateless replies (the CALLTOKEN step, stateless refusals, PONG to a POKE) go to whatever
+ * address a datagram claims to come from, and anyone can claim any address. So a reply is never
+ * bigger than the request that caused it, and all of them together are held to
+ * `globalBytesPerSecond`: whatever an attacker spoofs, its victim receives no more bytes than
+ * the attacker sent, and we amplify nothing (protocol.md §7.2).
+ *
+ * Refusals and PONGs (12 bytes) are never bigger than their request. A CALLTOKEN reply is 24
+ * bytes; every NEW and nearly every REGREQ is longer. A REGREQ for a name of one to three
+ * characters is shorter: its bytes are kept as credit for its address (in a small table, least
+ * recently heard forgotten first) and the reply goes once the retransmissions have paid for it.
+ */
+import type { Clock } from '../../../shared/clock.ts';
+
+export interface ReplyCreditOptions {
+  /** Addresses with credit from short requests remembered at most. */
+  maxAddresses?: number;
+  /** Stateless reply bytes a second to everyone together. */
+  globalBytesPerSecond?: number;
+}
+
+export class ReplyCredit {
+  /** Bytes of short requests not yet spent on a reply, by address. */
+  private readonly credit = new Map<string, number>();
+  private readonly maxAddresses: number;
+  private readonly globalBytesPerSecond: number;
+  private windowStart = 0;
+  private windowSent = 0;
+  private withheldCount = 0;
+
+  constructor(
+    private readonly clock: Clock,
+    options: ReplyCreditOptions = {},
+  ) {
+    this.maxAddresses = options.maxAddresses ?? 4096;
+    this.globalBytesPerSecond = options.globalBytesPerSecond ?? 4_000_000;
+  }
+
+  /** Replies held back so far, for the engine's figures. */
+  get withheld(): number {
+    return this.withheldCount;
+  }
+
+  /**
+   * True (and the bytes charged) when a reply of `replyBytes` to a request of `requestBytes`
+   * from `address` may go now. A `proven` address (a registered box: it answered a challenge
+   * from there) is held only to the global rate, so a short REGREL is answered at once.
+   */
+  take(address: string, requestBytes: number, replyBytes: number, proven = false): boolean {
+    const now = this.clock.now();
+    if (now - this.windowStart >= 1000) {
+      this.windowStart = now;
+      this.windowSent = 0;
+    }
+    if (this.windowSent + replyBytes > this.globalBytesPerSecond || (!proven && !this.paidFor(address, requestBytes, replyBytes))) {
+      this.withheldCount++;
+      return false;
+    }
+    this.windowSent += replyBytes;
+    return true;
+  }
+
+  private paidFor(address: string, requestBytes: number, replyBytes: number): boolean {
+    if (replyBytes <= requestBytes) return true;
+    const saved = (this.credit.get(address) ?? 0) + requestBytes;
+    this.credit.delete(address);
+    if (saved >= replyBytes) {
+      if (saved > replyBytes) this.remember(address, saved - replyBytes);
+      return true;
+    }
+    this.remember(address, saved);
+    return false;
+  }
+
+  private remember(address: string, bytes: number): void {
+    if (this.credit.size >= this.maxAddresses) this.credit.delete(this.credit.keys().next().value!);
+    this.credit.set(address, bytes);
+  }
+}
