@@ -48,6 +48,17 @@ export interface IaxUser extends IaxPrincipal {
   trunkTimestamps?: boolean;
 }
 
+/**
+ * A directory that cannot take another lookup now (too many reads already waiting on its
+ * store): the request is dropped, not refused, and its sender's retransmission tries again.
+ */
+export class DirectoryBusyError extends Error {
+  constructor() {
+    super('peer directory busy: too many lookups in flight');
+    this.name = 'DirectoryBusyError';
+  }
+}
+
 export interface PeerDirectory {
   /** The user called `name`, or undefined. May be served from a cache. */
   findUser(name: string): Promise<IaxUser | undefined> | IaxUser | undefined;
@@ -63,6 +74,13 @@ export interface PeerDirectory {
    * calls from there is the peer itself, so it is not held to `maxauthreq` (protocol.md §8.6).
    */
   registeredAddress?(name: string): RemoteAddress | undefined;
+  /**
+   * True when a NEW naming `name` (undefined: a NEW without USERNAME from `from`) may come
+   * without a call token (`requirecalltoken=no`), answered without waiting on a store: a
+   * token-less flood must cost no reads. Without it, only a directory that answers
+   * synchronously is asked.
+   */
+  tokenExempt?(name: string | undefined, from: RemoteAddress): boolean;
 }
 
 /** AUTHMETHODS a user or peer is asked for, per Asterisk's defaults (protocol.md §8.1). */

@@ -26,6 +26,8 @@ export type CloseReason =
   | 'gave-up'
   | 'inval'
   | 'autokill'
+  /** An inbound dialog that did not authenticate in time (CallInit.setupDeadlineMs). */
+  | 'setup-timeout'
   | 'engine-closed'
   /** A dialog that is not a call (registration, qualify) finished its exchange. */
   | 'done';

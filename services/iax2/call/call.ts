@@ -44,6 +44,13 @@ export interface CallInit {
   setup: (call: Call) => CallSetupHandler;
   /** Outbound `autokill`: congest locally when no IAX frame comes back within 2 x this. */
   autokillMs?: number;
+  /**
+   * Inbound: close the dialog, silently, if the caller has not authenticated this long after
+   * it opened (a registration dialog never does, and is done long before). A token proves an
+   * address, not a caller: a NEW whose AUTHREQ is ACKed and never answered must not hold a
+   * call number for ever.
+   */
+  setupDeadlineMs?: number;
   /** PING/LAGRQ while the call lasts; off for registration and qualify dialogs. */
   keepalive?: boolean;
   /** The first pingtime (sets the first retransmission gap); 1000 ms unless said (protocol.md §4.4). */
@@ -93,6 +100,8 @@ export class Call {
   private readonly keepalive: Keepalive;
   private readonly keepaliveEnabled: boolean;
   private autokillTimer: TimerHandle | undefined;
+  private setupTimer: TimerHandle | undefined;
+  private everAuthenticated = false;
   private destroyTimer: TimerHandle | undefined;
   private rotationTimer: TimerHandle | undefined;
   private rotationStarted = false;
@@ -123,6 +132,9 @@ export class Call {
     if (init.direction === 'outbound' && init.autokillMs !== undefined && init.autokillMs > 0) {
       pingtimeMs = init.autokillMs / 2;
       this.autokillTimer = this.clock.setTimer(2 * init.autokillMs, () => this.onAutokill());
+    }
+    if (init.direction === 'inbound' && init.setupDeadlineMs !== undefined && init.setupDeadlineMs > 0) {
+      this.setupTimer = this.clock.setTimer(init.setupDeadlineMs, () => this.onSetupDeadline());
     }
     this.reliable = new ReliableSender(init.clock, {
       transmit: (plain, key) => this.transmit(plain, key),
@@ -223,6 +235,7 @@ export class Call {
   /** Callee: the caller proved who it is (or needed not to). */
   authenticated(): void {
     this.transition(CallState.Authenticated);
+    this.everAuthenticated = true;
   }
 
   /** ACCEPT sent or received with this format: the call is "started" (protocol.md §6.2). */
@@ -618,12 +631,19 @@ export class Call {
     this.close('autokill');
   }
 
+  private onSetupDeadline(): void {
+    this.setupTimer = undefined;
+    // Never authenticated (still waiting, or refused and waiting on the REJECT's ACK): done.
+    if (!this.closed && !this.everAuthenticated) this.close('setup-timeout');
+  }
+
   /** Idempotent: stops every timer, drops the queue, emits `closed` once. */
   close(reason: CloseReason): void {
     if (this.closed) return;
     this.transition(CallState.Closed);
     this.keepalive.stop();
     this.clock.clearTimer(this.autokillTimer);
+    this.clock.clearTimer(this.setupTimer);
     this.clock.clearTimer(this.destroyTimer);
     this.clock.clearTimer(this.rotationTimer);
     this.reliable.clear();

@@ -17,6 +17,8 @@ export type RefusalReason =
   | 'token-invalid'
   /** The per-address or non-validated call-number limit (protocol.md §7.5). */
   | 'call-number-limit'
+  /** The budget for dialogs not yet authenticated, per address or in all (call-numbers.ts). */
+  | 'setup-limit'
   /** A NEW without USERNAME from an address no user or registration matches. */
   | 'no-user'
   /** A VERSION above 2. */

@@ -1,10 +1,16 @@
 /**
  * Who may open a dialog (protocol.md §7): a NEW, REGREQ or REGREL to call 0 passes, in this
  * order, the engine-wide ACL, the call token (an empty CALLTOKEN IE asks for one; a token
- * that does not validate is refused), the lookup of the user or peer it names, the token
- * exemption (`calltokenoptional` networks, `requirecalltoken=no`), and the call-number
- * limits (protocol.md §7.5). Only then is a call number taken. The verdict goes to the engine, which
+ * that does not validate is refused; none at all is refused unless the source is in a
+ * `calltokenoptional` network or the name is one the directory knows, without a read, to have
+ * `requirecalltoken=no`), the lookup of the user or peer it names, and the call-number limits
+ * (protocol.md §7.5). Only then is a call number taken. The verdict goes to the engine, which
  * owns the socket and sends what it says.
+ *
+ * Everything before the lookup is synchronous and allocates nothing that outlives the
+ * datagram, so a flood without valid tokens costs no store read whatever names it carries.
+ * Lookups that do have to wait are bounded: beyond `maxLookupsInFlight` a request is dropped
+ * (its sender retransmits) and counted.
  */
 import type { Logger } from '../../../shared/logger.ts';
 import type { CallNumberAllocator } from '../call/call-numbers.ts';
@@ -12,7 +18,7 @@ import { hasIe, IaxCommand, ieBytes, IeId, type FullFrame } from '../codec/index
 import type { CallTokens } from '../crypto/index.ts';
 import { aclAllows, addressBytes, networkContains, parseNetwork, type AclRule, type Network } from '../acl.ts';
 import type { RefusalReason } from '../dialog/refusals.ts';
-import type { IaxPeer, IaxUser } from '../peer-directory.ts';
+import { DirectoryBusyError, type IaxPeer, type IaxUser } from '../peer-directory.ts';
 import { addressKey, type RemoteAddress } from '../transport.ts';
 
 export type Principal = IaxUser | IaxPeer;
@@ -41,8 +47,22 @@ export interface AdmissionOptions {
   acl: readonly AclRule[];
   /** `calltokenoptional`: networks whose requests may come without a token. */
   tokenOptional: readonly string[];
+  /**
+   * True when a request without any CALLTOKEN IE may go on: the user (NEW) or peer
+   * (REGREQ/REGREL) it names has `requirecalltoken=no`, known without waiting on a store.
+   */
+  tokenExempt(frame: FullFrame, from: RemoteAddress): boolean;
+  /** Lookups waiting on the directory at once, at most (default 256). */
+  maxLookupsInFlight?: number;
+  /** A request dropped because too many lookups were waiting already. */
+  overloaded?(): void;
   /** The user (NEW) or peer (REGREQ/REGREL) a request names, maybe from a store. */
   lookUp(frame: FullFrame, from: RemoteAddress): Principal | undefined | Promise<Principal | undefined>;
+  /**
+   * True when a registration lives at this address: the box proved itself there, so its new
+   * dialogs are not held to the setup budget (call-numbers.ts).
+   */
+  proven(from: RemoteAddress): boolean;
   /** Whether the dialog this request opened exists already (a retransmission that raced the lookup). */
   opened(from: RemoteAddress, sourceCall: number): boolean;
 }
@@ -51,10 +71,17 @@ export class Admission {
   private readonly tokenOptional: Network[];
   /** Requests whose lookup is still running, so a retransmission does not start another. */
   private readonly pending = new Set<string>();
+  private readonly maxLookupsInFlight: number;
   private closed = false;
 
   constructor(private readonly options: AdmissionOptions) {
     this.tokenOptional = options.tokenOptional.map(parseNetwork);
+    this.maxLookupsInFlight = options.maxLookupsInFlight ?? 256;
+  }
+
+  /** Lookups waiting on the directory now. */
+  get lookupsInFlight(): number {
+    return this.pending.size;
   }
 
   /** Decides on `frame`; `decide` is called once, synchronously when no lookup had to wait. */
@@ -66,6 +93,8 @@ export class Admission {
       if (bytes.length === 0) return decide(this.options.issueTokens ? { kind: 'calltoken' } : { kind: 'refuse', reason: 'token-missing' });
       if (this.options.tokens.validate(bytes, from) !== 'valid') return decide({ kind: 'refuse', reason: 'token-invalid' });
       validated = true;
+    } else if (!this.tokenOptionalFor(from.address) && !this.options.tokenExempt(frame, from)) {
+      return decide({ kind: 'refuse', reason: 'token-missing' });
     }
     const key = `${addressKey(from)}#${frame.sourceCall}`;
     if (this.pending.has(key)) return decide({ kind: 'ignore' });
@@ -80,28 +109,41 @@ export class Admission {
       decide(this.limits(frame, from, validated, found));
       return;
     }
-    // A directory that has to go to its store: hold further copies of this request meanwhile.
+    // A directory that has to go to its store: hold further copies of this request meanwhile,
+    // and never more than so many requests at once (the store is slow, or someone is flooding
+    // names it does not hold).
+    if (this.pending.size >= this.maxLookupsInFlight) {
+      void found.catch(() => undefined);
+      this.options.overloaded?.();
+      return decide({ kind: 'ignore' });
+    }
     this.pending.add(key);
     found
-      .catch((error: unknown) => {
-        this.options.logger.error('peer directory lookup failed', { error });
-        return undefined;
-      })
-      .then((principal) => {
-        this.pending.delete(key);
-        if (this.closed || this.options.opened(from, frame.sourceCall)) decide({ kind: 'ignore' });
-        else decide(this.limits(frame, from, validated, principal));
-      })
+      .then(
+        (principal) => {
+          this.pending.delete(key);
+          if (this.closed || this.options.opened(from, frame.sourceCall)) decide({ kind: 'ignore' });
+          else decide(this.limits(frame, from, validated, principal));
+        },
+        (error: unknown) => {
+          this.pending.delete(key);
+          // A busy or unreachable store: drop, and the sender's retransmission tries again. A
+          // decoy here would fail a real caller's authentication.
+          if (error instanceof DirectoryBusyError) this.options.overloaded?.();
+          else this.options.logger.error('peer directory lookup failed', { error });
+          decide({ kind: 'ignore' });
+        },
+      )
       .catch((error: unknown) => this.options.logger.error('request handling failed', { error }));
   }
 
-  /** After the lookup: the token exemption, then the call-number limits (protocol.md §7.4, §7.5). */
+  /** After the lookup: the token exemption confirmed, then the call-number limits (protocol.md §7.4, §7.5). */
   private limits(frame: FullFrame, from: RemoteAddress, validated: boolean, principal: Principal | undefined): AdmissionVerdict {
     if (!validated && !this.tokenOptionalFor(from.address) && principal?.requireCallToken !== false) {
       return { kind: 'refuse', reason: 'token-missing' };
     }
-    const callNumber = this.options.callNumbers.allocate(from.address, validated);
-    if (typeof callNumber !== 'number') return { kind: 'refuse', reason: 'call-number-limit' };
+    const callNumber = this.options.callNumbers.allocate(from.address, validated, false, !this.options.proven(from));
+    if (typeof callNumber !== 'number') return { kind: 'refuse', reason: callNumber === 'setup-limit' ? 'setup-limit' : 'call-number-limit' };
     return { kind: 'admit', callNumber, principal };
   }
 

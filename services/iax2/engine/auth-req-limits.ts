@@ -7,6 +7,9 @@
 import type { RemoteAddress } from '../transport.ts';
 import { addressKey } from '../transport.ts';
 
+/** `maxauthreq` when a user sets none, and for names that do not exist (their decoys count the same). */
+export const DEFAULT_MAX_AUTHREQ = 3;
+
 /** Challenges a user may have outstanding from the address it is registered at. */
 export const REGISTERED_AUTHREQ_LIMIT = 256;
 

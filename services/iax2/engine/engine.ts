@@ -70,6 +70,13 @@ export interface EngineOptions {
   defaultCapability?: bigint;
   /** Stateless reply bytes: at most what each address sent us, and a global rate (reply-credit.ts). */
   replyCredit?: ReplyCreditOptions;
+  /**
+   * An inbound dialog that has not authenticated this long after it opened is closed (call.ts).
+   * Default 30 s: a lossy caller's retransmissions (2 s, then 10 s gaps) still make it.
+   */
+  setupDeadlineMs?: number;
+  /** Requests waiting on directory lookups at once, at most; beyond it they are dropped (admission.ts). Default 256. */
+  maxLookupsInFlight?: number;
   random?: () => number;
   /**
    * Our calls to one callee (address and username) that may wait on its challenge at once:
@@ -90,6 +97,8 @@ export interface RegistrationHandler {
   admit(call: Call, request: FullFrame, peer: IaxPeer | undefined): CallSetupHandler;
   /** The AUTHMETHODS of the last peer registration challenged: what a decoy shows (protocol.md §6.4). */
   decoyMethods(): number;
+  /** True when the peer called `name` has `requirecalltoken=no`, known without waiting on a store. */
+  tokenExempt(name: string): boolean;
   /** True when a peer's registration lives at this address: it proved itself, its replies need no credit. */
   registeredAt(address: string, port: number): boolean;
 }
@@ -106,6 +115,7 @@ export class Iax2Engine {
     datagramsOut: 0,
     decodeErrors: 0,
     droppedUnknownCall: 0,
+    droppedLookupOverload: 0,
     callTokensSent: 0,
     statelessRejects: 0,
     authFailures: 0,
@@ -118,6 +128,7 @@ export class Iax2Engine {
 
   private readonly transport: Transport;
   private readonly clock: Clock;
+  private readonly setupDeadlineMs: number;
   private readonly logger: Logger;
   private readonly context: SetupContext;
   private readonly admission: Admission;
@@ -134,6 +145,7 @@ export class Iax2Engine {
   constructor(options: EngineOptions) {
     this.transport = options.transport;
     this.clock = options.clock;
+    this.setupDeadlineMs = options.setupDeadlineMs ?? 30_000;
     this.logger = options.logger ?? silentLogger;
     this.trunkOptions = options.trunk;
     this.callNumbers = new CallNumberAllocator(options.clock, options.limits, options.random);
@@ -154,7 +166,11 @@ export class Iax2Engine {
       authReqs: new AuthReqLimits(),
       challengeWindow: new ChallengeWindow(options.outboundChallengeWindow),
       authFailed: () => this.stats.authFailures++,
-      onIncomingCall: (call, info) => this.events.emit('incomingCall', { call, info }),
+      onIncomingCall: (call, info) => {
+        // Authenticated: the call leaves the setup budget (call-numbers.ts).
+        this.callNumbers.promote(call.localCall);
+        this.events.emit('incomingCall', { call, info });
+      },
     };
     this.admission = new Admission({
       logger: this.logger,
@@ -163,7 +179,11 @@ export class Iax2Engine {
       callNumbers: this.callNumbers,
       acl: options.acl ?? [],
       tokenOptional: options.callTokenOptional ?? [],
+      tokenExempt: (frame, from) => this.tokenExempt(frame, from),
+      maxLookupsInFlight: options.maxLookupsInFlight,
+      overloaded: () => this.stats.droppedLookupOverload++,
       lookUp: (frame, from) => this.lookUp(frame, from),
+      proven: (from) => this.registrar?.registeredAt(from.address, from.port) === true,
       opened: (from, sourceCall) => this.byRemote.has(from.address, from.port, sourceCall),
     });
     this.replyCredit = new ReplyCredit(options.clock, options.replyCredit);
@@ -314,6 +334,20 @@ export class Iax2Engine {
     dialog.receiveFull(frame);
   }
 
+  /**
+   * Whether a request with no CALLTOKEN IE names a user (NEW) or peer (REGREQ/REGREL) with
+   * `requirecalltoken=no`, asked without waiting: a directory that knows says so, one that
+   * answers synchronously is asked directly, and anything that would wait is not exempt.
+   */
+  private tokenExempt(frame: FullFrame, from: RemoteAddress): boolean {
+    const name = ieString(frame.ies, IeId.USERNAME);
+    if (frame.subclass !== IaxCommand.NEW) return name !== undefined && this.registrar?.tokenExempt(name) === true;
+    const directory = this.context.directory;
+    if (directory.tokenExempt !== undefined) return directory.tokenExempt(name, from);
+    const found = name === undefined ? directory.findUserByAddress?.(from.address, from.port) ?? directory.findUser('guest') : directory.findUser(name);
+    return !(found instanceof Promise) && found?.requireCallToken === false;
+  }
+
   /** The user a NEW names (by USERNAME; without one, by its source address, else `guest`), or the peer a REGREQ names. */
   private lookUp(frame: FullFrame, from: RemoteAddress): Principal | undefined | Promise<Principal | undefined> {
     const name = ieString(frame.ies, IeId.USERNAME);
@@ -331,6 +365,11 @@ export class Iax2Engine {
     if (!this.replyCredit.take(addressKey(to), requestBytes, reply.length, proven)) return false;
     this.send(reply, to);
     return true;
+  }
+
+  /** Requests waiting on a directory lookup now (at most `maxLookupsInFlight`). */
+  get lookupsInFlight(): number {
+    return this.admission.lookupsInFlight;
   }
 
   /** Stateless replies held back because their address (or everyone) had no credit left. */
@@ -357,6 +396,7 @@ export class Iax2Engine {
       send: (datagram) => this.send(datagram, remote),
       setup: options.setup,
       autokillMs: options.autokillMs,
+      setupDeadlineMs: direction === 'inbound' ? this.setupDeadlineMs : undefined,
       keepalive: options.keepalive,
       pingtimeMs: options.pingtimeMs,
       fullVoiceAtWrap: options.fullVoiceAtWrap,

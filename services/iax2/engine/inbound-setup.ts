@@ -31,6 +31,7 @@ import type { RefusalReason } from '../dialog/refusals.ts';
 import { challengeMethods, refuseAfterDelay, routeServerDialog, ServerChallenge, withDbSecrets } from '../dialog/server-challenge.ts';
 import { isUnauthenticated, type IaxUser } from '../peer-directory.ts';
 import { addressKey } from '../transport.ts';
+import { DEFAULT_MAX_AUTHREQ } from './auth-req-limits.ts';
 import { AesCallCipher } from './call-cipher.ts';
 import { chooseFormat } from './codec-negotiation.ts';
 import { variablesOf, type IncomingCallInfo } from './incoming-call.ts';
@@ -92,6 +93,9 @@ export class InboundSetup implements CallSetupHandler {
         return;
       }
       this.decoyReason = user === undefined ? 'unknown-name' : 'user-acl';
+      // Counted like a real challenge, so the fourth unanswered NEW is refused with the same
+      // cause 21 whether or not the name exists: no oracle of names (protocol.md §8.6).
+      if (!this.takeAuthReq(this.info.username, DEFAULT_MAX_AUTHREQ)) return;
       this.challenge.sendDecoy(this.info.username);
       return;
     }
@@ -103,16 +107,22 @@ export class InboundSetup implements CallSetupHandler {
       this.authenticated();
       return;
     }
-    const release = this.ctx.authReqs.take(user.name, this.call.remote, user.maxAuthReq ?? 3, this.ctx.directory.registeredAddress?.(user.name));
-    if (release === undefined) {
-      this.refuse('auth-limit', RejectReason.AUTH_LIMIT);
-      return;
-    }
-    this.releaseAuthReq = release;
+    if (!this.takeAuthReq(user.name, user.maxAuthReq ?? DEFAULT_MAX_AUTHREQ)) return;
     const asked = ieNumber(ies, IeId.ENCRYPTION) ?? 0;
     withDbSecrets(this.ctx, user, this.ctx.directory.resolveDbSecret?.bind(this.ctx.directory), (dbSecrets) => {
       if (!this.call.closed) this.sendChallenge(user, dbSecrets, asked);
     });
+  }
+
+  /** One more challenge outstanding for `name` from this address, or the call refused with cause 21. */
+  private takeAuthReq(name: string, maxAuthReq: number): boolean {
+    const release = this.ctx.authReqs.take(name, this.call.remote, maxAuthReq, this.ctx.directory.registeredAddress?.(name));
+    if (release === undefined) {
+      this.refuse('auth-limit', RejectReason.AUTH_LIMIT);
+      return false;
+    }
+    this.releaseAuthReq = release;
+    return true;
   }
 
   private sendChallenge(user: IaxUser, dbSecrets: string[], asked: number): void {

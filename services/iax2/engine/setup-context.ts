@@ -16,6 +16,8 @@ export interface EngineStats {
   datagramsOut: number;
   decodeErrors: number;
   droppedUnknownCall: number;
+  /** Requests dropped because too many directory lookups were waiting already (admission.ts). */
+  droppedLookupOverload: number;
   callTokensSent: number;
   statelessRejects: number;
   authFailures: number;

@@ -27,6 +27,11 @@ export interface RegistrarOptions {
   clock: Clock;
   store: RegistrationStore;
   findPeer(name: string): IaxPeer | undefined | Promise<IaxPeer | undefined>;
+  /**
+   * Whether the peer called `name` has `requirecalltoken=no`, answered without a store read (a
+   * REGREQ without a token must cost none). Without it, only a synchronous `findPeer` is asked.
+   */
+  tokenExempt?(name: string): boolean;
   /** `dbsecret`: the astdb value at family/key. */
   resolveDbSecret?(family: string, key: string, owner: string): string | undefined | Promise<string | undefined>;
   /** This worker's id, stamped on every registration it accepts. */
@@ -135,6 +140,12 @@ export class Registrar implements RegistrationHandler {
     return this.options.findPeer(name);
   }
 
+  tokenExempt(name: string): boolean {
+    if (this.options.tokenExempt !== undefined) return this.options.tokenExempt(name);
+    const found = this.options.findPeer(name);
+    return !(found instanceof Promise) && found?.requireCallToken === false;
+  }
+
   admit(call: Call, request: FullFrame, peer: IaxPeer | undefined): RegistrarDialog {
     return new RegistrarDialog(this.services, call, request, peer);
   }
@@ -189,7 +200,7 @@ export class Registrar implements RegistrationHandler {
         this.context.logger.info('peer registered', { peer: peer.name, address: `${from.address}:${from.port}`, refreshS });
         this.scheduleExpiry(registration);
         this.locate(peer.name, from);
-        if (peer.maxCallNumbers !== undefined) this.options.engine.callNumbers.setIpLimit(from.address, peer.maxCallNumbers);
+        this.options.engine.callNumbers.setIpLimit(from.address, peer.name, peer.maxCallNumbers);
         acked();
         this.events.emit('registered', { registration, moved });
         // A new address is qualified at once (protocol.md §9.1).
@@ -244,6 +255,8 @@ export class Registrar implements RegistrationHandler {
     const previous = this.addresses.get(name);
     if (previous === undefined) return;
     this.addresses.delete(name);
+    // The peer's own maxcallnumbers goes with its registration (call-numbers.ts).
+    this.options.engine.callNumbers.setIpLimit(previous.address, name, undefined);
     const key = addressKey(previous);
     if (this.peersByAddress.get(key) === name) this.peersByAddress.delete(key);
   }

@@ -278,6 +278,21 @@ describe('refusals allocate nothing', () => {
     assert.equal(t.engine.refusals.counts.get('auth-limit'), 1);
   });
 
+  it('no oracle: unanswered NEWs for a name that exists and for one that does not get the same replies, the fourth refused with 21', () => {
+    const t = setup({}, [user('alice', { secrets: ['labsecret'] })]);
+    const replies = (name: string, address: RemoteAddress, base: number) => {
+      const c = t.client(address);
+      const token = tokenFor(t, c);
+      for (let i = 0; i < 5; i++) c.send(withUser(newFrame(token, [], base + i), name));
+      t.clock.advance(1);
+      return c.received.map((f) => [f.subclass, ieString(f.ies, IeId.CAUSE), ieNumber(f.ies, IeId.CAUSECODE), f.ies?.map((ie) => ie.id)]);
+    };
+    const known = replies('alice', { address: '198.51.100.70', port: 4569 }, 0x700);
+    const unknown = replies('alicf', { address: '198.51.100.71', port: 4569 }, 0x800);
+    assert.deepEqual(known.map(([subclass]) => subclass), [IaxCommand.AUTHREQ, IaxCommand.AUTHREQ, IaxCommand.AUTHREQ, IaxCommand.REJECT, IaxCommand.REJECT]);
+    assert.deepEqual(unknown, known);
+  });
+
   it('from the address the user is registered at, a burst of calls is not held to maxauthreq', () => {
     const users = [user('alice', { secrets: ['labsecret'], maxAuthReq: 2 })];
     const t = setup({ directory: { ...directoryOf(users), registeredAddress: (name) => (name === 'alice' ? CLIENT : undefined) } }, users);
