@@ -7,6 +7,7 @@
 import type { Clock } from '../../../shared/clock.ts';
 import type { Logger } from '../../../shared/logger.ts';
 import { loadPublicKey, type RsaPublicKey } from '../crypto/index.ts';
+import { AuthFailures } from './auth-failures.ts';
 import { Refusals } from './refusals.ts';
 
 export interface DialogContext {
@@ -15,6 +16,8 @@ export interface DialogContext {
   readonly refusals: Refusals;
   /** `delayreject`: authentication refusals wait this long (Asterisk's `yes` is 1000 ms). */
   readonly delayRejectMs: number;
+  /** Failed challenges by name and address, calls and registrations together (auth-failures.ts). */
+  readonly failures: AuthFailures;
   /** A CHALLENGE as Asterisk makes them: a random 31-bit number, at most 9 digits (protocol.md §8.1). */
   newChallenge(): string;
   /** Parsed `inkeys`, cached by PEM text. */
@@ -30,6 +33,8 @@ export function dialogContext(options: {
   delayRejectMs?: number;
   random?: () => number;
   decoyMethods(): number;
+  /** Shared with another owner (the registrar uses its engine's), or a new one. */
+  failures?: AuthFailures;
 }): DialogContext {
   const keys = new PublicKeyCache(options.logger);
   return {
@@ -37,6 +42,7 @@ export function dialogContext(options: {
     logger: options.logger,
     refusals: new Refusals(options.logger, options.clock),
     delayRejectMs: options.delayRejectMs ?? 0,
+    failures: options.failures ?? new AuthFailures(options.clock),
     newChallenge: challengeMaker(options.random),
     publicKeys: (pems) => keys.get(pems),
     decoyMethods: () => options.decoyMethods(),

@@ -25,6 +25,8 @@ export type RefusalReason =
   | 'protocol-version'
   /** `maxauthreq` challenges already outstanding for this user and address (protocol.md §8.6). */
   | 'auth-limit'
+  /** The address failed too many challenges lately and is paused (auth-failures.ts). */
+  | 'auth-throttled'
   /** A wrong answer, an unknown name, or a user whose ACL refuses the address (one reason outside, several inside). */
   | 'auth-failed'
   | 'unknown-name'

@@ -108,9 +108,12 @@ export function routeServerDialog(
   return false;
 }
 
-/** Runs `refuse` after `delayreject` (at once without it): authentication refusals only (protocol.md §6.4). */
-export function refuseAfterDelay(ctx: DialogContext, refuse: () => void): void {
-  if (ctx.delayRejectMs > 0) ctx.clock.setTimer(ctx.delayRejectMs, refuse);
+/**
+ * Runs `refuse` after `delayreject` (at once without it), or after `delayMs` when the failure
+ * throttle asked for longer: authentication refusals only (protocol.md §6.4).
+ */
+export function refuseAfterDelay(ctx: DialogContext, refuse: () => void, delayMs = ctx.delayRejectMs): void {
+  if (delayMs > 0) ctx.clock.setTimer(delayMs, refuse);
   else refuse();
 }
 

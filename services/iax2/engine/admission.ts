@@ -63,6 +63,8 @@ export interface AdmissionOptions {
    * dialogs are not held to the setup budget (call-numbers.ts).
    */
   proven(from: RemoteAddress): boolean;
+  /** True while an address that failed too many challenges gets no new dialogs (auth-failures.ts). */
+  paused(ip: string): boolean;
   /** Whether the dialog this request opened exists already (a retransmission that raced the lookup). */
   opened(from: RemoteAddress, sourceCall: number): boolean;
 }
@@ -96,6 +98,9 @@ export class Admission {
     } else if (!this.tokenOptionalFor(from.address) && !this.options.tokenExempt(frame, from)) {
       return decide({ kind: 'refuse', reason: 'token-missing' });
     }
+    // After the token: only an address that proved itself can have earned a pause, and a box
+    // registered there is not held to what someone else behind its NAT did.
+    if (!this.options.proven(from) && this.options.paused(from.address)) return decide({ kind: 'refuse', reason: 'auth-throttled' });
     const key = `${addressKey(from)}#${frame.sourceCall}`;
     if (this.pending.has(key)) return decide({ kind: 'ignore' });
     let found: Principal | undefined | Promise<Principal | undefined>;

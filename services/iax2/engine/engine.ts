@@ -36,6 +36,7 @@ import { TrunkBatcher, type TrunkOptions, type TrunkStats } from '../trunk/trunk
 import { addressKey, type RemoteAddress, type Transport } from '../transport.ts';
 import { TypedEvents } from '../typed-events.ts';
 import { Admission, requestKind, type AdmissionVerdict, type Principal } from './admission.ts';
+import type { AuthFailures } from '../dialog/auth-failures.ts';
 import { AuthReqLimits } from './auth-req-limits.ts';
 import { InboundSetup } from './inbound-setup.ts';
 import type { IncomingCallInfo } from './incoming-call.ts';
@@ -184,6 +185,7 @@ export class Iax2Engine {
       overloaded: () => this.stats.droppedLookupOverload++,
       lookUp: (frame, from) => this.lookUp(frame, from),
       proven: (from) => this.registrar?.registeredAt(from.address, from.port) === true,
+      paused: (ip) => this.context.failures.paused(ip),
       opened: (from, sourceCall) => this.byRemote.has(from.address, from.port, sourceCall),
     });
     this.replyCredit = new ReplyCredit(options.clock, options.replyCredit);
@@ -365,6 +367,11 @@ export class Iax2Engine {
     if (!this.replyCredit.take(addressKey(to), requestBytes, reply.length, proven)) return false;
     this.send(reply, to);
     return true;
+  }
+
+  /** Failed challenges, calls and registrations together: the registrar shares these (auth-failures.ts). */
+  get authFailures(): AuthFailures {
+    return this.context.failures;
   }
 
   /** Requests waiting on a directory lookup now (at most `maxLookupsInFlight`). */

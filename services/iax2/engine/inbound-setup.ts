@@ -140,12 +140,19 @@ export class InboundSetup implements CallSetupHandler {
   }
 
   private onAuthRep(frame: FullFrame): void {
-    this.releaseAuthReq();
     if (!this.challenge.verify(frame.ies ?? [])) {
       this.ctx.authFailed();
-      this.refuseLater(this.challenge.isDecoy ? this.decoyReason : 'auth-failed', RejectReason.NO_AUTHORITY);
+      const name = this.info.username;
+      const delay = this.ctx.failures.failed('call', name, this.call.remote, name === undefined ? undefined : this.ctx.directory.registeredAddress?.(name), this.ctx.delayRejectMs);
+      // The maxauthreq slot is held until the refusal goes: waiting out slow refusals in
+      // parallel is bounded by it too.
+      refuseAfterDelay(this.ctx, () => {
+        this.releaseAuthReq();
+        this.refuse(this.challenge.isDecoy ? this.decoyReason : 'auth-failed', RejectReason.NO_AUTHORITY);
+      }, delay);
       return;
     }
+    this.releaseAuthReq();
     if (this.user?.forceEncryption === true && !this.encryptionAgreed) {
       this.refuseLater('encryption-required', RejectReason.NO_AUTHORITY);
       return;

@@ -27,6 +27,8 @@ export interface RegistrarServices {
   unregister(peer: IaxPeer, acked: () => void, failed: () => void): void;
   /** A real REGAUTH went out with these methods: decoys show them from now on (protocol.md §6.4). */
   challenged(methods: number): void;
+  /** A challenge for `name` from `from` failed: counted, and how long its REGREJ waits (auth-failures.ts). */
+  authFailed(name: string | undefined, from: RemoteAddress): number;
   /** A REGREJ is on its way, for this reason. */
   refused(reason: RefusalReason, context: Record<string, unknown>): void;
 }
@@ -80,7 +82,7 @@ export class RegistrarDialog implements CallSetupHandler {
   private answered(frame: FullFrame): void {
     const peer = this.peer;
     if (peer === undefined || !this.challenge.verify(frame.ies ?? [])) {
-      this.refuse(this.challenge.isDecoy ? this.decoyReason : 'auth-failed');
+      this.refuse(this.challenge.isDecoy ? this.decoyReason : 'auth-failed', this.registrar.authFailed(this.username, this.call.remote));
       return;
     }
     this.accept(frame, peer);
@@ -114,13 +116,13 @@ export class RegistrarDialog implements CallSetupHandler {
     this.registrar.register(peer, remote, refreshS, () => this.call.finish(IaxCommand.REGACK, ies), () => this.refuse('store-failed'));
   }
 
-  /** REGREJ "Registration Refused" (29), after `delayreject` when set (protocol.md §6.4). */
-  private refuse(reason: RefusalReason): void {
+  /** REGREJ "Registration Refused" (29), after `delayreject` when set, or `delayMs` (protocol.md §6.4). */
+  private refuse(reason: RefusalReason, delayMs?: number): void {
     this.registrar.refused(reason, { from: addressKey(this.call.remote), peer: this.username });
     refuseAfterDelay(this.registrar.context, () =>
       this.call.finish(IaxCommand.REGREJ, [
         { id: IeId.CAUSE, value: RejectReason.REGISTRATION_REFUSED.cause },
         { id: IeId.CAUSECODE, value: RejectReason.REGISTRATION_REFUSED.causeCode },
-      ]));
+      ]), delayMs);
   }
 }

@@ -81,7 +81,15 @@ export class Registrar implements RegistrationHandler {
 
   constructor(private readonly options: RegistrarOptions) {
     const logger = options.logger ?? silentLogger;
-    this.context = dialogContext({ clock: options.clock, logger, delayRejectMs: options.delayRejectMs, random: options.random, decoyMethods: () => this.lastMethods });
+    this.context = dialogContext({
+      clock: options.clock,
+      logger,
+      delayRejectMs: options.delayRejectMs,
+      random: options.random,
+      decoyMethods: () => this.lastMethods,
+      // One count of failed challenges for calls and registrations alike (auth-failures.ts).
+      failures: options.engine.authFailures,
+    });
     this.refusals = this.context.refusals;
     this.store = options.store;
     this.minExpireS = options.minExpireS ?? 60;
@@ -105,6 +113,7 @@ export class Registrar implements RegistrationHandler {
       challenged: (methods) => {
         this.lastMethods = methods;
       },
+      authFailed: (name, from) => this.context.failures.failed('registration', name, from, name === undefined ? undefined : this.addresses.get(name), this.context.delayRejectMs),
       refused: (reason, context) => {
         this.counts.rejected++;
         this.refusals.record(reason, 'registration', context);
