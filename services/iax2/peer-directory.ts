@@ -81,6 +81,12 @@ export interface PeerDirectory {
    * synchronously is asked.
    */
   tokenExempt?(name: string | undefined, from: RemoteAddress): boolean;
+  /**
+   * The user called `name` as the store has it now, to check an AUTHREP against: the cached
+   * copy when it was checked very recently, else a fresh read (`force`: unless one just
+   * happened). A changed secret or a deleted user takes effect within seconds (answer-check.ts).
+   */
+  recheckUser?(name: string, force: boolean): Promise<IaxUser | undefined> | IaxUser | undefined;
 }
 
 /** AUTHMETHODS a user or peer is asked for, per Asterisk's defaults (protocol.md §8.1). */

@@ -75,9 +75,12 @@ export class ServerChallenge {
     this.call.sendChallenge(this.command, ies);
   }
 
-  /** Checks the answer to the challenge sent: RSA, then MD5, then plaintext (protocol.md §8.4). A decoy's never passes. */
-  verify(answer: readonly Ie[]): boolean {
-    const principal = this.principal;
+  /**
+   * Checks the answer to the challenge sent: RSA, then MD5, then plaintext (protocol.md §8.4),
+   * against `principal` (a fresher copy of the one challenged, answer-check.ts) or the one
+   * challenged. A decoy's never passes.
+   */
+  verify(answer: readonly Ie[], principal: IaxPrincipal | undefined = this.principal): boolean {
     if (this.decoy || principal === undefined) return false;
     const credentials = credentialsOf(principal.secrets, this.dbSecrets, this.ctx.publicKeys(principal.inkeys));
     return verifyAnswer(this.methods, this.challenge, answer, credentials);

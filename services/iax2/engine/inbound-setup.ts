@@ -26,6 +26,7 @@ import {
 } from '../codec/index.ts';
 import { md5Key } from '../crypto/index.ts';
 import { aclAllows } from '../acl.ts';
+import { checkAnswer } from '../dialog/answer-check.ts';
 import { AUTH_BITS } from '../dialog/authenticate.ts';
 import type { RefusalReason } from '../dialog/refusals.ts';
 import { challengeMethods, refuseAfterDelay, routeServerDialog, ServerChallenge, withDbSecrets } from '../dialog/server-challenge.ts';
@@ -46,12 +47,14 @@ export class InboundSetup implements CallSetupHandler {
   /** Gives back this call's place in the user's maxauthreq allowance (protocol.md §8.6). */
   private releaseAuthReq: () => void = () => {};
   private decoyReason: RefusalReason = 'unknown-name';
+  /** An AUTHREP is being checked (maybe waiting on the store): copies of it are ignored. */
+  private checking = false;
 
   constructor(
     private readonly ctx: SetupContext,
     private readonly call: Call,
     newFrame: FullFrame,
-    private readonly user: IaxUser | undefined,
+    private user: IaxUser | undefined,
   ) {
     const ies = newFrame.ies ?? [];
     this.info = {
@@ -140,7 +143,19 @@ export class InboundSetup implements CallSetupHandler {
   }
 
   private onAuthRep(frame: FullFrame): void {
-    if (!this.challenge.verify(frame.ies ?? [])) {
+    if (this.checking) return;
+    this.checking = true;
+    const user = this.user;
+    const recheck = this.ctx.directory.recheckUser?.bind(this.ctx.directory);
+    if (user === undefined) return this.answerChecked(undefined);
+    checkAnswer(this.challenge, frame.ies ?? [], user, recheck, (passed) => {
+      if (!this.call.closed) this.answerChecked(passed);
+    });
+  }
+
+  /** The AUTHREP passed for `passed` (the user as the store has it now), or failed. */
+  private answerChecked(passed: IaxUser | undefined): void {
+    if (passed === undefined) {
       this.ctx.authFailed();
       const name = this.info.username;
       const delay = this.ctx.failures.failed('call', name, this.call.remote, name === undefined ? undefined : this.ctx.directory.registeredAddress?.(name), this.ctx.delayRejectMs);
@@ -152,8 +167,9 @@ export class InboundSetup implements CallSetupHandler {
       }, delay);
       return;
     }
+    this.user = passed;
     this.releaseAuthReq();
-    if (this.user?.forceEncryption === true && !this.encryptionAgreed) {
+    if (passed.forceEncryption === true && !this.encryptionAgreed) {
       this.refuseLater('encryption-required', RejectReason.NO_AUTHORITY);
       return;
     }

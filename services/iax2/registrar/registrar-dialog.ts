@@ -10,6 +10,7 @@ import { dateTimeAt, FrameType, IaxCommand, IeId, ieNumber, ieString, RejectReas
 import { aclAllows } from '../acl.ts';
 import type { DialogContext } from '../dialog/dialog-context.ts';
 import type { RefusalReason } from '../dialog/refusals.ts';
+import { checkAnswer, type Recheck } from '../dialog/answer-check.ts';
 import { refuseAfterDelay, routeServerDialog, ServerChallenge, withDbSecrets } from '../dialog/server-challenge.ts';
 import type { IaxPeer } from '../peer-directory.ts';
 import { addressKey, type RemoteAddress } from '../transport.ts';
@@ -27,6 +28,8 @@ export interface RegistrarServices {
   unregister(peer: IaxPeer, acked: () => void, failed: () => void): void;
   /** A real REGAUTH went out with these methods: decoys show them from now on (protocol.md §6.4). */
   challenged(methods: number): void;
+  /** The peer as the store has it now, to check an answer against (answer-check.ts). */
+  recheckPeer?: Recheck<IaxPeer>;
   /** A challenge for `name` from `from` failed: counted, and how long its REGREJ waits (auth-failures.ts). */
   authFailed(name: string | undefined, from: RemoteAddress): number;
   /** A REGREJ is on its way, for this reason. */
@@ -40,12 +43,14 @@ export class RegistrarDialog implements CallSetupHandler {
   private readonly command: number;
   private readonly username: string | undefined;
   private decoyReason: RefusalReason = 'unknown-name';
+  /** An answer is being checked (maybe waiting on the store): copies of it are ignored. */
+  private checking = false;
 
   constructor(
     private readonly registrar: RegistrarServices,
     private readonly call: Call,
     request: FullFrame,
-    private readonly peer: IaxPeer | undefined,
+    private peer: IaxPeer | undefined,
   ) {
     this.command = request.subclass;
     this.username = ieString(request.ies, IeId.USERNAME);
@@ -80,12 +85,17 @@ export class RegistrarDialog implements CallSetupHandler {
   }
 
   private answered(frame: FullFrame): void {
+    if (this.checking) return;
+    this.checking = true;
+    const failed = (): void => this.refuse(this.challenge.isDecoy ? this.decoyReason : 'auth-failed', this.registrar.authFailed(this.username, this.call.remote));
     const peer = this.peer;
-    if (peer === undefined || !this.challenge.verify(frame.ies ?? [])) {
-      this.refuse(this.challenge.isDecoy ? this.decoyReason : 'auth-failed', this.registrar.authFailed(this.username, this.call.remote));
-      return;
-    }
-    this.accept(frame, peer);
+    if (peer === undefined) return failed();
+    checkAnswer(this.challenge, frame.ies ?? [], peer, this.registrar.recheckPeer, (passed) => {
+      if (this.call.closed) return;
+      if (passed === undefined) return failed();
+      this.peer = passed;
+      this.accept(frame, passed);
+    });
   }
 
   private accept(frame: FullFrame, peer: IaxPeer): void {

@@ -32,6 +32,8 @@ export interface RegistrarOptions {
    * REGREQ without a token must cost none). Without it, only a synchronous `findPeer` is asked.
    */
   tokenExempt?(name: string): boolean;
+  /** The peer as the store has it now, to check an answer against (answer-check.ts); without it, the copy challenged. */
+  recheckPeer?(name: string, force: boolean): IaxPeer | undefined | Promise<IaxPeer | undefined>;
   /** `dbsecret`: the astdb value at family/key. */
   resolveDbSecret?(family: string, key: string, owner: string): string | undefined | Promise<string | undefined>;
   /** This worker's id, stamped on every registration it accepts. */
@@ -107,6 +109,7 @@ export class Registrar implements RegistrationHandler {
       context: this.context,
       timeZone: options.timeZone ?? 'UTC',
       ...(options.resolveDbSecret === undefined ? {} : { resolveDbSecret: (family: string, key: string, owner: string) => options.resolveDbSecret?.(family, key, owner) }),
+      ...(options.recheckPeer === undefined ? {} : { recheckPeer: (name: string, force: boolean) => options.recheckPeer?.(name, force) }),
       clampRefresh: (asked) => this.clampRefresh(asked),
       register: (peer, from, refreshS, acked, failed) => this.register(peer, from, refreshS, acked, failed),
       unregister: (peer, acked, failed) => this.unregister(peer, acked, failed),

@@ -269,7 +269,7 @@ describe('registration refusals', () => {
     assert.equal(t.h.callee.callNumbers.stats.inUse, 0);
   });
 
-  it('a box with a one-letter name registers: its retransmitted REGREQ pays for the token reply', async () => {
+  it('a box with a one-letter name registers: its retransmitted REGREQ pays for the token reply', () => {
     const t = setup([peer('a', { secrets: ['labsecret'] })]);
     const c = t.client({ username: 'a' });
     c.start();
