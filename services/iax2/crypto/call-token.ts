@@ -2,16 +2,17 @@
  * Call tokens (protocol.md §7): the stateless cookie a server hands out in CALLTOKEN before it
  * allocates a call number for a NEW, REGREQ, REGREL or FWDOWNL.
  *
- * Clients treat the token as opaque (protocol.md §7.3), so ours is our own and short: 10 ASCII
- * characters, base64url, the low 12 bits of the Unix seconds it was issued at, then 48 bits of
- * an HMAC-SHA1 keyed by a server secret over `"<ip>:<port>"` (IPv6 `"[addr]:port"`) and those
- * seconds. Short on purpose: the CALLTOKEN reply to a REGREQ is the one stateless reply that can
- * be bigger than its request, and anyone can spoof a source address; at 24 bytes it is no bigger
- * than Asterisk's REGREQ for a peer name of four characters or more (Asterisk's own token is 51
- * bytes, a reply of 65). 48 bits bound to one address and port for 10 s cannot be guessed from
- * the outside, and the 12 time bits name the one second to check. Binding to IP and port is what
- * Asterisk does too, so a NAT rebinding between the two requests breaks the token on either
- * server (protocol.md §7.3).
+ * Clients treat the token as opaque (protocol.md §7.3), so ours is our own and short: 9 ASCII
+ * characters, base64url, the low 6 bits of the Unix seconds it was issued at, then 48 bits of
+ * an HMAC-SHA1 keyed by a server secret over `"<ip>:<port>"` (IPv6 `"[addr]:port"`) and the
+ * whole seconds. Short on purpose: the CALLTOKEN reply to a REGREQ is the one stateless reply
+ * that can be bigger than its request, and anyone can spoof a source address; at 23 bytes it is
+ * no bigger than Asterisk's REGREQ for a peer name of three characters or more (Asterisk's own
+ * token is 51 bytes, a reply of 65). 48 bits bound to one address and port for 10 s cannot be
+ * guessed from the outside; the 6 time bits name the one second within the last 64 to check
+ * (the tag covers the whole seconds, so a token 64 s old does not pass for a new one). Binding
+ * to IP and port is what Asterisk does too, so a NAT rebinding between the two requests breaks
+ * the token on either server (protocol.md §7.3).
  *
  * The secret rotates every `rotateEveryMs` (monotonic time). The previous one is kept, so a
  * token issued just before a rotation still validates; after a second rotation it does not.
@@ -48,11 +49,11 @@ export interface CallTokens {
 const DEFAULT_ROTATE_EVERY_MS = 10 * 60_000;
 const DEFAULT_EXPIRATION_S = 10;
 const SECRET_BYTES = 32;
-/** The seconds' low 12 bits (2 base64url characters) and a 48-bit tag (8): 10 bytes. */
-const TIME_BITS = 12;
+/** The seconds' low 6 bits (1 base64url character) and a 48-bit tag (8): 9 bytes. */
+const TIME_BITS = 6;
 const TIME_MASK = (1 << TIME_BITS) - 1;
 const TAG_BYTES = 6;
-const TOKEN_LENGTH = 10;
+const TOKEN_LENGTH = 9;
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 export class CallTokenService implements CallTokens {
@@ -71,8 +72,8 @@ export class CallTokenService implements CallTokens {
     if (!Number.isFinite(rotateEveryMs) || rotateEveryMs <= 0) {
       throw new Iax2CryptoError(CryptoErrorCode.CALL_TOKEN_OPTION, `rotateEveryMs must be a positive number, not ${rotateEveryMs}`);
     }
-    if (!Number.isInteger(expirationS) || expirationS <= 0) {
-      throw new Iax2CryptoError(CryptoErrorCode.CALL_TOKEN_OPTION, `expirationS must be a positive whole number, not ${expirationS}`);
+    if (!Number.isInteger(expirationS) || expirationS <= 0 || expirationS >= 1 << TIME_BITS) {
+      throw new Iax2CryptoError(CryptoErrorCode.CALL_TOKEN_OPTION, `expirationS must be a whole number from 1 to 63, not ${expirationS}`);
     }
     this.clock = options.clock;
     this.rotateEveryMs = rotateEveryMs;
@@ -87,7 +88,7 @@ export class CallTokenService implements CallTokens {
     this.rotate();
     const seconds = this.nowSeconds();
     const low = seconds & TIME_MASK;
-    return Buffer.from(`${BASE64URL[low >> 6]}${BASE64URL[low & 63]}${tokenTag(this.current, remote, seconds)}`, 'latin1');
+    return Buffer.from(`${BASE64URL[low]}${tokenTag(this.current, remote, seconds)}`, 'latin1');
   }
 
   /**
@@ -99,14 +100,13 @@ export class CallTokenService implements CallTokens {
   validate(token: Buffer, remote: CallTokenRemote): CallTokenVerdict {
     this.rotate();
     if (token.length !== TOKEN_LENGTH) return 'forged';
-    const high = BASE64URL.indexOf(String.fromCharCode(token[0]!));
-    const low = BASE64URL.indexOf(String.fromCharCode(token[1]!));
-    if (high < 0 || low < 0) return 'forged';
-    // The one second within the last 4096 whose low bits these are.
+    const low = BASE64URL.indexOf(String.fromCharCode(token[0]!));
+    if (low < 0) return 'forged';
+    // The one second within the last 64 whose low bits these are.
     const now = this.nowSeconds();
-    const ageS = (now - ((high << 6) | low)) & TIME_MASK;
+    const ageS = (now - low) & TIME_MASK;
     const seconds = now - ageS;
-    const offered = token.subarray(2);
+    const offered = token.subarray(1);
     // Both secrets are always tried, so timing does not tell which one (if any) matched.
     let ours = tagMatches(this.current, remote, seconds, offered);
     if (this.previous !== undefined) ours = tagMatches(this.previous, remote, seconds, offered) || ours;

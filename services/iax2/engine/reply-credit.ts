@@ -5,8 +5,8 @@
  * `globalBytesPerSecond`: whatever an attacker spoofs, its victim receives no more bytes than
  * the attacker sent, and we amplify nothing (protocol.md §7.2).
  *
- * Refusals and PONGs (12 bytes) are never bigger than their request. A CALLTOKEN reply is 24
- * bytes; every NEW and nearly every REGREQ is longer. A REGREQ for a name of one to three
+ * Refusals and PONGs (12 bytes) are never bigger than their request. A CALLTOKEN reply is 23
+ * bytes; every NEW and nearly every REGREQ is longer. A REGREQ for a name of one or two
  * characters is shorter: its bytes are kept as credit for its address (in a small table, least
  * recently heard forgotten first) and the reply goes once the retransmissions have paid for it.
  */

@@ -248,7 +248,7 @@ describe('registration refusals', () => {
       bytesIn.set(key, (bytesIn.get(key) ?? 0) + datagram.length);
       endpoint.send(datagram, CALLEE_ADDRESS);
     };
-    // The shortest REGREQs (20 bytes, against a 24-byte CALLTOKEN reply) from 10,000 ports,
+    // The shortest REGREQs (20 bytes, against a 23-byte CALLTOKEN reply) from 10,000 ports,
     // then Asterisk-shaped ones (with REFRESH) from 1,000 addresses, several times each.
     for (let i = 0; i < 10_000; i++) flood('203.0.113.9', 1024 + i, 'pbx1', false);
     for (let round = 0; round < 3; round++) for (let i = 0; i < 1000; i++) flood(`198.51.${100 + (i >> 8)}.${i & 255}`, 4569, 'pbx1', true);
@@ -262,7 +262,7 @@ describe('registration refusals', () => {
       totalOut += got;
     }
     assert.ok(totalOut <= totalIn);
-    assert.equal(bytesOut.get('198.51.100.7:4569'), 3 * 24, 'an Asterisk-shaped REGREQ gets its token every time');
+    assert.equal(bytesOut.get('198.51.100.7:4569'), 3 * 23, 'an Asterisk-shaped REGREQ gets its token every time');
     assert.equal(bytesOut.get('203.0.113.9:1030'), undefined, 'a single short REGREQ is not worth its reply');
     assert.equal(t.store.size, 0);
     assert.equal(t.h.callee.activeCalls.size, 0);
@@ -274,14 +274,14 @@ describe('registration refusals', () => {
     const c = t.client({ username: 'a' });
     c.start();
     t.h.clock.advance(100);
-    assert.equal(c.state, 'Request Sent', 'one 21-byte REGREQ gets no 24-byte reply');
+    assert.equal(c.state, 'Request Sent', 'one 21-byte REGREQ gets no 23-byte reply');
     t.h.clock.advance(5000);
     assert.equal(c.state, 'Registered');
     assert.ok(t.h.callee.withheldReplies >= 1);
   });
 
   it('stateless replies to everyone together stay under the global rate', () => {
-    const t = setup([peer('pbx1', { secrets: ['labsecret'] })], { replyCredit: { globalBytesPerSecond: 24 * 50 } });
+    const t = setup([peer('pbx1', { secrets: ['labsecret'] })], { replyCredit: { globalBytesPerSecond: 23 * 50 } });
     let replies = 0;
     const send = (i: number): void => {
       const endpoint = t.h.network.endpoint({ address: `198.51.100.${i & 255}`, port: 4569 + (i >> 8) });
