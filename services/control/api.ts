@@ -7,8 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { silentLogger, type Logger } from '../../shared/logger.ts';
 import type { Stores } from '../../shared/store/stores.ts';
 import { httpWorkerCallSource, type WorkerCallSource } from './calls/worker-calls.ts';
+import { DEFAULT_CONTROL_SETTINGS, type ControlSettings } from './control-settings.ts';
 import { ApiError, toErrorResponse } from './http/api-error.ts';
 import type { ApiResponse, Principal } from './http/api-types.ts';
+import { bodyTooLarge, MAX_BODY_BYTES } from './http/body-limit.ts';
 import { buildOpenApi } from './http/openapi.ts';
 import { dispatch, Router } from './http/router.ts';
 import { tenantScope } from './routes/access.ts';
@@ -28,6 +30,8 @@ export interface ControlDeps {
   logger?: Logger;
   /** How active calls are asked of workers (HTTP to their status port by default). */
   callSource?: WorkerCallSource;
+  /** The operator's settings (control-settings.ts); the defaults where absent. */
+  settings?: Partial<ControlSettings>;
 }
 
 export interface IncomingRequest {
@@ -49,12 +53,13 @@ export function createApi(deps: ControlDeps) {
   const now = deps.now ?? Date.now;
   const logger = deps.logger ?? silentLogger;
   const { stores } = deps;
-  tenantRoutes(router, stores.tenants, now);
-  peerRoutes(router, stores, now);
+  const settings: ControlSettings = { ...DEFAULT_CONTROL_SETTINGS, ...deps.settings };
+  tenantRoutes(router, stores.tenants, now, { maxKeysPerTenant: settings.maxKeysPerTenant });
+  peerRoutes(router, stores, now, settings.allowedPeerNetworks);
   dialplanRoutes(router, stores.routes);
   astdbRoutes(router, stores.astdb);
   activityRoutes(router, stores, deps.callSource ?? httpWorkerCallSource(), now);
-  importRoutes(router, stores, logger);
+  importRoutes(router, stores, logger, settings.allowedPeerNetworks);
   let openapi: unknown;
   router.add({
     method: 'GET', path: OPENAPI_PATH, summary: 'This document', public: true,
@@ -79,7 +84,8 @@ export function createApi(deps: ControlDeps) {
       // Tenant scope before anything else (even body validation): another tenant's paths all
       // answer 404, whatever is sent. Each handler scopes again.
       if (incoming.principal !== undefined && 'tenant' in matched.params) tenantScope({ params: matched.params, principal: incoming.principal });
-      response = await dispatch(matched.spec, {
+      if (incoming.body !== undefined && Buffer.byteLength(incoming.body) > MAX_BODY_BYTES) throw bodyTooLarge();
+      response = await dispatch(matched, {
         method: incoming.method,
         path: incoming.path,
         params: matched.params,

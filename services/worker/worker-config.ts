@@ -7,7 +7,9 @@
 import { hostname, networkInterfaces } from 'node:os';
 import { StrowgerError } from '../../shared/errors.ts';
 import type { LogLevel } from '../../shared/logger.ts';
+import { ALLOWED_PEER_NETWORKS_ENV, parseAllowedNetworks, type AllowedNetworks } from '../../shared/model/peer-address-policy.ts';
 import { tableNamesFromEnv, type TableNames } from '../../shared/store/store-config.ts';
+import type { CallNumberLimits } from '../iax2/call/call-numbers.ts';
 import { parseBind, type BindAddress } from './bind-address.ts';
 import { ecsAgentTaskProtection, type TaskProtectionClient } from './ecs/task-protection.ts';
 import { readTaskMetadata, type FetchLike } from './ecs/task-metadata.ts';
@@ -37,6 +39,10 @@ export interface WorkerConfig {
   /** `minregexpire` / `maxregexpire` (seconds). */
   minExpireS: number | undefined;
   maxExpireS: number | undefined;
+  /** STROWGER_ALLOWED_PEER_NETWORKS: internal networks static hosts may still resolve to (the API reads the same). */
+  allowedPeerNetworks: AllowedNetworks;
+  /** The engine's operator settings: delayreject and the call-number limits. */
+  engine: { delayRejectMs?: number; limits: CallNumberLimits };
 }
 
 type Env = Record<string, string | undefined>;
@@ -58,6 +64,19 @@ function positive(name: string, env: Env, integer: boolean): number | undefined 
   const value = Number(text);
   if (!(value >= 0) || (integer && !(Number.isInteger(value) && value > 0))) throw new StrowgerError('STROWGER_ERR_CONFIG', `${name}="${text}" is not a ${integer ? 'positive whole number' : 'number'}`);
   return value;
+}
+
+/** 0 or more (delayreject may be off), or undefined when unset. */
+function nonNegative(name: string, env: Env): number | undefined {
+  const text = env[name];
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) throw new StrowgerError('STROWGER_ERR_CONFIG', `${name}="${text}" is not a whole number, 0 or more`);
+  return value;
+}
+
+function optional<K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, number>);
 }
 
 export async function workerConfigFromEnv(env: Env, fetchFn: FetchLike = fetch): Promise<WorkerConfig> {
@@ -85,7 +104,9 @@ export async function workerConfigFromEnv(env: Env, fetchFn: FetchLike = fetch):
   }
   return {
     tables: tableNamesFromEnv(env),
-    workerId: env.STROWGER_WORKER_ID || task?.taskId || `${hostname()}-${process.pid}`,
+    // Unique per process start (a container's pid is the same every time): a restarted worker is
+    // a new worker, so the sweeper closes what the dead one left open.
+    workerId: env.STROWGER_WORKER_ID || task?.taskId || `${hostname()}-${process.pid}-${Date.now().toString(36)}`,
     iax: parseBind('STROWGER_IAX_BIND', env.STROWGER_IAX_BIND, '0.0.0.0:4569'),
     status: parseBind('STROWGER_HEALTH_BIND', env.STROWGER_HEALTH_BIND, '0.0.0.0:8081'),
     privateAddress,
@@ -101,5 +122,15 @@ export async function workerConfigFromEnv(env: Env, fetchFn: FetchLike = fetch):
     workerStaleMs: positive('STROWGER_WORKER_STALE_MS', env, true),
     minExpireS: positive('STROWGER_MINREGEXPIRE', env, true),
     maxExpireS: positive('STROWGER_MAXREGEXPIRE', env, true),
+    allowedPeerNetworks: parseAllowedNetworks(ALLOWED_PEER_NETWORKS_ENV, env[ALLOWED_PEER_NETWORKS_ENV]),
+    engine: {
+      ...optional('delayRejectMs', nonNegative('STROWGER_DELAYREJECT_MS', env)),
+      limits: {
+        ...optional('maxPerIp', positive('STROWGER_MAXCALLNUMBERS', env, true)),
+        ...optional('maxPerIpCeiling', positive('STROWGER_MAXCALLNUMBERS_CEILING', env, true)),
+        ...optional('maxInSetup', positive('STROWGER_MAXCALLNUMBERS_SETUP', env, true)),
+        ...optional('maxInSetupPerIp', positive('STROWGER_MAXCALLNUMBERS_SETUP_PER_IP', env, true)),
+      },
+    },
   };
 }

@@ -6,9 +6,11 @@
  *
  * `#include` and `#exec` pull in files or run programs; an import takes one self-contained
  * file, so they are refused with their line. Everything refused is collected, not thrown
- * one at a time, so the operator sees every problem at once.
+ * one at a time, so the operator sees every problem at once. A refused line is quoted with its
+ * secrets masked (secret-mask.ts).
  */
 import type { ConfProblem } from './conf-errors.ts';
+import { quoteConf } from './secret-mask.ts';
 
 export interface ConfEntry {
   key: string;
@@ -48,6 +50,17 @@ function stripComment(text: string): string {
   return out;
 }
 
+/**
+ * `key = value` or `key => value`, split at the first `=` by hand (a lazy regex for it
+ * backtracks quadratically over a long run of spaces); undefined when the line is not one.
+ */
+function splitEntry(content: string): Omit<ConfEntry, 'line'> | undefined {
+  const eq = content.indexOf('=');
+  if (eq < 1 || /[\r\u2028\u2029]/.test(content)) return undefined;
+  const arrow = content[eq + 1] === '>';
+  return { key: content.slice(0, eq).trim().toLowerCase(), value: content.slice(eq + (arrow ? 2 : 1)).trim(), arrow };
+}
+
 export function lexConf(text: string, file: string): ConfFile {
   const sections: ConfSection[] = [];
   const problems: ConfProblem[] = [];
@@ -57,8 +70,8 @@ export function lexConf(text: string, file: string): ConfFile {
     const content = stripComment(raw).trim();
     if (content === '') return;
     if (content.startsWith('#')) {
-      const directive = /^#(\w+)/.exec(content)?.[1] ?? content;
-      problems.push({ file, line, reason: `#${directive} is not supported in an import: paste the included text in instead` });
+      const directive = /^#(\w{1,40})/.exec(content)?.[1];
+      problems.push({ file, line, reason: `${directive === undefined ? quoteConf(content) : `#${directive}`} is not supported in an import: paste the included text in instead` });
       return;
     }
     const header = /^\[([^\]]+)\]\s*(?:\(([^)]*)\))?$/.exec(content);
@@ -74,16 +87,16 @@ export function lexConf(text: string, file: string): ConfFile {
       sections.push(current);
       return;
     }
-    const entry = /^([^=]+?)\s*(=>|=)\s*(.*)$/.exec(content);
-    if (entry === null) {
-      problems.push({ file, line, reason: `"${content}" is neither [section] nor key = value` });
+    const entry = splitEntry(content);
+    if (entry === undefined) {
+      problems.push({ file, line, reason: `${quoteConf(content)} is neither [section] nor key = value` });
       return;
     }
     if (current === undefined) {
-      problems.push({ file, line, reason: `"${content}" comes before any [section]` });
+      problems.push({ file, line, reason: `${quoteConf(content)} comes before any [section]` });
       return;
     }
-    current.entries.push({ key: (entry[1] ?? '').trim().toLowerCase(), value: (entry[3] ?? '').trim(), arrow: entry[2] === '=>', line });
+    current.entries.push({ ...entry, line });
   });
   return { file, sections, problems };
 }

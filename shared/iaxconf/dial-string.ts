@@ -5,6 +5,7 @@
  * digits), which a route fills in at call time.
  */
 import { StrowgerError } from '../errors.ts';
+import { quoteConf } from './secret-mask.ts';
 
 export interface DialTarget {
   user?: string;
@@ -19,7 +20,8 @@ export interface DialTarget {
 }
 
 export function parseDialString(text: string): DialTarget {
-  const bad = (why: string): StrowgerError => new StrowgerError('STROWGER_ERR_DIAL_STRING', `"${text}": ${why}`);
+  // The string is quoted with its secret masked: these messages reach API responses and terminals.
+  const bad = (why: string): StrowgerError => new StrowgerError('STROWGER_ERR_DIAL_STRING', `${quoteConf(text)}: ${why}`);
   const match = /^IAX2\/(.+)$/i.exec(text.trim());
   if (match === null) throw bad('only IAX2/... destinations are supported');
   const rest = match[1] ?? '';
@@ -37,16 +39,16 @@ export function parseDialString(text: string): DialTarget {
     else if (secret !== undefined && secret !== '') target.secret = secret;
   }
   const [peer = '', port] = splitOnce(hostPort, ':', 1);
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.+-]*$/.test(peer)) throw bad(`"${peer}" is not a peer name or host`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.+-]*$/.test(peer)) throw bad(`${quoteConf(peer)} is not a peer name or host`);
   target.peer = peer;
   if (port !== undefined) {
     const n = Number(port);
-    if (!/^\d+$/.test(port) || n < 1 || n > 65535) throw bad(`port "${port}" is not 1..65535`);
+    if (!/^\d+$/.test(port) || n < 1 || n > 65535) throw bad(`port ${quoteConf(port)} is not 1..65535`);
     target.port = n;
   }
   if (extensionPart !== undefined) {
     const [extension = '', context] = splitOnce(extensionPart, '@', 1);
-    if (!/^([0-9A-Za-z*#+_.-]|\$\{EXTEN(:\d+)?\})+$/.test(extension)) throw bad(`extension "${extension}" is not digits, letters or \${EXTEN[:n]}`);
+    if (!/^([0-9A-Za-z*#+_.-]|\$\{EXTEN(:\d+)?\})+$/.test(extension)) throw bad(`extension ${quoteConf(extension)} is not digits, letters or \${EXTEN[:n]}`);
     target.extension = extension;
     if (context !== undefined) target.context = context;
   }

@@ -15,6 +15,7 @@ import { isStrowgerError } from '../errors.ts';
 import { ConfImportError, type ConfProblem } from './conf-errors.ts';
 import { lexConf } from './conf-lexer.ts';
 import { parseDialString } from './dial-string.ts';
+import { quoteConf } from './secret-mask.ts';
 
 /** Applications that may follow a Dial without changing the route. */
 const TERMINAL_APPS = new Set(['hangup', 'congestion', 'busy', 'noop']);
@@ -39,14 +40,14 @@ export function importExtensionsConf(text: string, options: { tenant: string; fi
     let last: { route: RouteConfig; line: number } | undefined;
     for (const entry of section.entries) {
       if (!entry.arrow || (entry.key !== 'exten' && entry.key !== 'same')) {
-        problems.push({ file, line: entry.line, reason: `"${entry.key}" is not supported: only exten => and same => lines` });
+        problems.push({ file, line: entry.line, reason: `${quoteConf(entry.key)} is not supported: only exten => and same => lines` });
         continue;
       }
       const parts = splitArgs(entry.value);
       const [pattern, priority, app] = entry.key === 'same' ? [undefined, parts[0], parts.slice(1).join(',')] : [parts[0], parts[1], parts.slice(2).join(',')];
       const application = /^(\w+)\((.*)\)$/s.exec((app ?? '').trim());
       if (application === null) {
-        problems.push({ file, line: entry.line, reason: `"${app ?? ''}" is not an application call like Dial(...)` });
+        problems.push({ file, line: entry.line, reason: `${quoteConf(app ?? '')} is not an application call like Dial(...)` });
         continue;
       }
       const name = (application[1] ?? '').toLowerCase();
@@ -72,12 +73,12 @@ export function importExtensionsConf(text: string, options: { tenant: string; fi
       }
       if (timeout !== undefined && timeout !== '') {
         if (!/^\d+$/.test(timeout)) {
-          problems.push({ file, line: entry.line, reason: `Dial timeout "${timeout}" is not a number of seconds` });
+          problems.push({ file, line: entry.line, reason: `Dial timeout ${quoteConf(timeout)} is not a number of seconds` });
           continue;
         }
         destination.timeoutS = Number(timeout);
       }
-      if (dialOptions !== undefined && dialOptions !== '') warnings.push({ file, line: entry.line, reason: `Dial options "${dialOptions}" are not applied; ignored` });
+      if (dialOptions !== undefined && dialOptions !== '') warnings.push({ file, line: entry.line, reason: `Dial options ${quoteConf(dialOptions)} are not applied; ignored` });
       const continuing = entry.key === 'same' || (priority ?? '').trim().toLowerCase() === 'n';
       if (continuing) {
         if (last === undefined || (pattern !== undefined && pattern !== last.route.pattern)) {
@@ -88,7 +89,7 @@ export function importExtensionsConf(text: string, options: { tenant: string; fi
         continue;
       }
       if ((priority ?? '').trim() !== '1') {
-        problems.push({ file, line: entry.line, reason: `priority "${priority ?? ''}" is not supported: use 1, then n or same => n` });
+        problems.push({ file, line: entry.line, reason: `priority ${quoteConf(priority ?? '')} is not supported: use 1, then n or same => n` });
         continue;
       }
       const parsed = RouteConfig.safeParse({ tenant: options.tenant, context: section.name, pattern: (pattern ?? '').trim(), destinations: [destination] });

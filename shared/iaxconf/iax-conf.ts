@@ -6,9 +6,11 @@
  * with file, line and reason, and then nothing is imported at all.
  */
 import { describeIssues, PeerConfig, type PeerConfigInput } from '../model/peer.ts';
+import { refusedPeerHost, type AllowedNetworks } from '../model/peer-address-policy.ts';
 import { ConfImportError, type ConfProblem } from './conf-errors.ts';
 import { lexConf, resolveTemplates, type ConfEntry } from './conf-lexer.ts';
 import { isFalse, isTrue, list, parseCallerId } from './conf-values.ts';
+import { quoteConf } from './secret-mask.ts';
 
 export interface RegisterEntry {
   /** The line as written after `register =>`. */
@@ -35,7 +37,18 @@ const HOST_LEVEL = new Set([
 /** Peer options Asterisk has that Strowger does not act on. */
 const IGNORED_PEER_OPTIONS = new Set(['jitterbuffer', 'setvar', 'keyrotate', 'immediate', 'adsi', 'timezone', 'mohinterpret', 'mohsuggest', 'mask', 'qualifyremote']);
 
-export function importIaxConf(text: string, options: { tenant: string; file?: string }): IaxConfImport {
+export interface IaxConfOptions {
+  tenant: string;
+  file?: string;
+  /**
+   * The operator's allowed networks: given, every peer's effective `host=` and `defaultip=`
+   * is checked against the static-host rules (peer-address-policy.ts) and a refused one is a
+   * problem at its line. The control plane always gives it; the CLI leaves it to the API.
+   */
+  peerHosts?: AllowedNetworks;
+}
+
+export function importIaxConf(text: string, options: IaxConfOptions): IaxConfImport {
   const file = options.file ?? 'iax.conf';
   const conf = lexConf(text, file);
   const problems = conf.problems;
@@ -50,7 +63,7 @@ export function importIaxConf(text: string, options: { tenant: string; file?: st
       if (entry.key === 'register' && entry.arrow) registers.push({ line: entry.value, sourceLine: entry.line });
       else if (entry.key === 'allow' || entry.key === 'disallow') defaultCodecs = [...defaultCodecs, ...codecList(entry)];
       else if (HOST_LEVEL.has(entry.key)) warnings.push({ file, line: entry.line, reason: `${entry.key} is set by the platform, not per tenant; ignored` });
-      else problems.push({ file, line: entry.line, reason: `unknown [general] option "${entry.key}"` });
+      else problems.push({ file, line: entry.line, reason: `unknown [general] option ${quoteConf(entry.key)}` });
     }
   }
 
@@ -75,6 +88,7 @@ export function importIaxConf(text: string, options: { tenant: string; file?: st
       else if (reason !== undefined) problems.push({ file, line: entry.line, reason });
     }
     if (!typeSet) problems.push({ file, line: section.line, reason: `[${section.name}] has no type= (user, peer or friend)` });
+    if (options.peerHosts !== undefined) problems.push(...refusedHosts(entries, options.peerHosts, file));
     const parsed = PeerConfig.safeParse(input);
     if (!parsed.success) {
       for (const issue of describeIssues(parsed.error)) problems.push({ file, line: section.line, reason: `[${section.name}] ${issue}` });
@@ -92,6 +106,17 @@ export function importIaxConf(text: string, options: { tenant: string; file?: st
 
   if (problems.length > 0) throw new ConfImportError([...problems].sort((a, b) => a.line - b.line));
   return { peers, registers, warnings };
+}
+
+/** The section's last `host=` and `defaultip=` (the ones that count), where the rules refuse them. */
+function refusedHosts(entries: readonly ConfEntry[], allowed: AllowedNetworks, file: string): ConfProblem[] {
+  const problems: ConfProblem[] = [];
+  for (const key of ['host', 'defaultip']) {
+    const entry = [...entries].reverse().find((e) => e.key === key);
+    const why = entry === undefined ? undefined : refusedPeerHost(entry.value, allowed);
+    if (entry !== undefined && why !== undefined) problems.push({ file, line: entry.line, reason: `${key}=: ${why}` });
+  }
+  return problems;
 }
 
 function codecList(entry: ConfEntry): Array<{ allow: boolean; codec: string }> {
@@ -186,6 +211,6 @@ function applyOption(peer: Record<string, unknown> & PeerConfigInput, entry: Con
       return undefined;
     default:
       if (IGNORED_PEER_OPTIONS.has(entry.key)) return 'ignored';
-      return `unknown option "${entry.key}"`;
+      return `unknown option ${quoteConf(entry.key)}`;
   }
 }

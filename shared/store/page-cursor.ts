@@ -21,9 +21,11 @@ export function decodeCursor(cursor: string | undefined, pinned: Record<string, 
   }
   if (typeof key !== 'object' || key === null || Array.isArray(key)) throw invalid();
   const entries = Object.entries(key as Record<string, unknown>);
-  if (entries.length === 0 || entries.length > 4 || entries.some(([, v]) => typeof v !== 'string' && typeof v !== 'number')) throw invalid();
+  // Key attributes are short strings or safe integers; anything else DynamoDB (or its SDK) would refuse.
+  if (entries.length === 0 || entries.length > 4 || entries.some(([, v]) => !(typeof v === 'string' && v.length <= 1024) && !Number.isSafeInteger(v))) throw invalid();
   for (const [name, value] of Object.entries(pinned)) if ((key as Record<string, unknown>)[name] !== value) throw invalid();
   return key as Record<string, string | number>;
 }
 
-const invalid = (): ValidationError => new ValidationError(['cursor: not a cursor this listing returned']);
+export const invalidCursor = (): ValidationError => new ValidationError(['cursor: not a cursor this listing returned']);
+const invalid = invalidCursor;

@@ -3,7 +3,7 @@
  * page of it behind an opaque cursor pinned to the partition being read.
  */
 import { QueryCommand, ScanCommand, type DynamoDBDocumentClient, type QueryCommandInput, type QueryCommandOutput, type ScanCommandInput, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
-import { decodeCursor, encodeCursor } from './page-cursor.ts';
+import { decodeCursor, encodeCursor, invalidCursor } from './page-cursor.ts';
 
 export interface Page<T> {
   items: T[];
@@ -22,14 +22,21 @@ export async function queryAll<Item>(doc: DynamoDBDocumentClient, input: Omit<Qu
   return items;
 }
 
-/** One page of at most `limit` (default 100); `pinned` keeps a cursor inside its partition. */
+/**
+ * One page of at most `limit` (default 100); `pinned` keeps a cursor inside its partition. A
+ * cursor DynamoDB refuses as a start key (made up, of another index, outside the query's
+ * range) is the caller's bad cursor, not a failure of ours.
+ */
 export async function queryPage<Item>(
   doc: DynamoDBDocumentClient,
   input: Omit<QueryCommandInput, 'ExclusiveStartKey' | 'Limit'>,
   options: { limit?: number | undefined; cursor?: string | undefined },
   pinned: Record<string, string>,
 ): Promise<Page<Item>> {
-  const result = await doc.send(new QueryCommand({ ...input, Limit: options.limit ?? 100, ExclusiveStartKey: decodeCursor(options.cursor, pinned) }));
+  const start = decodeCursor(options.cursor, pinned);
+  const result = await doc.send(new QueryCommand({ ...input, Limit: options.limit ?? 100, ExclusiveStartKey: start })).catch((error: unknown) => {
+    throw start !== undefined && (error as { name?: unknown } | null)?.name === 'ValidationException' ? invalidCursor() : error;
+  });
   const page: Page<Item> = { items: (result.Items ?? []) as Item[] };
   const cursor = encodeCursor(result.LastEvaluatedKey);
   if (cursor !== undefined) page.cursor = cursor;

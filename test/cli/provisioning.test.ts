@@ -13,6 +13,7 @@ import { startDynalite, type DynamoEngine } from '../helpers/dynamo-engines.ts';
 import { startControl, type ControlHarness } from '../helpers/control-harness.ts';
 import { capturesDir } from '../helpers/fixture-paths.ts';
 import { peeringRecipeConfs } from '../helpers/seed-confs.ts';
+import { parseAllowedNetworks } from '../../shared/model/peer-address-policy.ts';
 
 const BIN = fileURLToPath(new URL('../../services/cli/bin.mjs', import.meta.url));
 const [fooIax = ''] = peeringRecipeConfs();
@@ -43,7 +44,8 @@ describe('strowger CLI against the local control plane', () => {
 
   before(async () => {
     engine = await startDynalite();
-    h = await startControl(engine);
+    // The seed recipe's peer is on a LAN (host=192.168.2.3): this operator allows that network.
+    h = await startControl(engine, { settings: { allowedPeerNetworks: parseAllowedNetworks('test', '192.168.0.0/16') } });
     dir = mkdtempSync(join(tmpdir(), 'strowger-cli-'));
     writeFileSync(join(dir, 'foo-iax.conf'), fooIax);
     writeFileSync(join(dir, 'extensions.conf'), '[fromiax]\nexten => _X.,1,Dial(IAX2/bar/${EXTEN},30)\n same => n,Hangup()\n');

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { runImport } from '../../services/control/import/conf-import.ts';
 import { silentLogger } from '../../shared/logger.ts';
+import { parseAllowedNetworks } from '../../shared/model/peer-address-policy.ts';
 import { availableEngines, type DynamoEngine } from '../helpers/dynamo-engines.ts';
 import { startControl, type ControlHarness } from '../helpers/control-harness.ts';
 import { capturesDir } from '../helpers/fixture-paths.ts';
@@ -16,6 +17,9 @@ exten => _X.,1,Dial(IAX2/bar/\${EXTEN},30)
 exten => 23,1,Dial(IAX2/bar/23)
 `;
 const captureDialplan = readFileSync(`${capturesDir}box1-extensions.conf`, 'utf8');
+// The seed recipe peers two boxes on a LAN (host=192.168.2.3): an operator who runs the
+// platform inside that network allows it (hostile-input.test.ts covers the refusals).
+const SEED_LAN = parseAllowedNetworks('test', '192.168.0.0/16');
 
 for (const start of await availableEngines()) {
   describe(`config import on ${start.engineName}`, () => {
@@ -26,7 +30,7 @@ for (const start of await availableEngines()) {
 
     before(async () => {
       engine = await start();
-      h = await startControl(engine);
+      h = await startControl(engine, { settings: { allowedPeerNetworks: SEED_LAN } });
       key = await h.addTenant('foo', { maxPeers: 3 });
       await h.addTenant('other');
     });
@@ -100,7 +104,7 @@ for (const start of await availableEngines()) {
         { name: 'iax.conf', text: fooIax.replace('context=fromiax', 'context=changed') + '\n[fresh]\ntype=user\n' },
         { name: 'extensions.conf', text: '[newctx]\nexten => 1,1,Dial(IAX2/bar/1)\nexten => 2,1,Dial(IAX2/bar/2)\n' },
       ];
-      await assert.rejects(runImport({ ...stores, routes: failingRoutes }, 'foo', files, { dryRun: false, logger: silentLogger }), /injected/);
+      await assert.rejects(runImport({ ...stores, routes: failingRoutes }, 'foo', files, { dryRun: false, logger: silentLogger, peerHosts: SEED_LAN }), /injected/);
       assert.equal(await stores.peers.get('fresh'), undefined, 'the created peer was removed');
       assert.deepEqual((await stores.peers.get('bar'))?.contexts, before?.contexts, 'the updated peer was restored');
       assert.deepEqual(await stores.routes.listContext('foo', 'newctx'), [], 'the first route was removed');

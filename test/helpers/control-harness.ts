@@ -2,6 +2,7 @@
 // every log line and response body kept so tests can check no secret ever leaves.
 import { hashApiKey, newApiKey, OPERATOR_OWNER } from '../../services/control/auth/api-keys.ts';
 import type { WorkerCallSource } from '../../services/control/calls/worker-calls.ts';
+import type { ControlSettings } from '../../services/control/control-settings.ts';
 import { startLocalControl, type LocalControl } from '../../services/control/local/local-control.ts';
 import { jsonLogger } from '../../shared/logger.ts';
 import { createTables } from '../../shared/store/create-tables.ts';
@@ -25,7 +26,8 @@ export interface ControlHarness {
   close(): Promise<void>;
 }
 
-export async function startControl(engine: DynamoEngine, options: { callSource?: WorkerCallSource; workerStaleMs?: number } = {}): Promise<ControlHarness> {
+/** `settings`: the operator's (control-settings.ts), as the environment would give them; defaults where absent. */
+export async function startControl(engine: DynamoEngine, options: { callSource?: WorkerCallSource; workerStaleMs?: number; settings?: Partial<ControlSettings> } = {}): Promise<ControlHarness> {
   const names = prefixedTableNames(`ctl${Math.floor(Math.random() * 1e9)}`);
   await createTables(engine.client, names);
   const operator = newApiKey(OPERATOR_OWNER);

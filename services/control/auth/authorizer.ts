@@ -6,7 +6,7 @@
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
 import type { TenantsTable } from '../../../shared/store/tenants-table.ts';
 import type { Principal } from '../http/api-types.ts';
-import { keyMatches, keyOwner, OPERATOR_OWNER } from './api-keys.ts';
+import { hashApiKey, hashMatches, keyMatches, keyOwner, OPERATOR_OWNER } from './api-keys.ts';
 
 export interface AuthorizerDeps {
   tenants: Pick<TenantsTable, 'get'>;
@@ -25,7 +25,8 @@ export async function authenticate(key: string | undefined, deps: AuthorizerDeps
   }
   const tenant = await deps.tenants.get(owner);
   if (tenant === undefined || tenant.status !== 'active') return undefined;
-  const record = tenant.apiKeys.find((k) => k.revokedAt === undefined && keyMatches(key, k.hash));
+  const presented = hashApiKey(key);
+  const record = tenant.apiKeys.find((k) => k.revokedAt === undefined && hashMatches(presented, k.hash));
   return record === undefined ? undefined : { role: 'tenant', tenant: tenant.tenantId, keyId: record.id };
 }
 

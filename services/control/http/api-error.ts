@@ -25,6 +25,11 @@ export class ApiError extends StrowgerError {
 export const notFound = (what: string): ApiError => new ApiError('STROWGER_ERR_NOT_FOUND', `${what} does not exist`, 404);
 export const badRequest = (message: string, field?: string): ApiError => new ApiError('STROWGER_ERR_VALIDATION', message, 400, field);
 
+/** Import problems returned at most, and each one's length (they quote the tenant's lines, masked). */
+const MAX_PROBLEMS = 100;
+const MAX_REASON = 300;
+const clip = (text: string): string => (text.length > MAX_REASON ? `${text.slice(0, MAX_REASON)}...` : text);
+
 export interface ErrorBody {
   error: { code: string; message: string; field?: string };
   /** For config imports: every line refused, with file and line. */
@@ -46,7 +51,10 @@ export function toErrorResponse(error: unknown, logger: Logger, requestId: strin
   }
   if (error instanceof StoreError) return { statusCode: error.statusCode, body: { error: { code: error.code, message: error.message } } };
   if (error instanceof ConfImportError) {
-    return { statusCode: 400, body: { error: { code: error.code, message: error.message }, problems: error.problems } };
+    // A file of nothing but bad lines must not answer with a body the size of the file.
+    const problems = error.problems.slice(0, MAX_PROBLEMS).map((p) => ({ ...p, reason: clip(p.reason) }));
+    if (error.problems.length > MAX_PROBLEMS) problems.push({ file: '-', line: 0, reason: `and ${error.problems.length - MAX_PROBLEMS} more problems` });
+    return { statusCode: 400, body: { error: { code: error.code, message: problems.map((p) => `${p.file}:${p.line}: ${p.reason}`).join('\n') }, problems } };
   }
   logger.error('request failed', { error, requestId });
   return { statusCode: 500, body: { error: { code: 'STROWGER_ERR_INTERNAL', message: `internal error (request ${requestId})` } } };

@@ -5,35 +5,39 @@
 import { z } from 'zod';
 import { ActiveCall } from '../../../shared/model/active-call.ts';
 import { Cdr } from '../../../shared/model/cdr.ts';
+import { ContextName, KeyName, Secret } from '../../../shared/model/names.ts';
 import { PeerFields } from '../../../shared/model/peer.ts';
 import { QualifyState } from '../../../shared/model/registration.ts';
 import { RouteConfig } from '../../../shared/model/route.ts';
-import { TenantId, TenantLimits } from '../../../shared/model/tenant.ts';
+import { TenantId, TenantLimitFields, TenantLimits } from '../../../shared/model/tenant.ts';
 
 export const ErrorBody = z.object({
   error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }),
 });
 
+/** Query strings are text: a number is digits (no signs, exponents or hex), then bounded. */
 export const ListQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
-  cursor: z.string().optional(),
+  limit: z
+    .string()
+    .regex(/^\d{1,4}$/, 'a whole number from 1 to 1000')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(1000))
+    .meta({ description: 'Items per page: a whole number from 1 to 1000 (default 100).' })
+    .optional(),
+  cursor: z.string().max(1024).regex(/^[A-Za-z0-9_-]+$/, 'a cursor a listing returned').optional(),
 });
 
 const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), cursor: z.string().optional() });
 
 // Tenants and keys.
-const LimitsPatch = z.object({
-  maxPeers: z.number().int().min(0).optional(),
-  maxConcurrentCalls: z.number().int().min(0).optional(),
-  callsPerSecond: z.number().positive().optional(),
-});
+const LimitsPatch = z.object(TenantLimitFields).partial();
 export const TenantCreateBody = z.object({ tenantId: TenantId, name: z.string().min(1).max(200), limits: LimitsPatch.optional() });
 export const TenantPatchBody = z.object({
   name: z.string().min(1).max(200).optional(),
   limits: LimitsPatch.optional(),
   status: z.enum(['active', 'suspended']).optional(),
 });
-export const PublicApiKey = z.object({ id: z.string(), prefix: z.string(), createdAt: z.number().int(), revokedAt: z.number().int().optional() });
+export const PublicApiKey = z.object({ id: z.string(), prefix: z.string(), createdAt: z.number().int() });
 export const PublicTenant = z.object({
   tenantId: z.string(),
   name: z.string(),
@@ -47,7 +51,7 @@ export const ApiKeyCreated = z.object({ id: z.string(), prefix: z.string(), key:
 export const ApiKeyList = z.object({ items: z.array(PublicApiKey) });
 
 // Peers.
-const WriteOnlySecrets = z.array(z.string().min(1)).meta({ writeOnly: true, description: 'Accepted, never returned.' });
+const WriteOnlySecrets = z.array(Secret).max(16, 'at most 16 secrets').meta({ writeOnly: true, description: 'Accepted, never returned.' });
 export const PeerCreateBody = PeerFields.omit({ tenant: true }).extend({ secrets: WriteOnlySecrets.default([]) });
 /** Replacing keeps the stored secrets when none are sent: a client never sees them to send back. */
 export const PeerReplaceBody = PeerFields.omit({ tenant: true, name: true }).extend({ secrets: WriteOnlySecrets.optional() });
@@ -74,7 +78,7 @@ export const PeerListQuery = ListQuery.extend({
 });
 export const PeerPage = pageOf(PublicPeer.extend({ status: PeerStatus.optional() }));
 export const KeygenBody = z.object({
-  name: z.string().regex(/^[A-Za-z0-9_.-]{1,80}$/, 'letters, digits and _ . - (1-80)').optional(),
+  name: KeyName.optional(),
   passphrase: z.string().min(4, 'at least 4 characters').max(1024).optional(),
 });
 export const KeygenResult = z.object({
@@ -89,7 +93,7 @@ export const KeygenResult = z.object({
 export const RouteCreateBody = RouteConfig.omit({ tenant: true });
 export const RouteReplaceBody = RouteConfig.omit({ tenant: true, context: true, pattern: true });
 export const PublicRoute = RouteConfig.extend({ version: z.number().int() });
-export const RouteQuery = ListQuery.extend({ context: z.string().optional() });
+export const RouteQuery = ListQuery.extend({ context: ContextName.optional() });
 export const RoutePage = pageOf(PublicRoute);
 
 // astdb.
@@ -98,10 +102,14 @@ export const AstdbKey = z.object({ family: z.string(), key: z.string(), set: z.l
 export const AstdbFamily = z.object({ family: z.string(), keys: z.array(z.string()) });
 
 // CDRs and calls.
+/** Epoch ms of 9999-12-31T23:59:59.999Z: later times have no four-digit ISO year (CDR sort keys are ISO). */
+export const MAX_INSTANT = 253_402_300_799_999;
 const Instant = z
   .string()
-  .refine((text) => !Number.isNaN(parseInstant(text)), 'an ISO 8601 time or epoch milliseconds')
-  .transform(parseInstant);
+  .max(40)
+  .refine((text) => !Number.isNaN(parseInstant(text)), 'an ISO 8601 time or epoch milliseconds, from 1970 to 9999')
+  .transform(parseInstant)
+  .meta({ description: 'ISO 8601 (2026-11-01T00:00:00Z) or epoch milliseconds, from 1970 to 9999' });
 export const CdrQuery = ListQuery.extend({ from: Instant.optional(), to: Instant.optional() });
 export const CdrPage = pageOf(Cdr);
 export const CallList = z.object({
@@ -109,8 +117,13 @@ export const CallList = z.object({
   workers: z.object({ asked: z.number().int(), answered: z.number().int(), unreachable: z.array(z.string()) }),
 });
 
+/** ISO 8601 as Date.parse reads it reliably: a date, optionally a time, optionally a zone. */
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/** Epoch ms from ISO 8601 or epoch-ms text; NaN for anything else (Date.parse's guesses included) or outside 1970..9999. */
 export function parseInstant(text: string): number {
-  return /^\d+$/.test(text) ? Number(text) : Date.parse(text);
+  const ms = /^\d{1,15}$/.test(text) ? Number(text) : ISO_8601.test(text) ? Date.parse(text) : NaN;
+  return ms >= 0 && ms <= MAX_INSTANT ? ms : NaN;
 }
 
 // Import.
@@ -121,7 +134,8 @@ export const ImportBody = z.object({
       kind: z.enum(['iax', 'extensions']).optional().meta({ description: 'Guessed from the name when absent: *iax*.conf or *extensions*.conf.' }),
       text: z.string().max(512 * 1024),
     }))
-    .min(1, 'at least one file'),
+    .min(1, 'at least one file')
+    .max(16, 'at most 16 files'),
   dryRun: z.boolean().default(false),
 });
 const Problem = z.object({ file: z.string(), line: z.number().int(), reason: z.string() });

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ErrorBody } from './api-schemas.ts';
+import { pathParam } from './path-params.ts';
 import type { RouteSpec } from './router.ts';
 
 type Json = Record<string, unknown>;
@@ -12,12 +13,19 @@ type Json = Record<string, unknown>;
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output'): Json =>
   z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' });
 
+/** A path parameter's schema, as a parameter carries it (no `$schema` of its own). */
+function paramSchema(name: string): Json {
+  const { $schema: _dialect, ...schema } = jsonSchema(pathParam(name), 'input');
+  return schema;
+}
+
 const ERROR_STATUSES: Record<string, string> = {
   '400': 'Invalid input: the error names the field',
   '401': 'No valid API key',
   '403': 'The key may not do this',
   '404': 'No such thing (or not this key\'s tenant\'s)',
   '409': 'A conflict: taken name, stale version or a limit',
+  '413': 'The request body is over 1 MiB',
   '428': 'If-Match is required',
   '500': 'Internal error (details are logged, never returned)',
 };
@@ -26,12 +34,14 @@ export function buildOpenApi(specs: ReadonlyArray<RouteSpec<unknown, unknown>>, 
   const paths: Record<string, Record<string, Json>> = {};
   const errorResponse = { description: 'An error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
   for (const spec of specs) {
-    const parameters: Json[] = [...spec.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const parameters: Json[] = [...spec.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: paramSchema(m[1] ?? '') }));
     if (spec.query !== undefined) {
       const query = jsonSchema(spec.query, 'input') as { properties?: Record<string, Json>; required?: string[] };
       for (const [name, schema] of Object.entries(query.properties ?? {})) parameters.push({ name, in: 'query', required: query.required?.includes(name) ?? false, schema });
     }
-    for (const header of spec.headers ?? []) parameters.push({ name: header.name, in: 'header', required: header.required, description: header.description, schema: { type: 'string' } });
+    for (const header of spec.headers ?? []) {
+      parameters.push({ name: header.name, in: 'header', required: header.required, description: header.description, schema: { type: 'string', ...(header.pattern === undefined ? {} : { pattern: header.pattern }) } });
+    }
     const operation: Json = {
       summary: spec.summary,
       operationId: `${spec.method.toLowerCase()}${spec.path.replace(/\{(\w+)\}/g, 'By_$1').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,

@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import { ApiError } from './api-error.ts';
 import type { ApiRequest, ApiResponse } from './api-types.ts';
+import { pathParamsSchema } from './path-params.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -25,7 +26,7 @@ export interface RouteSpec<Body = unknown, Query = Record<string, string>> {
   /** The success status and the schema of its body (none for 204). */
   response: { status: number; description: string; schema?: z.ZodType };
   /** Request headers the route reads, for the document. */
-  headers?: Array<{ name: string; required: boolean; description: string }>;
+  headers?: Array<{ name: string; required: boolean; description: string; pattern?: string }>;
   handler: (request: ValidatedRequest<Body, Query>) => Promise<ApiResponse>;
 }
 
@@ -40,6 +41,7 @@ interface CompiledRoute {
   spec: RouteSpec<unknown, unknown>;
   pattern: RegExp;
   params: string[];
+  paramsSchema: z.ZodType<Record<string, string>>;
 }
 
 export class Router {
@@ -53,12 +55,12 @@ export class Router {
         return '([^/]+)';
       })}$`,
     );
-    this.routes.push({ spec: spec as unknown as RouteSpec<unknown, unknown>, pattern, params });
+    this.routes.push({ spec: spec as unknown as RouteSpec<unknown, unknown>, pattern, params, paramsSchema: pathParamsSchema(params) });
     return this;
   }
 
   /** The route for a method and path, with its decoded path parameters; or why there is none. */
-  match(method: string, path: string): { spec: RouteSpec<unknown, unknown>; params: Record<string, string> } | 'not-found' | 'method-not-allowed' {
+  match(method: string, path: string): MatchedRoute | 'not-found' | 'method-not-allowed' {
     let pathMatched = false;
     for (const route of this.routes) {
       const m = route.pattern.exec(path);
@@ -73,7 +75,7 @@ export class Router {
           throw new ApiError('STROWGER_ERR_VALIDATION', `the path segment for ${name} is not valid percent-encoding`, 400, name);
         }
       }
-      return { spec: route.spec, params };
+      return { spec: route.spec, params, paramsSchema: route.paramsSchema };
     }
     return pathMatched ? 'method-not-allowed' : 'not-found';
   }
@@ -83,8 +85,17 @@ export class Router {
   }
 }
 
-/** Runs a matched route: the body and query through their schemas, then the handler. */
-export async function dispatch(spec: RouteSpec<unknown, unknown>, request: ApiRequest): Promise<ApiResponse> {
+export interface MatchedRoute {
+  spec: RouteSpec<unknown, unknown>;
+  /** Decoded, not yet checked: dispatch checks them (after the caller's tenant scope). */
+  params: Record<string, string>;
+  paramsSchema: z.ZodType<Record<string, string>>;
+}
+
+/** Runs a matched route: the path parameters, body and query through their schemas, then the handler. */
+export async function dispatch(route: MatchedRoute, request: ApiRequest): Promise<ApiResponse> {
+  const { spec } = route;
+  route.paramsSchema.parse(request.params);
   if (spec.body === undefined && request.body !== undefined && spec.method !== 'DELETE') {
     throw new ApiError('STROWGER_ERR_VALIDATION', `${spec.method} ${spec.path} takes no body`, 400);
   }

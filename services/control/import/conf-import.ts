@@ -2,11 +2,14 @@
  * `POST /v1/tenants/{tenant}/import`: an iax.conf and/or extensions.conf become the tenant's
  * peers and routes, all or nothing. Everything is parsed and checked before the first write
  * (every file's problems reported together, with file:line; names another tenant owns; the
- * tenant's peer limit); then peers and routes are written at their versions, and if a write
- * still fails (a concurrent change) the writes already made are undone before the error is
- * returned.
+ * tenant's peer limit; static hosts the operator's rules refuse); then peers and routes are
+ * written at their versions, and if a write still fails (a concurrent change) the writes
+ * already made are undone before the error is returned. One import holds at most
+ * MAX_IMPORT_PEERS peers and MAX_IMPORT_ROUTES routes, so its writes finish well inside a
+ * request's time (a request cut off midway could not undo what it wrote).
  */
 import type { PeerConfig } from '../../../shared/model/peer.ts';
+import type { AllowedNetworks } from '../../../shared/model/peer-address-policy.ts';
 import type { RouteConfig } from '../../../shared/model/route.ts';
 import { ConfImportError, type ConfProblem } from '../../../shared/iaxconf/conf-errors.ts';
 import { importExtensionsConf } from '../../../shared/iaxconf/extensions-conf.ts';
@@ -41,8 +44,17 @@ export function kindOf(file: ImportFile): 'iax' | 'extensions' | undefined {
 
 const routeLabel = (route: RouteConfig): string => `${route.pattern}@${route.context}`;
 
-/** Parses every file; throws one ConfImportError with every file's problems. */
-export function parseImport(tenant: string, files: readonly ImportFile[]): { peers: PeerConfig[]; routes: RouteConfig[]; warnings: ConfProblem[] } {
+export const MAX_IMPORT_PEERS = 500;
+export const MAX_IMPORT_ROUTES = 2000;
+/** Warnings returned at most (a file of ignored lines would otherwise answer with all of them). */
+const MAX_WARNINGS = 100;
+
+/**
+ * Parses every file; throws one ConfImportError with every file's problems. `peerHosts`: the
+ * operator's allowed networks, against which every static host is checked (none: all internal
+ * addresses refused).
+ */
+export function parseImport(tenant: string, files: readonly ImportFile[], peerHosts: AllowedNetworks = []): { peers: PeerConfig[]; routes: RouteConfig[]; warnings: ConfProblem[] } {
   const problems: ConfProblem[] = [];
   const warnings: ConfProblem[] = [];
   const peers: PeerConfig[] = [];
@@ -57,7 +69,7 @@ export function parseImport(tenant: string, files: readonly ImportFile[]): { pee
     }
     try {
       if (kind === 'iax') {
-        const imported = importIaxConf(file.text, { tenant, file: file.name });
+        const imported = importIaxConf(file.text, { tenant, file: file.name, peerHosts });
         warnings.push(...imported.warnings);
         for (const entry of imported.registers) {
           warnings.push({ file: file.name, line: entry.sourceLine, reason: 'register => lines register your PBX elsewhere; Strowger does not register out for tenants; ignored' });
@@ -83,8 +95,15 @@ export function parseImport(tenant: string, files: readonly ImportFile[]): { pee
       problems.push(...error.problems);
     }
   }
+  if (peers.length > MAX_IMPORT_PEERS) problems.push({ file: files[0]?.name ?? '-', line: 0, reason: `${peers.length} peers: one import takes at most ${MAX_IMPORT_PEERS}; split the file` });
+  if (routes.length > MAX_IMPORT_ROUTES) problems.push({ file: files[0]?.name ?? '-', line: 0, reason: `${routes.length} routes: one import takes at most ${MAX_IMPORT_ROUTES}; split the file` });
   if (problems.length > 0) throw new ConfImportError(problems);
-  return { peers, routes, warnings };
+  return { peers, routes, warnings: capWarnings(warnings) };
+}
+
+function capWarnings(warnings: ConfProblem[]): ConfProblem[] {
+  if (warnings.length <= MAX_WARNINGS) return warnings;
+  return [...warnings.slice(0, MAX_WARNINGS), { file: '-', line: 0, reason: `and ${warnings.length - MAX_WARNINGS} more warnings` }];
 }
 
 type Undo = () => Promise<unknown>;
@@ -93,9 +112,9 @@ export async function runImport(
   stores: Pick<Stores, 'peers' | 'routes' | 'tenants'>,
   tenant: string,
   files: readonly ImportFile[],
-  options: { dryRun: boolean; logger: Logger },
+  options: { dryRun: boolean; logger: Logger; peerHosts?: AllowedNetworks },
 ): Promise<ImportOutcome> {
-  const parsed = parseImport(tenant, files);
+  const parsed = parseImport(tenant, files, options.peerHosts ?? []);
   const tenantRecord = await stores.tenants.get(tenant);
   if (tenantRecord === undefined) throw notFound(`tenant "${tenant}"`);
 

@@ -8,6 +8,7 @@ import { silentLogger, type Logger } from '../../../shared/logger.ts';
 import type { TableNames } from '../../../shared/store/store-config.ts';
 import { openStores, type Stores } from '../../../shared/store/stores.ts';
 import { createApi, type ControlApi } from '../api.ts';
+import type { ControlSettings } from '../control-settings.ts';
 import { makeAuthorizer } from '../auth/authorizer.ts';
 import type { WorkerCallSource } from '../calls/worker-calls.ts';
 import { ExpirySweeper } from '../jobs/expiry-sweeper.ts';
@@ -30,6 +31,8 @@ export interface LocalControlOptions {
   /** A worker whose heartbeat is older than this is gone (default 30 s). */
   workerStaleMs?: number;
   callSource?: WorkerCallSource;
+  /** The operator's settings (`npm start` reads them from the environment); defaults where absent. */
+  settings?: Partial<ControlSettings>;
 }
 
 export interface LocalControl {
@@ -50,7 +53,13 @@ export async function startLocalControl(options: LocalControlOptions): Promise<L
     peersTable: (doc, tableName, clock) => (streamingPeers = new StreamingPeersTable(doc, tableName, clock)),
   });
   streamingPeers?.attach(makePeerStreamHandler({ stores, logger: logger.child({ job: 'peer-stream' }) }));
-  const api = createApi({ stores, now, logger: logger.child({ component: 'api' }), ...(options.callSource === undefined ? {} : { callSource: options.callSource }) });
+  const api = createApi({
+    stores,
+    now,
+    logger: logger.child({ component: 'api' }),
+    ...(options.callSource === undefined ? {} : { callSource: options.callSource }),
+    ...(options.settings === undefined ? {} : { settings: options.settings }),
+  });
   const server = await startLocalServer({
     authorizer: makeAuthorizer({ tenants: stores.tenants, operatorKeyHash: options.operatorKeyHash }),
     handler: makeApiHandler(api),

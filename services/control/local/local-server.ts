@@ -9,9 +9,10 @@ import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWith
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { silentLogger, type Logger } from '../../../shared/logger.ts';
 import type { Principal } from '../http/api-types.ts';
+import { bodyTooLarge, MAX_BODY_BYTES } from '../http/body-limit.ts';
 import type { ApiEvent } from '../lambda/api-handler.ts';
 
-const MAX_BODY_BYTES = 1 << 20;
+const TOO_LARGE = Symbol('too large');
 
 export interface LocalServerOptions {
   authorizer: (event: APIGatewayRequestAuthorizerEventV2) => Promise<APIGatewaySimpleAuthorizerWithContextResult<Principal | Record<string, never>>>;
@@ -28,15 +29,27 @@ export interface LocalServer {
   close(): Promise<void>;
 }
 
-async function readBody(request: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw Object.assign(new Error('body too large'), { statusCode: 413 });
-    chunks.push(chunk as Buffer);
-  }
-  return chunks.length === 0 ? undefined : Buffer.concat(chunks).toString('utf8');
+/**
+ * The body, or TOO_LARGE as soon as it passes the limit (declared or counted): what was read
+ * is dropped and nothing more is kept, and the answer closes the connection, so the rest of
+ * an oversized upload is never read or buffered.
+ */
+function readBody(request: IncomingMessage): Promise<string | undefined | typeof TOO_LARGE> {
+  if (Number(request.headers['content-length'] ?? 0) > MAX_BODY_BYTES) return Promise.resolve(TOO_LARGE);
+  return new Promise((resolve, reject) => {
+    let chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      if (size > MAX_BODY_BYTES) return;
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        chunks = [];
+        resolve(TOO_LARGE);
+      } else chunks.push(chunk);
+    });
+    request.on('end', () => resolve(chunks.length === 0 ? undefined : Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
 }
 
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
@@ -69,6 +82,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         return;
       }
       const body = await readBody(request);
+      if (body === TOO_LARGE) {
+        const { code, message, field } = bodyTooLarge();
+        logger.info('request', { requestId, method, path: url.pathname, status: 413 });
+        send(413, JSON.stringify({ error: { code, message, field } }), { 'content-type': 'application/json', connection: 'close' });
+        return;
+      }
       const result = await options.handler({
         version: '2.0',
         routeKey: '$default',
@@ -86,9 +105,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       } as unknown as ApiEvent);
       send(result.statusCode ?? 200, typeof result.body === 'string' ? result.body : '', (result.headers ?? {}) as Record<string, string>);
     })().catch((error: unknown) => {
-      const status = (error as { statusCode?: number }).statusCode ?? 500;
-      if (status === 500) logger.error('local adapter failed', { error });
-      if (!response.headersSent) send(status, JSON.stringify({ error: { code: status === 413 ? 'STROWGER_ERR_TOO_LARGE' : 'STROWGER_ERR_INTERNAL', message: status === 413 ? 'the body is over 1 MiB' : 'internal error' } }));
+      logger.error('local adapter failed', { error });
+      if (!response.headersSent) send(500, JSON.stringify({ error: { code: 'STROWGER_ERR_INTERNAL', message: 'internal error' } }));
     });
   });
   await new Promise<void>((resolve, reject) => {

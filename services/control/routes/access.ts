@@ -30,15 +30,26 @@ export function ifMatch(request: Pick<ApiRequest, 'headers'>): number {
   return version;
 }
 
+/** Versions count writes to one record: 2^31 - 1 of them is far beyond any real record. */
+export const MAX_VERSION = 2_147_483_647;
+const IF_MATCH = /^(?:W\/)?("?)([1-9]\d{0,9})\1$/;
+
 export function optionalIfMatch(request: Pick<ApiRequest, 'headers'>): number | undefined {
   const header = request.headers['if-match'];
   if (header === undefined) return undefined;
-  const version = Number(header.replace(/^W\//, '').replace(/"/g, ''));
-  if (!Number.isInteger(version) || version < 1) throw new ApiError('STROWGER_ERR_VALIDATION', `If-Match "${header}" is not a version`, 400, 'If-Match');
+  const digits = IF_MATCH.exec(header.trim())?.[2];
+  const version = digits === undefined ? NaN : Number(digits);
+  // The header is not quoted back: it is the caller's text, of any length.
+  if (!(version <= MAX_VERSION)) throw new ApiError('STROWGER_ERR_VALIDATION', `If-Match must be a version: a whole number from 1 to ${MAX_VERSION}, as the ETag gave it ("3")`, 400, 'If-Match');
   return version;
 }
 
-export const IF_MATCH_HEADER = { name: 'If-Match', required: true, description: 'The version being replaced (the ETag of the last read).' };
+export const IF_MATCH_HEADER = {
+  name: 'If-Match',
+  required: true,
+  description: `The version being replaced (the ETag of the last read): "3", 3 or W/"3", from 1 to ${MAX_VERSION}.`,
+  pattern: '^(W/)?"?[1-9][0-9]{0,9}"?$',
+};
 
 /** The keys a JSON object body actually sent (PATCH applies only those). */
 export function sentKeys(rawBody: unknown): Set<string> {

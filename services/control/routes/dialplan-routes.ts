@@ -2,6 +2,7 @@
  * A tenant's routes (its dialplan): one per context and pattern, each with the IAX2
  * destinations tried in order. Patterns travel in the path percent-encoded (`_X.` is fine).
  */
+import { maskDialSecret } from '../../../shared/iaxconf/secret-mask.ts';
 import type { RouteRecord, RoutesTable } from '../../../shared/store/routes-table.ts';
 import { notFound } from '../http/api-error.ts';
 import { PublicRoute, RouteCreateBody, RoutePage, RouteQuery, RouteReplaceBody } from '../http/api-schemas.ts';
@@ -11,13 +12,15 @@ import { IF_MATCH_HEADER, ifMatch, param, tenantScope } from './access.ts';
 /**
  * A route as the API shows it: a secret in a dial string (IAX2/user:secret@peer) is
  * write-only like every other secret, so it is masked in `dial` and left out of `target`.
+ * `dial` is masked from its own text, whatever `target` says: the two are sent separately, and
+ * a dial string with a secret whose target has none (or another) must not come back in clear.
  */
 export function publicRoute(route: RouteRecord): RouteRecord {
   return {
     ...route,
-    destinations: route.destinations.map(({ target: { secret, ...target }, ...destination }) => ({
+    destinations: route.destinations.map(({ target: { secret: _secret, ...target }, ...destination }) => ({
       ...destination,
-      dial: secret === undefined ? destination.dial : destination.dial.replace(`:${secret}@`, ':********@'),
+      dial: maskDialSecret(destination.dial),
       target,
     })),
   };

@@ -3,6 +3,7 @@
  * are); replacing and patching need `If-Match` with the version, and keep the stored secrets
  * when the body sends none, since a client never sees them to send back.
  */
+import type { AllowedNetworks } from '../../../shared/model/peer-address-policy.ts';
 import type { Registration } from '../../../shared/model/registration.ts';
 import type { PeerRecord } from '../../../shared/store/peers-table.ts';
 import type { Stores } from '../../../shared/store/stores.ts';
@@ -11,6 +12,7 @@ import { ApiError, notFound } from '../http/api-error.ts';
 import { KeygenBody, KeygenResult, PeerCreateBody, PeerListQuery, PeerPage, PeerPatchBody, PeerReplaceBody, PeerStatus, PublicPeer } from '../http/api-schemas.ts';
 import type { Router } from '../http/router.ts';
 import { IF_MATCH_HEADER, ifMatch, optionalIfMatch, param, sentKeys, tenantScope } from './access.ts';
+import { checkPeerHosts } from './peer-hosts.ts';
 
 /** A peer as the API shows it: no secrets, ever. */
 export function publicPeer(record: PeerRecord): Omit<PeerRecord, 'secrets'> & { secretCount: number } {
@@ -34,7 +36,8 @@ export function peerStatus(name: string, registration: Registration | undefined,
 
 const etag = (record: PeerRecord): Record<string, string> => ({ etag: `"${record.version}"` });
 
-export function peerRoutes(router: Router, stores: Pick<Stores, 'peers' | 'registrations' | 'tenants'>, now: () => number): void {
+/** `allowedHosts`: the operator's networks static hosts may be in although internal (peer-hosts.ts). */
+export function peerRoutes(router: Router, stores: Pick<Stores, 'peers' | 'registrations' | 'tenants'>, now: () => number, allowedHosts: AllowedNetworks): void {
   const { peers, registrations, tenants } = stores;
   const load = async (tenant: string, name: string): Promise<PeerRecord> => {
     const record = await peers.get(name, tenant);
@@ -51,6 +54,7 @@ export function peerRoutes(router: Router, stores: Pick<Stores, 'peers' | 'regis
       response: { status: 201, description: 'The peer (ETag: its version)', schema: PublicPeer },
       handler: async (req) => {
         const tenant = tenantScope(req);
+        checkPeerHosts(req.body, allowedHosts);
         const limit = (await tenants.get(tenant))?.limits.maxPeers;
         if (limit === undefined) throw notFound(`tenant "${tenant}"`);
         if ((await peers.countByTenant(tenant)) >= limit) {
@@ -90,6 +94,7 @@ export function peerRoutes(router: Router, stores: Pick<Stores, 'peers' | 'regis
       handler: async (req) => {
         const tenant = tenantScope(req);
         const version = ifMatch(req);
+        checkPeerHosts(req.body, allowedHosts);
         const current = await load(tenant, param(req, 'name'));
         const replaced = await peers.replace({ ...req.body, name: current.name, tenant, secrets: req.body.secrets ?? current.secrets }, version);
         return { statusCode: 200, body: publicPeer(replaced), headers: etag(replaced) };
@@ -106,7 +111,9 @@ export function peerRoutes(router: Router, stores: Pick<Stores, 'peers' | 'regis
         // Only the fields the client sent: the schema's defaults must not reset the others.
         const sent = sentKeys(req.rawBody);
         const changes = Object.fromEntries(Object.entries(req.body).filter(([key]) => sent.has(key)));
-        const patched = await peers.replace({ ...configOf(current), ...changes, name: current.name, tenant }, version);
+        const config = { ...configOf(current), ...changes, name: current.name, tenant };
+        checkPeerHosts(config, allowedHosts);
+        const patched = await peers.replace(config, version);
         return { statusCode: 200, body: publicPeer(patched), headers: etag(patched) };
       },
     })

@@ -1,9 +1,14 @@
-/** Tenants (operator only) and API keys (the operator, or a tenant for its own keys). */
-import type { Tenant } from '../../../shared/model/tenant.ts';
+/**
+ * Tenants (operator only) and API keys (the operator, or a tenant for its own keys). A tenant
+ * holds at most the operator's `maxKeysPerTenant` keys; revoking one removes it from the record
+ * (records written before that may still hold revoked keys: they are never listed, never
+ * counted, and dropped at the tenant's next key change).
+ */
+import type { ApiKeyRecord, Tenant } from '../../../shared/model/tenant.ts';
 import { TenantLimits } from '../../../shared/model/tenant.ts';
 import type { TenantRecord, TenantsTable } from '../../../shared/store/tenants-table.ts';
 import { newApiKey } from '../auth/api-keys.ts';
-import { notFound } from '../http/api-error.ts';
+import { ApiError, notFound } from '../http/api-error.ts';
 import { ApiKeyCreated, ApiKeyList, PublicTenant, TenantCreateBody, TenantList, TenantPatchBody } from '../http/api-schemas.ts';
 import type { Router } from '../http/router.ts';
 import { IF_MATCH_HEADER, ifMatch, operatorOnly, param, tenantScope } from './access.ts';
@@ -16,11 +21,13 @@ function publicTenant(t: TenantRecord) {
     status: t.status,
     limits: t.limits,
     version: t.version,
-    apiKeys: t.apiKeys.map(({ id, prefix, createdAt, revokedAt }) => ({ id, prefix, createdAt, ...(revokedAt === undefined ? {} : { revokedAt }) })),
+    apiKeys: activeKeys(t.apiKeys).map(({ id, prefix, createdAt }) => ({ id, prefix, createdAt })),
   };
 }
 
-export function tenantRoutes(router: Router, tenants: TenantsTable, now: () => number): void {
+const activeKeys = (keys: readonly ApiKeyRecord[]): ApiKeyRecord[] => keys.filter((k) => k.revokedAt === undefined);
+
+export function tenantRoutes(router: Router, tenants: TenantsTable, now: () => number, limits: { maxKeysPerTenant: number }): void {
   const load = async (id: string): Promise<TenantRecord> => {
     const tenant = await tenants.get(id);
     if (tenant === undefined) throw notFound(`tenant "${id}"`);
@@ -68,13 +75,18 @@ export function tenantRoutes(router: Router, tenants: TenantsTable, now: () => n
       },
     })
     .add({
-      method: 'POST', path: '/v1/tenants/{tenant}/keys', summary: 'Create an API key for the tenant (shown once)',
+      method: 'POST', path: '/v1/tenants/{tenant}/keys', summary: 'Create an API key for the tenant (shown once; at most the operator\'s limit of keys per tenant, then 409)',
       response: { status: 201, description: 'The new key', schema: ApiKeyCreated },
       handler: async (req) => {
         const id = tenantScope(req);
         const current = await load(id);
+        const held = activeKeys(current.apiKeys).length;
+        if (held >= limits.maxKeysPerTenant) {
+          throw new ApiError('STROWGER_ERR_LIMIT', `tenant "${id}" already has ${held} API keys, the most the operator allows (${limits.maxKeysPerTenant}): revoke one first`, 409);
+        }
         const key = newApiKey(id);
-        await tenants.update(id, current.version, (t) => ({ ...t, apiKeys: [...t.apiKeys, { id: key.id, prefix: key.prefix, hash: key.hash, createdAt: now() }] }));
+        // Conditional on the version read: two concurrent creations cannot both pass the limit.
+        await tenants.update(id, current.version, (t) => ({ ...t, apiKeys: [...activeKeys(t.apiKeys), { id: key.id, prefix: key.prefix, hash: key.hash, createdAt: now() }] }));
         return { statusCode: 201, body: { id: key.id, prefix: key.prefix, key: key.key } };
       },
     })
@@ -84,14 +96,14 @@ export function tenantRoutes(router: Router, tenants: TenantsTable, now: () => n
       handler: async (req) => ({ statusCode: 200, body: { items: publicTenant(await load(tenantScope(req))).apiKeys } }),
     })
     .add({
-      method: 'DELETE', path: '/v1/tenants/{tenant}/keys/{id}', summary: 'Revoke an API key',
+      method: 'DELETE', path: '/v1/tenants/{tenant}/keys/{id}', summary: 'Revoke an API key (it is removed)',
       response: { status: 204, description: 'Revoked' },
       handler: async (req) => {
         const id = tenantScope(req);
         const keyId = param(req, 'id');
         const tenant = await load(id);
-        if (!tenant.apiKeys.some((k) => k.id === keyId)) throw notFound(`key "${keyId}"`);
-        await tenants.update(id, tenant.version, (t) => ({ ...t, apiKeys: t.apiKeys.map((k) => (k.id === keyId ? { ...k, revokedAt: k.revokedAt ?? now() } : k)) }));
+        if (!activeKeys(tenant.apiKeys).some((k) => k.id === keyId)) throw notFound(`key "${keyId}"`);
+        await tenants.update(id, tenant.version, (t) => ({ ...t, apiKeys: activeKeys(t.apiKeys).filter((k) => k.id !== keyId) }));
         return { statusCode: 204 };
       },
     });

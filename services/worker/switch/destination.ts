@@ -5,7 +5,9 @@
  * host; login, secret, context and codecs follow Dial()'s and iax.conf's rules. A box another
  * worker holds the flow of is reached through that worker (the mesh, docs/architecture.md §6):
  * the destination then names the owner; an owner whose heartbeat has lapsed means the box is
- * unreachable until it registers again (cause 20, at once).
+ * unreachable until it registers again (cause 20, at once). The sources serve what they last
+ * read when the store fails (registration-reads.ts, the peer cache), so a store outage does
+ * not stop calls between boxes already known.
  */
 import { isIP } from 'node:net';
 import { lookup } from 'node:dns/promises';
@@ -13,6 +15,8 @@ import type { DialTarget } from '../../../shared/iaxconf/dial-string.ts';
 import { expandExtension } from '../../../shared/iaxconf/dial-string.ts';
 import type { Registration } from '../../../shared/model/registration.ts';
 import type { WorkerRecord } from '../../../shared/model/worker.ts';
+import { parseIp } from '../../../shared/model/ip-range.ts';
+import { refusedAddress, type AllowedNetworks } from '../../../shared/model/peer-address-policy.ts';
 import type { PeerRecord } from '../../../shared/store/peers-table.ts';
 import type { OutboundCallOptions } from '../../iax2/engine/outbound-setup.ts';
 import type { RemoteAddress } from '../../iax2/transport.ts';
@@ -21,13 +25,16 @@ import { Cause } from '../../iax2/codec/index.ts';
 
 export interface DestinationSources {
   peer(name: string): Promise<PeerRecord | undefined>;
-  registration(name: string): Promise<Registration | undefined>;
+  /** Where the peer's live registration is (the last one read, when the store fails). */
+  registration(name: string): Promise<Pick<Registration, 'address' | 'port' | 'workerId'> | undefined>;
   /** This worker: a registration it owns is called directly. */
   workerId: string;
   /** A live worker by id (none: no mesh, every box is called directly). */
   liveWorker?(id: string): Promise<WorkerRecord | undefined>;
   /** Whether this worker granted `name`'s live registration (it holds the box's flow). */
   holds?(name: string): boolean;
+  /** Networks a static host may be in although internal (STROWGER_ALLOWED_PEER_NETWORKS); none: all refused. */
+  allowedPeerNetworks?: AllowedNetworks;
 }
 
 export type ResolvedDestination =
@@ -74,6 +81,11 @@ export async function resolveDestination(
   } else {
     const address = isIP(peer.host) !== 0 ? peer.host : await lookup(peer.host).then((r) => r.address, () => undefined);
     if (address === undefined) return { ok: false, cause: Cause.DESTINATION_OUT_OF_ORDER, why: `${peer.host} does not resolve` };
+    // The API refuses internal addresses when a host is provisioned, but a host NAME can only be
+    // judged here, by the address it resolves to now (shared/model/peer-address-policy.ts).
+    const ip = parseIp(address);
+    const refused = ip === undefined ? `${address} is not an IP address` : refusedAddress(ip, sources.allowedPeerNetworks ?? []);
+    if (refused !== undefined) return { ok: false, cause: Cause.DESTINATION_OUT_OF_ORDER, why: `${peer.host} resolves to ${refused}: the platform does not call internal addresses` };
     remote = { address, port: target.port ?? peer.port };
   }
   const { capability, prefs } = capabilityOf(peer.codecs);
