@@ -6,7 +6,7 @@
  * and RETAIN by default: deleting the stack never deletes tenants' data.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { TABLES, type KeyAttribute, type TableKey } from '../../shared/store/table-definitions.ts';
@@ -46,6 +46,7 @@ export class PlatformTables extends Construct {
           indexName: index.name,
           partitionKey: attribute(index.partitionKey),
           ...(index.sortKey === undefined ? {} : { sortKey: attribute(index.sortKey) }),
+          ...(index.projection === 'keys' ? { projectionType: ProjectionType.KEYS_ONLY } : {}),
         });
       }
       tables[definition.key] = table;

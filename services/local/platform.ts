@@ -6,13 +6,16 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
+import { SystemClock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { silentLogger } from '../../shared/logger.ts';
 import { createTables } from '../../shared/store/create-tables.ts';
 import { prefixedTableNames, tableNameEnv } from '../../shared/store/store-config.ts';
 import { hashApiKey } from '../control/auth/api-keys.ts';
+import type { ControlSettings } from '../control/control-settings.ts';
 import { startLocalControl, type LocalControl } from '../control/local/local-control.ts';
 import type { BindAddress } from '../worker/bind-address.ts';
+import { StoreHealth } from '../worker/store-health.ts';
 import { startWorker, type Worker } from '../worker/worker.ts';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo.ts';
 import { meshSecret } from './mesh-secret-file.ts';
@@ -29,12 +32,16 @@ export interface PlatformOptions {
   sweepEveryMs?: number;
   minExpireS?: number;
   debugPeers?: ReadonlySet<string>;
+  /** The operator's API settings; the allowed peer networks reach the in-process worker too. */
+  settings?: Partial<ControlSettings>;
   /**
    * How many workers (default 1). Worker 1 runs in this process on `iax` and `status`; worker
    * k runs as its own process on the IAX2 port 2(k-1) above it and the status port k-1 above,
    * all of them in one worker mesh (mesh port: the IAX2 port + 1) over the shared store.
    */
   workers?: number;
+  /** When a silent worker counts as gone (its calls closed by the sweeper); heartbeats come three times as often. Default 30 s. */
+  workerStaleMs?: number;
 }
 
 export interface Platform {
@@ -54,7 +61,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const logger = options.logger ?? silentLogger;
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const { key, created } = operatorKey(options.dataDir, options.adminKey);
-  const dynamo = await startEmbeddedDynamo(join(options.dataDir, 'dynamo'));
+  // The in-process worker shares the control plane's client: its health sees every call on it.
+  const storeHealth = new StoreHealth({ clock: new SystemClock(), logger: logger.child({ service: 'worker', component: 'store' }) });
+  const dynamo = await startEmbeddedDynamo(join(options.dataDir, 'dynamo'), storeHealth);
   const names = prefixedTableNames('strowger');
   try {
     await createTables(dynamo.client, names);
@@ -66,18 +75,26 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       port: options.api.port,
       logger: logger.child({ service: 'control' }),
       sweepEveryMs: options.sweepEveryMs ?? 5000,
+      ...(options.workerStaleMs === undefined ? {} : { workerStaleMs: options.workerStaleMs }),
+      ...(options.settings === undefined ? {} : { settings: options.settings }),
     });
     const count = options.workers ?? 1;
     const local = options.iax.address === '0.0.0.0' || options.iax.address === '::' ? '127.0.0.1' : options.iax.address;
     const secret = count > 1 ? meshSecret(options.dataDir) : undefined;
+    const heartbeatMs = options.workerStaleMs === undefined ? undefined : Math.min(10_000, Math.floor(options.workerStaleMs / 3));
     const worker = await startWorker({
+      // New with every start: a crashed platform's calls belong to a worker that is gone, and
+      // the sweeper closes them once its heartbeat is stale.
       workerId: `${hostname()}-local-1-${Date.now().toString(36)}`,
+      ...(heartbeatMs === undefined ? {} : { heartbeatMs }),
       stores: control.stores,
+      storeHealth,
       iax: options.iax,
       status: options.status,
       logger: logger.child({ service: 'worker' }),
       ...(options.minExpireS === undefined ? {} : { minExpireS: options.minExpireS }),
       ...(options.debugPeers === undefined ? {} : { debugPeers: options.debugPeers }),
+      ...(options.settings?.allowedPeerNetworks === undefined ? {} : { allowedPeerNetworks: options.settings.allowedPeerNetworks }),
       ...(secret === undefined ? {} : { privateAddress: local, mesh: { bind: { address: local, port: options.iax.port + 1 }, secret } }),
     }).catch(async (error: unknown) => {
       await control.close();
@@ -96,7 +113,14 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     }
     const others = new WorkerChildren({
       children,
-      storeEnv: { ...tableNameEnv(names), STROWGER_DYNAMODB_ENDPOINT: dynamo.endpoint, AWS_REGION: 'local', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' },
+      storeEnv: {
+        ...tableNameEnv(names),
+        STROWGER_DYNAMODB_ENDPOINT: dynamo.endpoint,
+        AWS_REGION: 'local',
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+        ...(heartbeatMs === undefined ? {} : { STROWGER_HEARTBEAT_MS: String(heartbeatMs), STROWGER_WORKER_STALE_MS: String(options.workerStaleMs) }),
+      },
       meshSecret: secret ?? '',
       ...(options.minExpireS === undefined ? {} : { minExpireS: options.minExpireS }),
       logger: logger.child({ service: 'workers' }),

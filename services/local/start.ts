@@ -1,64 +1,22 @@
 /**
- * `npm start`: the platform on this machine, configured from the environment:
- *   STROWGER_DATA_DIR     where tables and the operator key live (default ./.data)
- *   STROWGER_IAX_BIND     the IAX2 UDP socket (default 0.0.0.0:4569)
- *   STROWGER_API_BIND     the control API (default 127.0.0.1:8080)
- *   STROWGER_HEALTH_BIND  the worker's status port (default 127.0.0.1:8081)
- *   STROWGER_ADMIN_KEY    the operator key (default: generated once, kept in the data dir)
- *   STROWGER_DEBUG        peer1,peer2: log every frame to and from those peers (iax2 set debug peer)
- *   STROWGER_WORKERS      how many workers, in one worker mesh (default 1); worker k takes IAX2 on
- *                         the IAX2 port + 2(k-1) and its status port + (k-1)
- *   LOG_LEVEL             debug, info (default), warn or error
- * Ctrl-C drains calls briefly and shuts down cleanly; everything persists in the data dir.
+ * `npm start`: the platform on this machine (run-platform.ts lists its settings), kept running
+ * by a supervisor (supervisor.ts): a platform process that dies is started again. The process
+ * this file starts under STROWGER_SUPERVISED=1 is the platform itself.
  */
-import { resolve } from 'node:path';
-import { isStrowgerError } from '../../shared/errors.ts';
-import { jsonLogger, type LogLevel } from '../../shared/logger.ts';
-import { parseBind } from '../worker/bind-address.ts';
-import { debugPeersFromEnv } from '../worker/frame-debug.ts';
-import { startPlatform } from './platform.ts';
+import { spawn } from 'node:child_process';
+import { runPlatform } from './run-platform.ts';
+import { supervise } from './supervisor.ts';
 
-const env = process.env;
-try {
-  const dataDir = resolve(env.STROWGER_DATA_DIR ?? '.data');
-  const iax = parseBind('STROWGER_IAX_BIND', env.STROWGER_IAX_BIND, '0.0.0.0:4569');
-  const api = parseBind('STROWGER_API_BIND', env.STROWGER_API_BIND, '127.0.0.1:8080');
-  const status = parseBind('STROWGER_HEALTH_BIND', env.STROWGER_HEALTH_BIND, '127.0.0.1:8081');
-  const logger = jsonLogger({ service: 'strowger', level: (env.LOG_LEVEL ?? 'info') as LogLevel, write: (line) => process.stderr.write(line) });
-  const workers = Number(env.STROWGER_WORKERS ?? '1');
-  if (!Number.isInteger(workers) || workers < 1 || workers > 16) throw new Error(`STROWGER_WORKERS="${env.STROWGER_WORKERS ?? ''}" is not a whole number from 1 to 16`);
-  const platform = await startPlatform({ dataDir, iax, api, status, workers, ...(env.STROWGER_ADMIN_KEY === undefined ? {} : { adminKey: env.STROWGER_ADMIN_KEY }), logger, debugPeers: debugPeersFromEnv(env.STROWGER_DEBUG) });
-  const iaxAt = platform.worker.transport.localAddress();
-  const otherWorkers = platform.workerPorts.slice(1).map((w, i) => `\n  worker ${i + 2}  udp ${w.iax.address}:${w.iax.port}, status http://${w.status.address}:${w.status.port}/healthz`).join('');
-  const apiUrl = platform.control.url;
-  process.stdout.write(`Strowger is running.
-  IAX2      udp ${iaxAt.address}:${iaxAt.port}${otherWorkers === '' ? '' : `   (worker 1 of ${workers}, in one worker mesh)${otherWorkers}`}
-  API       ${apiUrl}   (OpenAPI: ${apiUrl}/v1/openapi.json)
-  status    http://${status.address}:${platform.worker.status.port}/healthz
-  data      ${dataDir}
-${platform.operatorKeyCreated ? `\nOperator key (shown once; saved in ${dataDir}/operator-key):\n  ${platform.operatorKey}\n` : `\nOperator key: in ${dataDir}/operator-key (or STROWGER_ADMIN_KEY)\n`}
-Quick start:
-  export STROWGER_API=${apiUrl} STROWGER_API_KEY=$(cat ${dataDir}/operator-key)
-  npx strowger tenant add acme
-  export STROWGER_API_KEY=$(npx strowger key add --tenant acme)
-  npx strowger import /etc/asterisk/iax.conf /etc/asterisk/extensions.conf
-  then on each Asterisk box, in iax.conf:  register => <peer>:<secret>@<this host>:${iaxAt.port}
-  and watch:  npx strowger show registry
-`);
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info('shutting down', { signal });
-    void (async () => {
-      await platform.drain(5000);
-      await platform.close();
-      process.exit(0);
-    })();
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
-} catch (error) {
-  process.stderr.write(`strowger: ${isStrowgerError(error) || error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
+if (process.env.STROWGER_SUPERVISED === '1') {
+  await runPlatform(process.env);
+} else {
+  const code = await supervise({
+    // The same runtime and loader flags (tsx), the same script, and an IPC channel for 'ready'.
+    spawnChild: () => spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+      env: { ...process.env, STROWGER_SUPERVISED: '1' },
+      stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    }),
+    say: (line) => process.stderr.write(`${line}\n`),
+  });
+  process.exit(code);
 }

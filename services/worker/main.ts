@@ -1,7 +1,8 @@
 /**
  * The worker process on ECS Fargate (and anywhere else), configured from the environment:
  *   STROWGER_TABLE_*            table names (the CDK stack passes them)
- *   STROWGER_DYNAMODB_ENDPOINT  a local DynamoDB engine instead of AWS (unset in AWS)
+ *   STROWGER_DYNAMODB_ENDPOINT  a local DynamoDB engine instead of AWS (unset in AWS); every store call has
+ *                               a 1 s connect and 2 s request deadline and one retry (shared/store/dynamo-client.ts)
  *   STROWGER_IAX_BIND           the IAX2 UDP socket (default 0.0.0.0:4569)
  *   STROWGER_HEALTH_BIND        the status port: /healthz, /metrics, /calls, /admin (default 0.0.0.0:8081)
  *   STROWGER_WORKER_ID          this worker's id (default: the ECS task id, else host name and pid)
@@ -16,26 +17,35 @@
  *   STROWGER_HEARTBEAT_MS, STROWGER_WORKER_STALE_MS   heartbeat period (10 s) and when a silent worker is gone (30 s)
  *   STROWGER_MINREGEXPIRE, STROWGER_MAXREGEXPIRE      the registration grants' bounds in seconds (60, 60)
  *   STROWGER_OWNERSHIP_CHECK_MS how often held registrations are checked for a new owner (30 s)
+ *   STROWGER_ALLOWED_PEER_NETWORKS  CIDRs a static host may resolve into although internal (default none)
+ *   STROWGER_DELAYREJECT_MS     authentication refusals wait this long, longer for a guessed name (1000; 0: off)
+ *   STROWGER_MAXCALLNUMBERS     call numbers one remote IP may hold (2048); _CEILING: the most a peer's own
+ *                               maxcallnumbers may raise it to (4096); _SETUP and _SETUP_PER_IP: numbers held
+ *                               by dialogs not yet authenticated, in all (8192) and per IP (128)
  *   LOG_LEVEL                   debug, info (default), warn or error
  * On ECS the agent's ECS_CONTAINER_METADATA_URI_V4 and ECS_AGENT_URI give the task id, its
  * address and scale-in protection. SIGTERM stops new calls (REJECT, congestion), keeps
  * relaying, and exits when the calls are gone or at the deadline.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SystemClock } from '../../shared/clock.ts';
 import { isStrowgerError } from '../../shared/errors.ts';
 import { jsonLogger } from '../../shared/logger.ts';
+import { createDynamoClient } from '../../shared/store/dynamo-client.ts';
 import { openStores } from '../../shared/store/stores.ts';
+import { StoreHealth } from './store-health.ts';
 import { workerConfigFromEnv } from './worker-config.ts';
 import { startWorker } from './worker.ts';
 
 try {
   const config = await workerConfigFromEnv(process.env);
   const logger = jsonLogger({ service: 'worker', level: config.logLevel });
-  const client = new DynamoDBClient(config.dynamoEndpoint === undefined ? {} : { endpoint: config.dynamoEndpoint });
+  const storeHealth = new StoreHealth({ clock: new SystemClock(), logger: logger.child({ component: 'store' }) });
+  const client = createDynamoClient({ ...(config.dynamoEndpoint === undefined ? {} : { endpoint: config.dynamoEndpoint }), observer: storeHealth });
   const stores = openStores(client, config.tables, config.workerStaleMs === undefined ? {} : { workerStaleMs: config.workerStaleMs });
   const worker = await startWorker({
     workerId: config.workerId,
     stores,
+    storeHealth,
     iax: config.iax,
     status: config.status,
     ...(config.privateAddress === undefined ? {} : { privateAddress: config.privateAddress }),
@@ -47,6 +57,8 @@ try {
     ...(config.heartbeatMs === undefined ? {} : { heartbeatMs: config.heartbeatMs }),
     ...(config.minExpireS === undefined ? {} : { minExpireS: config.minExpireS }),
     ...(config.maxExpireS === undefined ? {} : { maxExpireS: config.maxExpireS }),
+    allowedPeerNetworks: config.allowedPeerNetworks,
+    engine: config.engine,
     logger,
   });
   logger.info('worker started', { workerId: worker.workerId, iax: worker.transport.localAddress(), mesh: worker.mesh?.address ?? 'off', statusPort: worker.status.port, emf: config.emf !== undefined, taskProtection: config.taskProtection !== undefined });

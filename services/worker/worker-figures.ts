@@ -7,6 +7,7 @@
 import type { Iax2Engine } from '../iax2/engine/engine.ts';
 import type { Registrar } from '../iax2/registrar/registrar.ts';
 import type { CallSwitch } from './switch/call-switch.ts';
+import type { EventLoopDelay } from './event-loop-monitor.ts';
 import type { UdpTransport } from './udp-transport.ts';
 
 export interface WorkerParts {
@@ -14,6 +15,8 @@ export interface WorkerParts {
   registrar: Registrar;
   callSwitch: CallSwitch;
   transport: UdpTransport;
+  /** How late the event loop runs (absent: not measured). */
+  eventLoop?: { readonly delay: EventLoopDelay };
 }
 
 export interface WorkerFigures {
@@ -21,24 +24,49 @@ export interface WorkerFigures {
   activeCalls: number;
   registrationsHeld: number;
   draining: boolean;
+  /** Dialogs in the engine's call table (bridged legs, setups, registrations, qualifies). */
+  callTable: number;
+  /** The call-number pool: held by dialogs, held off after them, held by dialogs not yet authenticated, free. */
+  callNumbersInUse: number;
+  callNumbersHoldingOff: number;
+  callNumbersInSetup: number;
+  callNumbersFree: number;
+  /** Directory lookups the engine is waiting on. */
+  lookupsInFlight: number;
+  /** The event loop's lateness over the last window (ms). */
+  eventLoopDelay: EventLoopDelay;
   /** Counters since the worker started. */
   registrationsGranted: number;
   datagramsIn: number;
   datagramsOut: number;
   decodeErrors: number;
   authFailures: number;
+  /** The same by kind. */
+  authFailuresCalls: number;
+  authFailuresRegistrations: number;
   retransmits: number;
   trunkDatagrams: number;
   trunkEntries: number;
   callsRouted: number;
   callsRefused: number;
   udpSendErrors: number;
+  /** Datagrams dropped without a reply, by reason. */
+  drops: Readonly<Record<DropReason, number>>;
   /** Every refusal (engine, registrar, switch), and the same by "stage/reason". */
   refusalsTotal: number;
   refusals: Readonly<Record<string, number>>;
 }
 
-export type CounterName = Exclude<keyof WorkerFigures, 'activeCalls' | 'registrationsHeld' | 'draining' | 'refusals'>;
+export type CounterName = Exclude<
+  keyof WorkerFigures,
+  'activeCalls' | 'registrationsHeld' | 'draining' | 'refusals' | 'drops' | 'callTable' | 'callNumbersInUse' | 'callNumbersHoldingOff' | 'callNumbersInSetup' | 'callNumbersFree' | 'lookupsInFlight' | 'eventLoopDelay'
+>;
+
+/**
+ * unknown-call: a frame for no call of ours; lookup-overload: too many directory reads waiting;
+ * reply-withheld: a stateless reply bigger than its request, or past the global rate.
+ */
+export type DropReason = 'unknown-call' | 'lookup-overload' | 'reply-withheld';
 
 export function readFigures(parts: WorkerParts, draining: boolean): WorkerFigures {
   const { engine, registrar, callSwitch, transport } = parts;
@@ -46,21 +74,32 @@ export function readFigures(parts: WorkerParts, draining: boolean): WorkerFigure
   for (const [reason, count] of engine.refusals.counts) refusals[`engine/${reason}`] = count;
   for (const [reason, count] of registrar.refusals.counts) refusals[`registrar/${reason}`] = count;
   for (const [reason, count] of callSwitch.refusals) refusals[`switch/${reason}`] = count;
+  const pool = engine.callNumbers.stats;
   return {
     activeCalls: callSwitch.activeCount,
     registrationsHeld: registrar.registeredHere().length,
     draining,
+    callTable: engine.activeCalls.size,
+    callNumbersInUse: pool.inUse,
+    callNumbersHoldingOff: pool.holdingOff,
+    callNumbersInSetup: pool.inSetup,
+    callNumbersFree: pool.free,
+    lookupsInFlight: engine.lookupsInFlight,
+    eventLoopDelay: parts.eventLoop?.delay ?? { p50Ms: 0, p99Ms: 0, maxMs: 0 },
     registrationsGranted: registrar.stats.registered,
     datagramsIn: engine.stats.datagramsIn,
     datagramsOut: engine.stats.datagramsOut,
     decodeErrors: engine.stats.decodeErrors,
-    authFailures: engine.stats.authFailures,
+    authFailures: engine.authFailures.counts.call + engine.authFailures.counts.registration,
+    authFailuresCalls: engine.authFailures.counts.call,
+    authFailuresRegistrations: engine.authFailures.counts.registration,
     retransmits: engine.retransmissions,
     trunkDatagrams: engine.trunkStats?.datagrams ?? 0,
     trunkEntries: engine.trunkStats?.entries ?? 0,
     callsRouted: callSwitch.stats.routed,
     callsRefused: callSwitch.stats.refused,
     udpSendErrors: transport.counters.sendErrors,
+    drops: { 'unknown-call': engine.stats.droppedUnknownCall, 'lookup-overload': engine.stats.droppedLookupOverload, 'reply-withheld': engine.withheldReplies },
     refusalsTotal: Object.values(refusals).reduce((a, b) => a + b, 0),
     refusals,
   };

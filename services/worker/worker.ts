@@ -2,11 +2,15 @@
  * One worker: the IAX2 engine on a UDP socket, the registrar writing registrations to the
  * store, the switch routing and bridging calls, a heartbeat in the workers table, and the
  * status HTTP port. `main.ts` builds one from the environment; `npm start` and the tests
- * build one in-process.
+ * build one in-process. Through a store outage it keeps serving the boxes it knows: reads on
+ * a call's path answer with the last value read, registration refreshes are granted from
+ * memory, and registrations and CDRs wait in write-behind queues until the store is back.
  */
 import { isIP } from 'node:net';
 import { SystemClock, type Clock } from '../../shared/clock.ts';
+import { LogThrottle } from '../../shared/log-throttle.ts';
 import { silentLogger, type Logger } from '../../shared/logger.ts';
+import type { AllowedNetworks } from '../../shared/model/peer-address-policy.ts';
 import type { PeerRecord } from '../../shared/store/peers-table.ts';
 import { PeerCache } from '../../shared/store/peer-cache.ts';
 import type { Stores } from '../../shared/store/stores.ts';
@@ -18,15 +22,22 @@ import { ScaleInGuard } from './ecs/scale-in-guard.ts';
 import type { TaskProtectionClient } from './ecs/task-protection.ts';
 import { FrameDebug } from './frame-debug.ts';
 import { RealtimeDirectory } from './realtime-directory.ts';
+import { RegistrationWrites } from './registration-writes.ts';
 import { startStatusServer, type StatusServer } from './status-server.ts';
+import { StoreHealth } from './store-health.ts';
+import type { StoreFigures } from './store-metrics.ts';
 import { CallSwitch } from './switch/call-switch.ts';
 import { CdrRecorder } from './switch/cdr-recorder.ts';
 import { MeshNode } from './mesh/mesh-node.ts';
 import { OwnershipCheck } from './mesh/ownership-check.ts';
 import { WorkerDirectory } from './mesh/worker-directory.ts';
+import type { LastGoodTiming } from './switch/last-good.ts';
+import { RegistrationReads } from './switch/registration-reads.ts';
 import { RouteCache } from './switch/route-cache.ts';
 import { TenantLimiter } from './switch/tenant-limits.ts';
 import { UdpTransport } from './udp-transport.ts';
+import { EventLoopMonitor } from './event-loop-monitor.ts';
+import { TokenExemptNames } from './token-exempt-names.ts';
 import { readFigures, type WorkerFigures } from './worker-figures.ts';
 
 export interface WorkerOptions {
@@ -50,6 +61,8 @@ export interface WorkerOptions {
   /** Registration grants (minregexpire/maxregexpire). */
   minExpireS?: number;
   maxExpireS?: number;
+  /** STROWGER_ALLOWED_PEER_NETWORKS: internal networks a static host may resolve into (none: all refused). */
+  allowedPeerNetworks?: AllowedNetworks;
   engine?: Partial<Omit<EngineOptions, 'transport' | 'clock' | 'directory'>>;
   /** ECS task scale-in protection, held while calls are up (none: no protection asked). */
   taskProtection?: TaskProtectionClient;
@@ -61,6 +74,20 @@ export interface WorkerOptions {
    * deployment's mesh secret. None: a single worker, which calls every box directly.
    */
   mesh?: { bind: RemoteAddress; secret: string; ownershipCheckMs?: number; workersRefreshMs?: number };
+  /**
+   * The store's health as the DynamoDB client's observer sees every call
+   * (shared/store/dynamo-client.ts); none: one of the worker's own, which nothing feeds.
+   */
+  storeHealth?: StoreHealth;
+  /** How long what the switch reads stays fresh, and how long a call waits for a slow store (last-good.ts). */
+  caches?: LastGoodTiming & { peerMaxAgeMs?: number; routeMaxAgeMs?: number; tenantMaxAgeMs?: number };
+  /**
+   * The write-behind queues' back-off, how long a REGREQ waits for the store before it is
+   * granted from memory (1 s), and how long close() waits for queued CDRs (5 s).
+   */
+  writeBehind?: { initialBackoffMs?: number; maxBackoffMs?: number; storeWaitMs?: number; closeFlushMs?: number };
+  /** How often the names that may come without a call token are read again (default 5 s). */
+  tokenExemptRefreshMs?: number;
 }
 
 export interface Worker {
@@ -73,7 +100,10 @@ export interface Worker {
   readonly mesh: MeshNode | undefined;
   readonly status: StatusServer;
   readonly scaleInGuard: ScaleInGuard | undefined;
+  readonly storeHealth: StoreHealth;
   figures(): WorkerFigures;
+  /** The store's health, latency, queued writes and stale reads. */
+  store(): StoreFigures;
   /** Writes the heartbeat at once instead of waiting for the timer. */
   heartbeatNow(): Promise<void>;
   /** SIGTERM: refuse new calls, keep relaying; resolves when calls are gone or at the deadline. */
@@ -81,35 +111,61 @@ export interface Worker {
   close(): Promise<void>;
 }
 
+/** `delayreject=yes`, as Asterisk means it: 1000 ms. */
+export const DEFAULT_DELAYREJECT_MS = 1000;
+
 export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const clock = options.clock ?? new SystemClock();
   const logger = options.logger ?? silentLogger;
   const { stores, workerId } = options;
+  const storeHealth = options.storeHealth ?? new StoreHealth({ clock, logger: logger.child({ component: 'store' }) });
+  const { peerMaxAgeMs, routeMaxAgeMs, tenantMaxAgeMs, ...lastGood } = options.caches ?? {};
+  const timing: LastGoodTiming = { timers: clock, ...lastGood };
+  const revalidationLog = new LogThrottle(() => clock.now(), { linesPerWindow: 3 });
   const peers = new PeerCache<PeerRecord>({ get: (name) => stores.peers.get(name), version: (name) => stores.peers.version(name) }, {
     now: () => clock.wallNow(),
-    onBackgroundError: (error, name) => logger.warn('peer revalidation failed; the cached peer stays in use', { error, peer: name }),
+    ...(peerMaxAgeMs === undefined ? {} : { maxAgeMs: peerMaxAgeMs }),
+    onBackgroundError: (error, name) => {
+      const admitted = revalidationLog.admit('peer');
+      if (admitted.write) logger.warn('peer revalidation failed; the cached peer stays in use', { error, peer: name, ...(admitted.suppressed > 0 ? { suppressedSimilar: admitted.suppressed } : {}) });
+    },
   });
   // The registrar (built below, once the engine exists) answers which peer is registered
   // where; nothing asks before a datagram arrives, by which time it exists.
+  const exemptNames = new TokenExemptNames(() => stores.peers.tokenExemptNames(), clock, logger.child({ component: 'directory' }), options.tokenExemptRefreshMs);
+  await exemptNames.start();
   const directory: RealtimeDirectory = new RealtimeDirectory(peers, stores.astdb, {
     peerAt: (address: string, port: number): string | undefined => registrar.peerAt(address, port),
     addressOf: (name: string): RemoteAddress | undefined => registrar.addressOf(name),
-  });
+  }, exemptNames);
   const buffer = options.socketBufferBytes ?? 4 << 20;
   const transport = await UdpTransport.bind({ address: options.iax.address, port: options.iax.port, receiveBufferBytes: buffer, sendBufferBytes: buffer, logger });
   const debug = new FrameDebug(options.debugPeers ?? new Set(), logger.child({ component: 'debug' }));
-  const engine = new Iax2Engine({ ...options.engine, transport: debug.wrap(transport), clock, directory, logger: logger.child({ component: 'engine' }) });
+  // delayreject is on for the hosted platform: every authentication refusal waits a second,
+  // longer for a name being guessed (auth-failures.ts).
+  const delayRejectMs = options.engine?.delayRejectMs ?? DEFAULT_DELAYREJECT_MS;
+  const engine = new Iax2Engine({ ...options.engine, delayRejectMs, transport: debug.wrap(transport), clock, directory, logger: logger.child({ component: 'engine' }) });
+  const writeBehind = options.writeBehind ?? {};
+  const backoff = {
+    ...(writeBehind.initialBackoffMs === undefined ? {} : { initialBackoffMs: writeBehind.initialBackoffMs }),
+    ...(writeBehind.maxBackoffMs === undefined ? {} : { maxBackoffMs: writeBehind.maxBackoffMs }),
+  };
+  const registrationWrites = new RegistrationWrites({ table: stores.registrations, workerId, clock, logger: logger.child({ component: 'registrar' }), ...backoff });
   const registrar = new Registrar({
     engine,
     clock,
     logger: logger.child({ component: 'registrar' }),
-    ...(options.engine?.delayRejectMs === undefined ? {} : { delayRejectMs: options.engine.delayRejectMs }),
+    delayRejectMs,
     store: stores.registrations,
     findPeer: (name) => directory.findPeer(name),
+    tokenExempt: (name) => directory.peerTokenExempt(name),
+    recheckPeer: (name, force) => directory.recheckPeer(name, force),
     resolveDbSecret: (family, key, owner) => directory.resolveDbSecret(family, key, owner),
     workerId,
     ...(options.minExpireS === undefined ? {} : { minExpireS: options.minExpireS }),
     ...(options.maxExpireS === undefined ? {} : { maxExpireS: options.maxExpireS }),
+    deferredWrites: registrationWrites,
+    ...(writeBehind.storeWaitMs === undefined ? {} : { storeWaitMs: writeBehind.storeWaitMs }),
   });
   engine.setRegistrar(registrar);
   registrar.events.on('registered', ({ registration }) => debug.locate(registration.name, registration));
@@ -129,7 +185,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const liveWorkers = mesh === undefined ? undefined : new WorkerDirectory(stores.workers, wallNow, logger.child({ component: 'mesh' }), options.mesh?.workersRefreshMs);
   const ownership = mesh === undefined ? undefined : new OwnershipCheck({
     workerId,
-    held: () => registrar.registeredHere(),
+    // A registration granted from memory is not in the store yet: reading it back would release the box.
+    held: () => registrar.registeredHere().filter((name) => !registrationWrites.pending(name)),
     release: (name, why) => registrar.forget(name, why),
     read: (names) => stores.registrations.getMany(names),
     clock,
@@ -137,30 +194,60 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     ...(options.mesh?.ownershipCheckMs === undefined ? {} : { everyMs: options.mesh.ownershipCheckMs }),
   });
   ownership?.start();
+  const routes = new RouteCache(stores.routes, wallNow, routeMaxAgeMs, timing);
+  const limits = new TenantLimiter(stores.tenants, wallNow, tenantMaxAgeMs, timing);
+  const registrations = new RegistrationReads({ ...timing, read: (name) => stores.registrations.get(name), workerId, heldHere: (name) => registrar.addressOf(name), now: wallNow });
+  const cdrs = new CdrRecorder(stores.cdrs, workerId, logger.child({ component: 'cdr' }), { clock, queue: backoff });
+  // The store answers again: what waits is written now, not after the back-off.
+  storeHealth.onRecovered(() => {
+    registrationWrites.retryNow();
+    cdrs.retryNow();
+  });
   const callSwitch = new CallSwitch({
     engine,
     ...(mesh === undefined ? {} : { mesh }),
     clock,
     logger: logger.child({ component: 'switch' }),
-    routes: new RouteCache(stores.routes, wallNow),
-    limits: new TenantLimiter(stores.tenants, wallNow),
+    routes,
+    limits,
     sources: {
-      peer: (name) => peers.get(name),
-      registration: (name) => stores.registrations.get(name),
+      // A known peer at once, revalidated in the background (the store may be out).
+      peer: (name) => {
+        const known = peers.known(name);
+        return known === undefined ? peers.get(name) : Promise.resolve(known.value);
+      },
+      registration: (name) => registrations.get(name),
       workerId,
       holds: (name: string) => registrar.addressOf(name) !== undefined,
+      allowedPeerNetworks: options.allowedPeerNetworks ?? [],
       ...(liveWorkers === undefined ? {} : { liveWorker: (id: string) => liveWorkers.get(id) }),
     },
-    cdrs: new CdrRecorder(stores.cdrs, workerId, logger.child({ component: 'cdr' })),
+    cdrs,
     workerId,
     wallNow,
   });
   let draining = false;
   const isDraining = (): boolean => draining;
-  const figures = (): WorkerFigures => readFigures({ engine, registrar, callSwitch, transport }, draining);
-  const status = await startStatusServer({ ...options.status, engine, registrar, callSwitch, transport, workerId, logger, isDraining });
+  const eventLoop = new EventLoopMonitor();
+  const figures = (): WorkerFigures => readFigures({ engine, registrar, callSwitch, transport, eventLoop }, draining);
+  const store = (): StoreFigures => ({
+    health: storeHealth.figures(),
+    queues: {
+      registrations: { ...registrationWrites.stats, size: registrationWrites.size },
+      cdrs: { ...cdrs.stats, size: cdrs.queued },
+    },
+    servedStale: {
+      peers: peers.stats.failedRevalidations,
+      routes: routes.stats.servedStale,
+      tenants: limits.stats.servedStale,
+      registrations: registrations.stats.servedStale,
+    },
+  });
+  const status = await startStatusServer({ ...options.status, engine, registrar, callSwitch, transport, eventLoop, workerId, logger, isDraining, store });
   const { address: iaxAddress } = transport.localAddress();
 
+  // A store outage fails every heartbeat: a few lines say so, not one a beat.
+  const heartbeatLog = new LogThrottle(() => clock.now(), { linesPerWindow: 1, windowMs: 60_000 });
   const beat = async (): Promise<void> => {
     const now = figures();
     await stores.workers.heartbeat({
@@ -173,7 +260,10 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       activeCalls: now.activeCalls,
       registrations: now.registrationsHeld,
       draining: now.draining,
-    }).catch((error: unknown) => logger.error('heartbeat failed', { error }));
+    }).catch((error: unknown) => {
+      const admitted = heartbeatLog.admit('heartbeat');
+      if (admitted.write) logger.error('heartbeat failed', { error, ...(admitted.suppressed > 0 ? { suppressedSimilar: admitted.suppressed } : {}) });
+    });
   };
   await beat();
   const heartbeat = setInterval(() => void beat(), options.heartbeatMs ?? 10_000);
@@ -199,7 +289,9 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     mesh,
     status,
     scaleInGuard: guard,
+    storeHealth,
     figures,
+    store,
     heartbeatNow: beat,
     async drain(deadlineMs) {
       draining = true;
@@ -214,11 +306,23 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       clearInterval(heartbeat);
       guard?.close();
       emf?.close();
+      exemptNames.close();
+      eventLoop.close();
       ownership?.close();
       registrar.close();
       engine.close();
       mesh?.close();
-      await callSwitch.flush();
+      // Queued CDRs get a little while to land; a store that is still out loses them (counted).
+      const flushMs = writeBehind.closeFlushMs ?? 5000;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, flushMs);
+        void callSwitch.flush().then(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      const lost = { cdrs: cdrs.close(), registrations: registrationWrites.close() };
+      if (lost.cdrs + lost.registrations > 0) logger.error('the store did not take every queued write before the worker stopped', lost);
       await status.close();
       transport.close();
     },

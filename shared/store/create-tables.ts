@@ -1,6 +1,7 @@
 /**
  * Creates the platform's tables from their definitions (locally and in tests; AWS gets them
- * from the CDK stack). Idempotent: existing tables are left alone.
+ * from the CDK stack). Idempotent: existing tables are left alone, except that one missing an
+ * index defined since it was made is rebuilt with it (rebuild-table.ts).
  */
 import {
   CreateTableCommand,
@@ -11,6 +12,8 @@ import {
   type KeySchemaElement,
 } from '@aws-sdk/client-dynamodb';
 import type { TableNames } from './store-config.ts';
+import { peerItem, type PeerRecord } from './peers-table.ts';
+import { rebuildTable } from './rebuild-table.ts';
 import { TABLES, type KeyAttribute, type TableDefinition } from './table-definitions.ts';
 
 function keySchema(partition: KeyAttribute, sort?: KeyAttribute): KeySchemaElement[] {
@@ -36,40 +39,54 @@ function attributes(table: TableDefinition): AttributeDefinition[] {
 export async function createTables(client: DynamoDBClient, names: TableNames): Promise<void> {
   for (const table of Object.values(TABLES)) {
     const TableName = names[table.key];
+    let existing: string[] | undefined;
     try {
-      await client.send(new DescribeTableCommand({ TableName }));
-      continue;
+      const described = await client.send(new DescribeTableCommand({ TableName }));
+      existing = (described.Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName ?? '');
     } catch (error) {
       if ((error as { name?: string }).name !== 'ResourceNotFoundException') throw error;
     }
-    await client.send(
-      new CreateTableCommand({
-        TableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: keySchema(table.partitionKey, table.sortKey),
-        AttributeDefinitions: attributes(table),
-        GlobalSecondaryIndexes:
-          table.indexes.length === 0
-            ? undefined
-            : table.indexes.map((index) => ({
-                IndexName: index.name,
-                KeySchema: keySchema(index.partitionKey, index.sortKey),
-                Projection: { ProjectionType: 'ALL' },
-              })),
-      }),
-    );
-    for (let i = 0; i < 100; i++) {
-      const described = await client.send(new DescribeTableCommand({ TableName }));
-      if (described.Table?.TableStatus === 'ACTIVE') break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    if (existing === undefined) {
+      await createTable(client, TableName, table);
+    } else if (table.indexes.some((index) => !existing.includes(index.name))) {
+      await rebuildTable(client, TableName, () => createTable(client, TableName, table), (item) => upgradeItem(table, item));
     }
-    if (table.ttlAttribute !== undefined) {
-      try {
-        await client.send(new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: { AttributeName: table.ttlAttribute, Enabled: true } }));
-      } catch (error) {
-        // dynalite has no TTL. It is only a backstop here: every read checks expiresAt itself.
-        if ((error as { name?: string }).name !== 'UnknownOperationException') throw error;
-      }
+  }
+}
+
+/** What an item written before a newer index needs: a peer with requirecalltoken=no gets the token-exempt key. */
+function upgradeItem(table: TableDefinition, item: Record<string, unknown>): Record<string, unknown> {
+  return table.key === 'peers' ? peerItem(item as PeerRecord) : item;
+}
+
+async function createTable(client: DynamoDBClient, TableName: string, table: TableDefinition): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: keySchema(table.partitionKey, table.sortKey),
+      AttributeDefinitions: attributes(table),
+      GlobalSecondaryIndexes:
+        table.indexes.length === 0
+          ? undefined
+          : table.indexes.map((index) => ({
+              IndexName: index.name,
+              KeySchema: keySchema(index.partitionKey, index.sortKey),
+              Projection: { ProjectionType: index.projection === 'keys' ? 'KEYS_ONLY' : 'ALL' },
+            })),
+    }),
+  );
+  for (let i = 0; i < 100; i++) {
+    const described = await client.send(new DescribeTableCommand({ TableName }));
+    if (described.Table?.TableStatus === 'ACTIVE') break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  if (table.ttlAttribute !== undefined) {
+    try {
+      await client.send(new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: { AttributeName: table.ttlAttribute, Enabled: true } }));
+    } catch (error) {
+      // dynalite has no TTL. It is only a backstop here: every read checks expiresAt itself.
+      if ((error as { name?: string }).name !== 'UnknownOperationException') throw error;
     }
   }
 }

@@ -6,10 +6,26 @@
  */
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describeIssues, PeerConfig, type PeerConfigInput } from '../model/peer.ts';
-import { byTenantIndex, queryCount, queryPage, type Page } from './query-pages.ts';
+import { byTenantIndex, queryCount, queryPage, scanAll, type Page } from './query-pages.ts';
 import { ConflictError, isConditionFailure, NotFoundError, ValidationError } from './store-errors.ts';
+import { TOKEN_EXEMPT_ATTRIBUTE } from './table-definitions.ts';
 
 export type PeerRecord = PeerConfig & { version: number; updatedAt: number };
+
+/**
+ * The item stored for a record: the record, plus the sparse `tokenExempt` index's key when the
+ * peer may come without a call token (table-definitions.ts).
+ */
+export function peerItem(record: PeerRecord): Record<string, unknown> {
+  return record.requirecalltoken === 'no' ? { ...record, [TOKEN_EXEMPT_ATTRIBUTE]: record.name } : { ...record };
+}
+
+/** The record an item holds, without the index's bookkeeping. */
+function recordOf(item: Record<string, unknown>): PeerRecord {
+  if (!(TOKEN_EXEMPT_ATTRIBUTE in item)) return item as PeerRecord;
+  const { [TOKEN_EXEMPT_ATTRIBUTE]: _key, ...record } = item;
+  return record as PeerRecord;
+}
 
 export type { Page } from './query-pages.ts';
 
@@ -31,7 +47,7 @@ export class PeersTable {
     try {
       await this.doc.send(new PutCommand({
         TableName: this.tableName,
-        Item: record,
+        Item: peerItem(record),
         ConditionExpression: 'attribute_not_exists(#name)',
         ExpressionAttributeNames: { '#name': 'name' },
       }));
@@ -45,7 +61,7 @@ export class PeersTable {
   /** The peer, or undefined; with `tenant`, only if it belongs to that tenant. */
   async get(name: string, tenant?: string): Promise<PeerRecord | undefined> {
     const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { name } }));
-    const record = Item as PeerRecord | undefined;
+    const record = Item === undefined ? undefined : recordOf(Item);
     if (record === undefined || (tenant !== undefined && record.tenant !== tenant)) return undefined;
     return record;
   }
@@ -62,7 +78,17 @@ export class PeersTable {
   }
 
   async listByTenant(tenant: string, options: { limit?: number; cursor?: string } = {}): Promise<Page<PeerRecord>> {
-    return queryPage<PeerRecord>(this.doc, byTenantIndex(this.tableName, tenant), options, { tenant });
+    const page = await queryPage<Record<string, unknown>>(this.doc, byTenantIndex(this.tableName, tenant), options, { tenant });
+    return { ...page, items: page.items.map(recordOf) };
+  }
+
+  /**
+   * The names of every peer with requirecalltoken=no: a scan of the sparse, keys-only
+   * `tokenExempt` index, so it reads those few keys and nothing else.
+   */
+  async tokenExemptNames(): Promise<string[]> {
+    const items = await scanAll<Record<string, unknown>>(this.doc, { TableName: this.tableName, IndexName: 'tokenExempt', ProjectionExpression: '#name', ExpressionAttributeNames: { '#name': 'name' } });
+    return items.map((item) => String(item.name));
   }
 
   /** How many peers the tenant has (for its maxPeers limit): a count on the index, no items read out. */
@@ -78,7 +104,7 @@ export class PeersTable {
     try {
       await this.doc.send(new PutCommand({
         TableName: this.tableName,
-        Item: record,
+        Item: peerItem(record),
         ConditionExpression: '#tenant = :tenant AND #version = :expected',
         ExpressionAttributeNames: { '#tenant': 'tenant', '#version': 'version' },
         ExpressionAttributeValues: { ':tenant': peer.tenant, ':expected': expectedVersion },

@@ -98,6 +98,27 @@ export class RegistrationsTable {
   }
 
   /**
+   * Removes the registration only while `workerId` holds it: false when it is gone or another
+   * worker holds it now. A removal queued during a store outage (a REGREL granted from memory)
+   * must never remove the registration another worker wrote since.
+   */
+  async removeHeldBy(name: string, workerId: string): Promise<boolean> {
+    try {
+      await this.doc.send(new DeleteCommand({
+        TableName: this.tableName,
+        Key: { name },
+        ConditionExpression: '#worker = :worker',
+        ExpressionAttributeNames: { '#worker': 'workerId' },
+        ExpressionAttributeValues: { ':worker': workerId },
+      }));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
    * The qualify status, written only while `workerId` holds the registration: false when the
    * registration is gone or another worker owns it now (the old owner must not overwrite it).
    */

@@ -14,6 +14,8 @@ export interface IndexDefinition {
   name: string;
   partitionKey: KeyAttribute;
   sortKey?: KeyAttribute;
+  /** What the index holds besides its keys: everything (the default) or nothing. */
+  projection?: 'all' | 'keys';
 }
 
 export interface TableDefinition {
@@ -27,11 +29,20 @@ export interface TableDefinition {
   stream: boolean;
 }
 
+/** The peers' sparse attribute behind the `tokenExempt` index: the peer's name, present only with requirecalltoken=no. */
+export const TOKEN_EXEMPT_ATTRIBUTE = 'tokenExemptName';
+
 export const TABLES: Readonly<Record<TableKey, TableDefinition>> = {
   peers: {
     key: 'peers',
     partitionKey: { name: 'name', type: 'S' },
-    indexes: [{ name: 'byTenant', partitionKey: { name: 'tenant', type: 'S' }, sortKey: { name: 'name', type: 'S' } }],
+    indexes: [
+      { name: 'byTenant', partitionKey: { name: 'tenant', type: 'S' }, sortKey: { name: 'name', type: 'S' } },
+      // Sparse: only peers with requirecalltoken=no carry tokenExemptName, so every worker can
+      // keep the few names that may come without a call token by scanning just those keys
+      // (a token-less datagram must cost no read, docs/architecture.md §7).
+      { name: 'tokenExempt', partitionKey: { name: TOKEN_EXEMPT_ATTRIBUTE, type: 'S' }, projection: 'keys' },
+    ],
     // A deleted peer's registration and astdb entries are cleaned up from the stream.
     stream: true,
   },

@@ -23,7 +23,7 @@ describe('data stack', () => {
       for (const index of definition.indexes) {
         const gsi: any = table.Properties.GlobalSecondaryIndexes.find((g: any) => g.IndexName === index.name);
         assert.deepEqual(gsi.KeySchema, [{ AttributeName: index.partitionKey.name, KeyType: 'HASH' }, ...(index.sortKey === undefined ? [] : [{ AttributeName: index.sortKey.name, KeyType: 'RANGE' }])]);
-        assert.deepEqual(gsi.Projection, { ProjectionType: 'ALL' });
+        assert.deepEqual(gsi.Projection, { ProjectionType: index.projection === 'keys' ? 'KEYS_ONLY' : 'ALL' }, `${index.name}: ${index.projection ?? 'all'}`);
       }
       if (definition.ttlAttribute === undefined) assert.equal(table.Properties.TimeToLiveSpecification, undefined);
       else assert.deepEqual(table.Properties.TimeToLiveSpecification, { AttributeName: definition.ttlAttribute, Enabled: true });

@@ -17,7 +17,9 @@ const TABLES_ENV = tableNameEnv(prefixedTableNames('cfg'));
 
 const figures = (over: Partial<WorkerFigures> = {}): WorkerFigures => ({
   activeCalls: 0, registrationsHeld: 0, draining: false, registrationsGranted: 0, datagramsIn: 0, datagramsOut: 0, decodeErrors: 0,
-  authFailures: 0, retransmits: 0, trunkDatagrams: 0, trunkEntries: 0, callsRouted: 0, callsRefused: 0, udpSendErrors: 0, refusalsTotal: 0, refusals: {}, ...over,
+  authFailures: 0, authFailuresCalls: 0, authFailuresRegistrations: 0, retransmits: 0, trunkDatagrams: 0, trunkEntries: 0, callsRouted: 0, callsRefused: 0, udpSendErrors: 0,
+  callTable: 0, callNumbersInUse: 0, callNumbersHoldingOff: 0, callNumbersInSetup: 0, callNumbersFree: 32_766, lookupsInFlight: 0, eventLoopDelay: { p50Ms: 0, p99Ms: 0, maxMs: 0 },
+  drops: { 'unknown-call': 0, 'lookup-overload': 0, 'reply-withheld': 0 }, refusalsTotal: 0, refusals: {}, ...over,
 });
 
 describe('on ECS: the agent endpoints', () => {
@@ -44,6 +46,18 @@ describe('on ECS: the agent endpoints', () => {
     await assert.rejects(workerConfigFromEnv({ ...TABLES_ENV, STROWGER_METRICS: 'statsd' }), /STROWGER_METRICS="statsd" is not emf or off/);
     await assert.rejects(workerConfigFromEnv({ ...TABLES_ENV, STROWGER_SOCKET_BUFFER_BYTES: '1.5' }), /STROWGER_SOCKET_BUFFER_BYTES="1.5" is not a positive whole number/);
     await assert.rejects(workerConfigFromEnv({ ...TABLES_ENV, LOG_LEVEL: 'loud' }), /LOG_LEVEL="loud"/);
+  });
+
+  it('environment: a local worker id is new with every start; delayreject and the call-number limits are operator settings', async () => {
+    const one = await workerConfigFromEnv(TABLES_ENV);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const two = await workerConfigFromEnv(TABLES_ENV);
+    assert.notEqual(one.workerId, two.workerId, 'the same host and pid (a container) still gets a new id');
+    assert.deepEqual(one.engine, { limits: {} }, 'unset: the worker defaults (delayreject 1000 ms)');
+    const set = await workerConfigFromEnv({ ...TABLES_ENV, STROWGER_DELAYREJECT_MS: '0', STROWGER_MAXCALLNUMBERS: '512', STROWGER_MAXCALLNUMBERS_CEILING: '1024', STROWGER_MAXCALLNUMBERS_SETUP: '4096', STROWGER_MAXCALLNUMBERS_SETUP_PER_IP: '64' });
+    assert.deepEqual(set.engine, { delayRejectMs: 0, limits: { maxPerIp: 512, maxPerIpCeiling: 1024, maxInSetup: 4096, maxInSetupPerIp: 64 } });
+    await assert.rejects(workerConfigFromEnv({ ...TABLES_ENV, STROWGER_DELAYREJECT_MS: '-1' }), /STROWGER_DELAYREJECT_MS="-1" is not a whole number, 0 or more/);
+    await assert.rejects(workerConfigFromEnv({ ...TABLES_ENV, STROWGER_MAXCALLNUMBERS: '1e9x' }), /STROWGER_MAXCALLNUMBERS="1e9x"/);
   });
 
   it('protection: PUT with the documented body; an agent error rejects with its message', async () => {

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { decodeDatagram, encode, IaxCommand, IeId, ieString, FrameType } from '../../services/iax2/codec/index.ts';
 import { startWorker, type Worker } from '../../services/worker/worker.ts';
 import { jsonLogger } from '../../shared/logger.ts';
+import { parseAllowedNetworks } from '../../shared/model/peer-address-policy.ts';
 import { sendVoice, watch } from '../helpers/call-watch.ts';
 import { startControl, type ControlHarness } from '../helpers/control-harness.ts';
 import { startDynalite, type DynamoEngine } from '../helpers/dynamo-engines.ts';
@@ -45,7 +46,9 @@ describe('operators\' configurations', () => {
 
   before(async () => {
     engine = await startDynalite();
-    h = await startControl(engine);
+    // The boxes with static hosts run on this machine: the operator allows loopback for them.
+    const loopback = parseAllowedNetworks('test', '127.0.0.0/8');
+    h = await startControl(engine, { settings: { allowedPeerNetworks: loopback } });
     key = await h.addTenant('acme', { callsPerSecond: 500, maxConcurrentCalls: 500 });
     worker = await startWorker({
       workerId: 'w1',
@@ -53,6 +56,7 @@ describe('operators\' configurations', () => {
       iax: { address: '127.0.0.1', port: 0 },
       status: { address: '127.0.0.1', port: 0 },
       logger: jsonLogger({ service: 'worker', level: 'info', write: (line) => logs.push(line) }),
+      allowedPeerNetworks: loopback,
     });
     platform = worker.transport.localAddress();
   });

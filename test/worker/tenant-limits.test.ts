@@ -1,5 +1,5 @@
 // Per-tenant admission on a real tenants table (dynalite): concurrent calls, calls per second
-// as a token bucket on the injected clock, and suspended tenants.
+// as a token bucket on the injected clock, suspended tenants, and a store outage.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { TenantLimiter } from '../../services/worker/switch/tenant-limits.ts';
@@ -50,5 +50,22 @@ describe('tenant limits', () => {
     assert.equal(await limiter.admit('nobody'), 'suspended');
     const racing = await Promise.all([limiter.admit('small'), limiter.admit('small'), limiter.admit('small')]);
     assert.deepEqual(racing.sort(), ['concurrent-limit', 'ok', 'ok']);
+  });
+
+  it('the store out: a tenant read before keeps being counted against its last limits; one never read is refused', async () => {
+    let now = 0;
+    let up = true;
+    const limiter = new TenantLimiter({
+      get: (tenant) => (up ? stores.tenants.get(tenant) : Promise.reject(Object.assign(new Error('no answer'), { name: 'TimeoutError' }))),
+    }, () => now, 30_000, { staleWaitMs: 10 });
+    assert.deepEqual([await limiter.admit('small'), await limiter.admit('slow')], ['ok', 'ok']);
+    up = false;
+    now += 60_000;
+    assert.deepEqual([await limiter.admit('small'), await limiter.admit('small')], ['ok', 'concurrent-limit'], 'small: at most 2 at once, as last read');
+    limiter.release('small');
+    assert.equal(await limiter.admit('small'), 'ok');
+    assert.deepEqual([await limiter.admit('slow'), await limiter.admit('slow'), await limiter.admit('slow')], ['ok', 'ok', 'rate-limit'], 'slow: 2 a second, as last read');
+    await assert.rejects(limiter.admit('off'), /no answer/, 'never read: not admitted while the store is out');
+    assert.ok(limiter.stats.servedStale >= 4);
   });
 });

@@ -19,6 +19,8 @@ export type RefusalReason =
   | 'call-number-limit'
   /** The budget for dialogs not yet authenticated, per address or in all (call-numbers.ts). */
   | 'setup-limit'
+  /** A USERNAME that is empty or longer than any name can be (MAX_NAME_LENGTH): refused before any lookup. */
+  | 'bad-username'
   /** A NEW without USERNAME from an address no user or registration matches. */
   | 'no-user'
   /** A VERSION above 2. */

@@ -14,7 +14,7 @@
  */
 import type { Logger } from '../../../shared/logger.ts';
 import type { CallNumberAllocator } from '../call/call-numbers.ts';
-import { hasIe, IaxCommand, ieBytes, IeId, type FullFrame } from '../codec/index.ts';
+import { hasIe, IaxCommand, ieBytes, IeId, ieString, type FullFrame } from '../codec/index.ts';
 import type { CallTokens } from '../crypto/index.ts';
 import { aclAllows, addressBytes, networkContains, parseNetwork, type AclRule, type Network } from '../acl.ts';
 import type { RefusalReason } from '../dialog/refusals.ts';
@@ -24,6 +24,9 @@ import { addressKey, type RemoteAddress } from '../transport.ts';
 export type Principal = IaxUser | IaxPeer;
 
 const EMPTY = Buffer.alloc(0);
+
+/** The longest user or peer name there can be: an iax.conf section name, as Asterisk allows (80). */
+export const MAX_NAME_LENGTH = 80;
 
 export type AdmissionVerdict =
   /** A stateless refusal, for this reason. */
@@ -98,6 +101,10 @@ export class Admission {
     } else if (!this.tokenOptionalFor(from.address) && !this.options.tokenExempt(frame, from)) {
       return decide({ kind: 'refuse', reason: 'token-missing' });
     }
+    // A name no user or peer can have is refused here, so it never reaches a store (which
+    // would refuse an empty key with an error of its own).
+    const username = ieString(frame.ies, IeId.USERNAME);
+    if (username !== undefined && (username.length === 0 || username.length > MAX_NAME_LENGTH)) return decide({ kind: 'refuse', reason: 'bad-username' });
     // After the token: only an address that proved itself can have earned a pause, and a box
     // registered there is not held to what someone else behind its NAT did.
     if (!this.options.proven(from) && this.options.paused(from.address)) return decide({ kind: 'refuse', reason: 'auth-throttled' });

@@ -2,9 +2,12 @@
  * The registrar: serves REGREQ/REGREL for dynamic peers (protocol.md §9), keeps registrations
  * in an injected store stamped with this worker's id, expires them at the granted refresh +
  * 10 s, and qualifies registered peers that ask for it. Events: `registered`, `unregistered`,
- * `expired`, `statuschange`.
+ * `expired`, `statuschange`. When the store fails (or does not answer within `storeWaitMs`)
+ * and the worker gave it somewhere to queue writes, a peer's registration or removal is
+ * granted from the registrar's own memory and written later (deferred-writes.ts).
  */
 import type { Clock, TimerHandle } from '../../../shared/clock.ts';
+import { LogThrottle } from '../../../shared/log-throttle.ts';
 import { silentLogger, type Logger } from '../../../shared/logger.ts';
 import type { Call } from '../call/call.ts';
 import type { FullFrame } from '../codec/index.ts';
@@ -15,6 +18,7 @@ import type { Iax2Engine, RegistrationHandler } from '../engine/engine.ts';
 import type { IaxPeer } from '../peer-directory.ts';
 import { addressKey, type RemoteAddress } from '../transport.ts';
 import { TypedEvents } from '../typed-events.ts';
+import { StoreAttempt, type DeferredRegistrationWrites } from './deferred-writes.ts';
 import { QualifyMonitor, type QualifyChange } from './qualify.ts';
 import { RegistrarDialog, type RegistrarServices } from './registrar-dialog.ts';
 import { settle, type Registration, type RegistrationStore } from './registration-store.ts';
@@ -47,6 +51,15 @@ export interface RegistrarOptions {
   /** The zone the REGACK's DATETIME is given in. */
   timeZone?: string;
   random?: () => number;
+  /**
+   * Where writes go that the store could not take (the worker's write-behind queue). With it,
+   * a peer the directory found (so: one it knows) is granted its registration, or removal,
+   * from memory when the store fails, and the store is written later; without it a store
+   * failure refuses the registration (REGREJ).
+   */
+  deferredWrites?: DeferredRegistrationWrites;
+  /** With `deferredWrites`: how long a REGREQ or REGREL waits for the store before it is answered from memory (default 1000 ms). */
+  storeWaitMs?: number;
 }
 
 export interface RegistrarEvents {
@@ -60,6 +73,8 @@ export interface RegistrarStats {
   readonly registered: number;
   readonly rejected: number;
   readonly expired: number;
+  /** Registrations and removals granted from memory, their store write queued. */
+  readonly deferred: number;
 }
 
 export class Registrar implements RegistrationHandler {
@@ -68,8 +83,13 @@ export class Registrar implements RegistrationHandler {
   /** Registrations refused, by reason. */
   readonly refusals: Refusals;
   private readonly context: DialogContext;
-  private readonly counts = { registered: 0, rejected: 0, expired: 0 };
+  private readonly counts = { registered: 0, rejected: 0, expired: 0, deferred: 0 };
   private readonly store: RegistrationStore;
+  /** The registration last granted here per peer: what a refresh is compared with when the store cannot be read. */
+  private readonly granted = new Map<string, Registration>();
+  /** Store trouble is logged, but an outage does not become a line per REGREQ. */
+  private readonly storeLog: LogThrottle;
+  private readonly storeWaitMs: number;
   private readonly expiryTimers = new Map<string, TimerHandle>();
   /** Live registrations granted here: peer name -> its address, and "ip:port" -> the peer. */
   private readonly addresses = new Map<string, RemoteAddress>();
@@ -94,6 +114,8 @@ export class Registrar implements RegistrationHandler {
     });
     this.refusals = this.context.refusals;
     this.store = options.store;
+    this.storeLog = new LogThrottle(() => options.clock.now(), { linesPerWindow: 3 });
+    this.storeWaitMs = options.storeWaitMs ?? 1000;
     this.minExpireS = options.minExpireS ?? 60;
     this.maxExpireS = Math.max(this.minExpireS, options.maxExpireS ?? 60);
     this.events = new TypedEvents<RegistrarEvents>((event, error) => logger.error('registrar listener threw', { event, error }));
@@ -175,6 +197,7 @@ export class Registrar implements RegistrationHandler {
     if (!this.expiryTimers.has(name) && !this.addresses.has(name)) return;
     this.clearExpiry(name);
     this.forgetAddress(name);
+    this.granted.delete(name);
     this.qualify.forget(name);
     this.context.logger.info('registration released', { peer: name, why });
   }
@@ -185,10 +208,49 @@ export class Registrar implements RegistrationHandler {
     return Math.min(this.maxExpireS, Math.max(this.minExpireS, asked));
   }
 
-  /** Stores the registration (rtupdate), then lets the dialog send REGACK. */
+  /**
+   * Stores the registration (rtupdate), then lets the dialog send REGACK. When the store fails
+   * or is slow and writes can be deferred, the REGACK goes out anyway and the write is queued.
+   */
   private register(peer: IaxPeer, from: RemoteAddress, refreshS: number, acked: () => void, failed: () => void): void {
     const now = this.context.clock.wallNow();
-    const registration: Registration = {
+    const deferred = this.options.deferredWrites;
+    const fromMemory = (why: string, error?: unknown): void => {
+      const previous = this.granted.get(peer.name);
+      const registration = this.registrationFor(peer, from, refreshS, now, previous);
+      this.counts.deferred++;
+      this.logStore('registration granted from memory; its store write is queued', { peer: peer.name, why, error });
+      deferred?.put(registration);
+      this.grant(peer, registration, previous, acked);
+    };
+    // The queued writes still fail: the store is out, and nobody waits for it.
+    if (deferred?.failing === true) return fromMemory('the store is failing');
+    const attempt = new StoreAttempt(this.context.clock, deferred === undefined ? undefined : this.storeWaitMs, () => fromMemory('the store did not answer in time'));
+    const fallBack = (message: string, error: unknown): void => {
+      if (!attempt.decide()) return;
+      if (deferred !== undefined) return fromMemory(message, error);
+      this.context.logger.error(message, { error, peer: peer.name });
+      failed();
+    };
+    settle(this.store.get(peer.name), (previous) => {
+      if (!attempt.open) return; // answered from memory meanwhile
+      if (previous !== undefined && previous.workerId !== this.options.workerId) {
+        this.context.logger.info('registration taken over', { peer: peer.name, from: previous.workerId });
+      }
+      const registration = this.registrationFor(peer, from, refreshS, now, previous);
+      settle(this.store.put(registration), () => {
+        // Landed after the deadline: the queued copy writes the very same registration again.
+        if (!attempt.decide()) return;
+        deferred?.cancel(peer.name);
+        this.grant(peer, registration, previous, acked);
+      }, (error) => fallBack('registration not stored', error));
+    }, (error) => fallBack('registration lookup failed', error));
+  }
+
+  /** The registration `from` is granted, keeping the qualify status of the one before at the same address. */
+  private registrationFor(peer: IaxPeer, from: RemoteAddress, refreshS: number, now: number, previous: Registration | undefined): Registration {
+    const moved = previous !== undefined && (previous.address !== from.address || previous.port !== from.port);
+    return {
       name: peer.name,
       tenant: peer.tenant,
       address: from.address,
@@ -199,42 +261,51 @@ export class Registrar implements RegistrationHandler {
       refreshS,
       regexten: peer.regexten,
       regcontext: peer.regcontext,
-      qualify: { status: 'UNKNOWN' },
+      qualify: previous?.qualify !== undefined && !moved ? previous.qualify : { status: 'UNKNOWN' },
     };
-    settle(this.store.get(peer.name), (previous) => {
-      const moved = previous !== undefined && (previous.address !== from.address || previous.port !== from.port);
-      if (previous !== undefined && previous.workerId !== this.options.workerId) {
-        this.context.logger.info('registration taken over', { peer: peer.name, from: previous.workerId });
-      }
-      if (previous?.qualify !== undefined && !moved) registration.qualify = previous.qualify;
-      settle(this.store.put(registration), () => {
-        this.counts.registered++;
-        this.context.logger.info('peer registered', { peer: peer.name, address: `${from.address}:${from.port}`, refreshS });
-        this.scheduleExpiry(registration);
-        this.locate(peer.name, from);
-        this.options.engine.callNumbers.setIpLimit(from.address, peer.name, peer.maxCallNumbers);
-        acked();
-        this.events.emit('registered', { registration, moved });
-        // A new address is qualified at once (protocol.md §9.1).
-        if (peer.qualify !== undefined && peer.qualify.maxMs > 0) this.qualify.monitor(peer.name, from, peer.qualify, moved || previous === undefined);
-      }, (error) => {
-        this.context.logger.error('registration not stored', { error, peer: peer.name });
-        failed();
-      });
-    }, (error) => {
-      this.context.logger.error('registration lookup failed', { error, peer: peer.name });
-      failed();
-    });
+  }
+
+  /** The registration is granted: kept here, located, expired in time, REGACKed, qualified. */
+  private grant(peer: IaxPeer, registration: Registration, previous: Registration | undefined, acked: () => void): void {
+    const from = { address: registration.address, port: registration.port };
+    const moved = previous !== undefined && (previous.address !== from.address || previous.port !== from.port);
+    this.counts.registered++;
+    this.granted.set(peer.name, registration);
+    this.context.logger.info('peer registered', { peer: peer.name, address: `${from.address}:${from.port}`, refreshS: registration.refreshS });
+    this.scheduleExpiry(registration);
+    this.locate(peer.name, from);
+    this.options.engine.callNumbers.setIpLimit(from.address, peer.name, peer.maxCallNumbers);
+    acked();
+    this.events.emit('registered', { registration, moved });
+    // A new address is qualified at once (protocol.md §9.1).
+    if (peer.qualify !== undefined && peer.qualify.maxMs > 0) this.qualify.monitor(peer.name, from, peer.qualify, moved || previous === undefined);
   }
 
   private unregister(peer: IaxPeer, acked: () => void, failed: () => void): void {
-    settle(this.store.remove(peer.name), () => {
+    const deferred = this.options.deferredWrites;
+    const removed = (): void => {
       this.clearExpiry(peer.name);
       this.forgetAddress(peer.name);
+      this.granted.delete(peer.name);
       this.qualify.forget(peer.name);
       acked();
       this.events.emit('unregistered', { name: peer.name });
+    };
+    const fromMemory = (why: string, error?: unknown): void => {
+      this.counts.deferred++;
+      this.logStore('registration removed from memory; its store removal is queued', { peer: peer.name, why, error });
+      deferred?.remove(peer.name);
+      removed();
+    };
+    if (deferred?.failing === true) return fromMemory('the store is failing');
+    const attempt = new StoreAttempt(this.context.clock, deferred === undefined ? undefined : this.storeWaitMs, () => fromMemory('the store did not answer in time'));
+    settle(this.store.remove(peer.name), () => {
+      if (!attempt.decide()) return;
+      deferred?.cancel(peer.name);
+      removed();
     }, (error) => {
+      if (!attempt.decide()) return;
+      if (deferred !== undefined) return fromMemory('registration not removed', error);
       this.context.logger.error('registration not removed', { error, peer: peer.name });
       failed();
     });
@@ -246,14 +317,29 @@ export class Registrar implements RegistrationHandler {
     this.expiryTimers.set(registration.name, this.context.clock.setTimer(delay, () => {
       this.expiryTimers.delete(registration.name);
       this.forgetAddress(registration.name);
-      // Only this very registration: a refresh since then has moved expiresAt on.
-      settle(this.store.remove(registration.name, registration.expiresAt), (removed) => {
-        if (!removed) return;
+      this.granted.delete(registration.name);
+      const lapsed = (): void => {
         this.counts.expired++;
         this.qualify.forget(registration.name);
         this.events.emit('expired', { name: registration.name });
-      }, (error) => this.context.logger.error('expiry failed', { error, name: registration.name }));
+      };
+      // Only this very registration: a refresh since then has moved expiresAt on.
+      settle(this.store.remove(registration.name, registration.expiresAt), (removed) => {
+        if (removed) lapsed();
+      }, (error) => {
+        const deferred = this.options.deferredWrites;
+        if (deferred === undefined) return this.context.logger.error('expiry failed', { error, name: registration.name });
+        // The store is out: the registration lapsed here all the same, and the store learns it later.
+        this.logStore('registration expired in memory; its store removal is queued', { peer: registration.name, error });
+        deferred.remove(registration.name, registration.expiresAt);
+        lapsed();
+      });
     }));
+  }
+
+  private logStore(message: string, context: Record<string, unknown>): void {
+    const admitted = this.storeLog.admit(message);
+    if (admitted.write) this.context.logger.warn(message, { ...context, ...(admitted.suppressed > 0 ? { suppressedSimilar: admitted.suppressed } : {}) });
   }
 
   private locate(name: string, from: RemoteAddress): void {
@@ -282,6 +368,7 @@ export class Registrar implements RegistrationHandler {
     for (const timer of this.expiryTimers.values()) this.context.clock.clearTimer(timer);
     this.expiryTimers.clear();
     this.addresses.clear();
+    this.granted.clear();
     this.peersByAddress.clear();
     this.qualify.close();
     this.events.removeAll();

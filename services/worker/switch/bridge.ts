@@ -13,6 +13,7 @@
  *
  * While Proceeding a failed leg still fails over, offering exactly the caller's format.
  */
+import { maskDialSecret } from '../../../shared/iaxconf/secret-mask.ts';
 import type { Clock, TimerHandle } from '../../../shared/clock.ts';
 import type { Logger } from '../../../shared/logger.ts';
 import type { RouteConfig } from '../../../shared/model/route.ts';
@@ -199,13 +200,13 @@ export class Bridge {
     try {
       resolved = await this.deps.resolve(destination.target, this.info.calledNumber);
     } catch (error) {
-      this.deps.logger.error('resolving a destination failed', { error, dial: destination.dial });
+      this.deps.logger.error('resolving a destination failed', { error, dial: maskDialSecret(destination.dial) });
       resolved = { ok: false as const, cause: Cause.NETWORK_OUT_OF_ORDER, why: 'lookup failed' };
     }
     // The caller may have gone while the destination was looked up.
     if (this.isEnded()) return;
     if (!resolved.ok) {
-      this.deps.logger.info('destination unavailable', { dial: destination.dial, why: resolved.why });
+      this.deps.logger.info('destination unavailable', { dial: maskDialSecret(destination.dial), why: resolved.why });
       this.lastCause = resolved.cause;
       void this.tryNext();
       return;
@@ -230,13 +231,14 @@ export class Bridge {
         sendAni: resolved.peer.sendani,
       }, destination.target, this);
     } catch (error) {
-      this.deps.logger.warn('could not place the outbound leg', { error, dial: destination.dial });
+      this.deps.logger.warn('could not place the outbound leg', { error, dial: maskDialSecret(destination.dial) });
       this.lastCause = Cause.NO_CIRCUIT_AVAILABLE;
       void this.tryNext();
       return;
     }
     this.out = out;
-    this.outDestination = destination.dial;
+    // What logs and the CDR show: an inline user:secret@ never leaves the route.
+    this.outDestination = maskDialSecret(destination.dial);
     this.outOwner = resolved.owner?.workerId;
     this.wireOutbound(out);
     if (destination.timeoutS !== undefined) {

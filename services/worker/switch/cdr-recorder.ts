@@ -1,15 +1,19 @@
 /**
  * CDRs for bridged calls, in Asterisk's fields: an open record at answer (so a worker that dies
  * mid-call leaves a trace the sweeper closes), finished at hang-up with both legs' RR
- * figures; a call never answered gets one complete record at its end.
+ * figures; a call never answered gets one complete record at its end. Every write goes
+ * through the CDR queue (cdr-queue.ts), so a store outage delays CDRs instead of losing them.
  */
 import { randomUUID } from 'node:crypto';
+import { SystemClock, type Clock } from '../../../shared/clock.ts';
 import type { Logger } from '../../../shared/logger.ts';
 import type { CdrInput } from '../../../shared/model/cdr.ts';
 import type { CdrsTable } from '../../../shared/store/cdrs-table.ts';
 import type { Call } from '../../iax2/call/call.ts';
 import type { RrReport } from '../../iax2/call/rr-stats.ts';
+import type { WriteBehindStats } from '../write-behind.ts';
 import type { Bridge, BridgeOutcome } from './bridge.ts';
+import { CdrQueue, type CdrQueueTiming } from './cdr-queue.ts';
 
 type Rr = NonNullable<CdrInput['rrCaller']>;
 
@@ -29,14 +33,44 @@ function rrFigures(report: RrReport | undefined): Rr | undefined {
 
 export class CdrRecorder {
   private readonly ids = new WeakMap<Bridge, string>();
-  private readonly opened = new WeakMap<Bridge, Promise<boolean>>();
+  /** Calls whose open record was queued: their end finishes it. */
+  private readonly opened = new WeakSet<Bridge>();
   private sequence = 0;
+  private readonly queue: CdrQueue;
 
   constructor(
-    private readonly cdrs: Pick<CdrsTable, 'write' | 'finish' | 'recordCalleeLeg'>,
+    cdrs: Pick<CdrsTable, 'write' | 'finish' | 'recordCalleeLeg'>,
     private readonly workerId: string,
-    private readonly logger: Logger,
-  ) {}
+    logger: Logger,
+    options: { clock?: Clock; queue?: CdrQueueTiming } = {},
+  ) {
+    this.queue = new CdrQueue(cdrs, options.clock ?? new SystemClock(), logger, options.queue);
+  }
+
+  /** Writes queued, written and dropped since the start. */
+  get stats(): WriteBehindStats {
+    return this.queue.stats;
+  }
+
+  /** Writes waiting for the store now. */
+  get queued(): number {
+    return this.queue.size;
+  }
+
+  /** Resolves when no CDR write waits. */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  /** The store answers again: write what waits without sitting out the back-off. */
+  retryNow(): void {
+    this.queue.retryNow();
+  }
+
+  /** Stops writing; returns how many writes were still queued (lost). */
+  close(): number {
+    return this.queue.close();
+  }
 
   /** The record's key: the call's start and its id (what a mesh leg tells the owner to add its leg to). */
   idOf(bridge: Bridge): { start: number; callId: string } {
@@ -69,44 +103,41 @@ export class CdrRecorder {
   /** At answer: the open record. */
   answered(bridge: Bridge, at: number, dstchannel: string, lastdata: string): void {
     const cdr: CdrInput = { ...this.base(bridge), dstchannel, lastdata, answer: at };
-    this.opened.set(bridge, this.cdrs.write(cdr).then(() => true, (error: unknown) => {
-      this.logger.error('writing the open CDR failed', { error, callId: cdr.callId });
-      return false;
-    }));
+    if (this.queue.add(cdr.callId, { kind: 'open', cdr })) this.opened.add(bridge);
   }
 
-  /** At the end: finish the open record, or write the whole one. */
+  /** At the end: finish the open record, or write the whole one; resolves when it landed (or was dropped). */
   ended(bridge: Bridge, outcome: BridgeOutcome, dstchannel: string | undefined): Promise<void> {
     const base = this.base(bridge);
     const rrCaller = rrFigures(bridge.caller.receiveStats());
     // Through the mesh, our outbound leg is the one between the workers; the owner adds the callee's.
     const rrOutbound = rrFigures(outcome.outbound?.receiveStats());
     const viaMesh = outcome.calleeWorker !== undefined;
-    const opened = this.opened.get(bridge) ?? Promise.resolve(false);
-    return opened
-      .then(async (wasOpened) => {
-        const ending = {
-          end: outcome.endedAt,
-          disposition: outcome.disposition,
-          hangupCause: outcome.causeCode,
-          ...(outcome.answeredAt === undefined ? {} : { answer: outcome.answeredAt }),
-          ...(rrCaller === undefined ? {} : { rrCaller }),
-          ...(rrOutbound === undefined ? {} : viaMesh ? { rrMesh: rrOutbound } : { rrCallee: rrOutbound }),
-          ...(viaMesh ? { calleeWorkerId: outcome.calleeWorker } : {}),
-        };
-        if (wasOpened) await this.cdrs.finish(base.tenant, base.start, base.callId, ending);
-        else {
-          await this.cdrs.write({
-            ...base,
-            ...(dstchannel === undefined ? {} : { dstchannel }),
-            ...(outcome.destination === undefined ? {} : { lastdata: outcome.destination }),
-            ...ending,
-            duration: Math.max(0, Math.round((outcome.endedAt - base.start) / 1000)),
-            billsec: outcome.answeredAt === undefined ? 0 : Math.max(0, Math.round((outcome.endedAt - outcome.answeredAt) / 1000)),
-          });
-        }
-      })
-      .catch((error: unknown) => this.logger.error('writing the CDR failed', { error, callId: base.callId }));
+    const ending = {
+      end: outcome.endedAt,
+      disposition: outcome.disposition,
+      hangupCause: outcome.causeCode,
+      ...(outcome.answeredAt === undefined ? {} : { answer: outcome.answeredAt }),
+      ...(rrCaller === undefined ? {} : { rrCaller }),
+      ...(rrOutbound === undefined ? {} : viaMesh ? { rrMesh: rrOutbound } : { rrCallee: rrOutbound }),
+      ...(viaMesh ? { calleeWorkerId: outcome.calleeWorker } : {}),
+    };
+    if (this.opened.has(bridge)) {
+      this.queue.add(base.callId, { kind: 'finish', tenant: base.tenant, start: base.start, callId: base.callId, ending });
+    } else {
+      this.queue.add(base.callId, {
+        kind: 'whole',
+        cdr: {
+          ...base,
+          ...(dstchannel === undefined ? {} : { dstchannel }),
+          ...(outcome.destination === undefined ? {} : { lastdata: outcome.destination }),
+          ...ending,
+          duration: Math.max(0, Math.round((outcome.endedAt - base.start) / 1000)),
+          billsec: outcome.answeredAt === undefined ? 0 : Math.max(0, Math.round((outcome.endedAt - outcome.answeredAt) / 1000)),
+        },
+      });
+    }
+    return this.queue.settled(base.callId);
   }
 
   /**
@@ -114,18 +145,12 @@ export class CdrRecorder {
    * ingress worker's record. That record exists from the answer on; a call never answered
    * has no media worth reporting, so nothing is written for it.
    */
-  async calleeLegEnded(tenant: string, cdr: { start: number; callId: string }, leg: Call, answered: boolean): Promise<void> {
+  calleeLegEnded(tenant: string, cdr: { start: number; callId: string }, leg: Call, answered: boolean): Promise<void> {
     const rr = rrFigures(leg.receiveStats());
-    if (!answered || rr === undefined) return;
-    try {
-      // The ingress writes the open record as the answer crosses it: give it a moment if it is not there yet.
-      for (let attempt = 0; attempt < 3; attempt++) {
-        if (await this.cdrs.recordCalleeLeg(tenant, cdr.start, cdr.callId, rr, this.workerId)) return;
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      }
-      this.logger.warn('the ingress CDR for a mesh call was not found; the far leg\'s figures are dropped', { callId: cdr.callId });
-    } catch (error) {
-      this.logger.error('recording the far leg of a mesh call failed', { error, callId: cdr.callId });
-    }
+    if (!answered || rr === undefined) return Promise.resolve();
+    // Keyed apart from this worker's own records: the record it updates is another worker's.
+    const key = `leg:${cdr.callId}`;
+    this.queue.add(key, { kind: 'callee-leg', tenant, start: cdr.start, callId: cdr.callId, rr, workerId: this.workerId, attempts: 0 });
+    return this.queue.settled(key);
   }
 }

@@ -1,14 +1,16 @@
 /**
  * Per-tenant admission: concurrent calls and new calls per second (a token bucket), checked
  * before a call is routed. Limits come from the tenants table, cached for half a minute; a
- * suspended or unknown tenant gets nothing.
+ * suspended or unknown tenant gets nothing. The counting is this worker's own, so it goes on
+ * through a store outage with the last limits read (LastGood); a tenant whose limits were
+ * never read cannot be admitted then: `admit` rejects with the store's error.
  */
 import type { TenantLimits } from '../../../shared/model/tenant.ts';
 import type { TenantsTable } from '../../../shared/store/tenants-table.ts';
+import { LastGood, type LastGoodStats, type LastGoodTiming } from './last-good.ts';
 
 interface TenantState {
   limits: TenantLimits | undefined;
-  fetchedAt: number;
   active: number;
   tokens: number;
   refilledAt: number;
@@ -18,12 +20,20 @@ export type Admission = 'ok' | 'suspended' | 'concurrent-limit' | 'rate-limit';
 
 export class TenantLimiter {
   private readonly tenants = new Map<string, TenantState>();
+  private readonly limits: LastGood<TenantLimits | undefined>;
 
   constructor(
     private readonly source: Pick<TenantsTable, 'get'>,
     private readonly now: () => number = Date.now,
-    private readonly maxAgeMs = 30_000,
-  ) {}
+    maxAgeMs = 30_000,
+    timing: LastGoodTiming = {},
+  ) {
+    this.limits = new LastGood({ ...timing, now, maxAgeMs });
+  }
+
+  get stats(): LastGoodStats {
+    return this.limits.stats;
+  }
 
   /** Admits one call (counting it until `release`) or says why not. */
   async admit(tenant: string): Promise<Admission> {
@@ -55,17 +65,15 @@ export class TenantLimiter {
   }
 
   private async state(tenant: string): Promise<TenantState> {
-    let state = this.tenants.get(tenant);
-    const now = this.now();
-    if (state === undefined || now - state.fetchedAt >= this.maxAgeMs) {
+    const limits = await this.limits.get(tenant, async () => {
       const record = await this.source.get(tenant);
-      const limits = record?.status === 'active' ? record.limits : undefined;
-      // Another admission may have created the state while this one awaited the read.
-      state = this.tenants.get(tenant) ?? { limits, fetchedAt: now, active: 0, tokens: Math.max(1, limits?.callsPerSecond ?? 1), refilledAt: now };
-      state.limits = limits;
-      state.fetchedAt = now;
-      this.tenants.set(tenant, state);
-    }
+      return record?.status === 'active' ? record.limits : undefined;
+    });
+    // Another admission may have created the state while this one awaited the read.
+    const now = this.now();
+    const state = this.tenants.get(tenant) ?? { limits, active: 0, tokens: Math.max(1, limits?.callsPerSecond ?? 1), refilledAt: now };
+    state.limits = limits;
+    this.tenants.set(tenant, state);
     return state;
   }
 }

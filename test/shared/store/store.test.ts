@@ -2,17 +2,18 @@
 // DynamoDB Local whenever java is present (always in CI).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { PeerConfigInput } from '../../../shared/model/peer.ts';
 import type { Registration } from '../../../shared/model/registration.ts';
 import { AstdbTable } from '../../../shared/store/astdb-table.ts';
 import { createTables } from '../../../shared/store/create-tables.ts';
 import { PeerCache } from '../../../shared/store/peer-cache.ts';
-import { PeersTable } from '../../../shared/store/peers-table.ts';
+import { PeersTable, validatePeer } from '../../../shared/store/peers-table.ts';
 import { RegistrationsTable } from '../../../shared/store/registrations-table.ts';
 import { prefixedTableNames } from '../../../shared/store/store-config.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../../shared/store/store-errors.ts';
-import { expiryBucket } from '../../../shared/store/table-definitions.ts';
+import { expiryBucket, TABLES, TOKEN_EXEMPT_ATTRIBUTE } from '../../../shared/store/table-definitions.ts';
 import { availableEngines, type DynamoEngine } from '../../helpers/dynamo-engines.ts';
 
 const peer = (name: string, tenant = 't1', extra: Partial<PeerConfigInput> = {}): PeerConfigInput => ({
@@ -55,6 +56,41 @@ for (const start of await availableEngines()) {
       const rest = await peers.listByTenant('t1', { limit: 2, cursor: first.cursor });
       assert.deepEqual([...first.items, ...rest.items].map((p) => p.name).sort(), ['p0', 'p1', 'p2']);
       assert.equal((await peers.listByTenant('t2')).items.length, 2);
+    });
+
+    it('peers: the names with requirecalltoken=no are listed from the sparse index, follow replaces, and never show in reads', async () => {
+      await peers.create(peer('modem1', 't1', { requirecalltoken: 'no' }));
+      await peers.create(peer('box1', 't1'));
+      const modem2 = await peers.create(peer('modem2', 't2', { requirecalltoken: 'no' }));
+      assert.deepEqual((await peers.tokenExemptNames()).sort(), ['modem1', 'modem2']);
+      await peers.replace({ ...peer('modem2', 't2'), requirecalltoken: 'yes' }, modem2.version);
+      assert.deepEqual(await peers.tokenExemptNames(), ['modem1']);
+      const read = await peers.get('modem1');
+      assert.deepEqual(Object.keys(read ?? {}).filter((k) => k === TOKEN_EXEMPT_ATTRIBUTE), [], 'the index key is bookkeeping, not a field');
+      assert.ok((await peers.listByTenant('t1')).items.every((p) => !(TOKEN_EXEMPT_ATTRIBUTE in p)));
+      await peers.delete('modem1', 't1');
+      assert.deepEqual(await peers.tokenExemptNames(), []);
+    });
+
+    it('a local table made before an index existed is rebuilt with it, its items kept and upgraded', async () => {
+      const names = prefixedTableNames(`old${Math.floor(Math.random() * 1e9)}`);
+      const peersBefore = { ...TABLES.peers, indexes: TABLES.peers.indexes.filter((index) => index.name !== 'tokenExempt') };
+      await engine.client.send(new CreateTableCommand({
+        TableName: names.peers,
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{ AttributeName: 'name', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'name', AttributeType: 'S' }, { AttributeName: 'tenant', AttributeType: 'S' }],
+        GlobalSecondaryIndexes: peersBefore.indexes.map((index) => ({ IndexName: index.name, KeySchema: [{ AttributeName: 'tenant', KeyType: 'HASH' }, { AttributeName: 'name', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } })),
+      }));
+      const doc = DynamoDBDocumentClient.from(engine.client, { marshallOptions: { removeUndefinedValues: true } });
+      // Items as an older version wrote them: no index key.
+      for (const name of ['old-modem', 'old-box']) {
+        await doc.send(new PutCommand({ TableName: names.peers, Item: { ...validatePeer(peer(name, 't1', name === 'old-modem' ? { requirecalltoken: 'no' } : {})), version: 3, updatedAt: now } }));
+      }
+      await createTables(engine.client, names);
+      const upgraded = new PeersTable(doc, names.peers, () => now);
+      assert.deepEqual(await upgraded.tokenExemptNames(), ['old-modem']);
+      assert.deepEqual((await upgraded.listByTenant('t1')).items.map((p) => [p.name, p.version]).sort(), [['old-box', 3], ['old-modem', 3]]);
     });
 
     it('peers: a taken name is a conflict, invalid input names the field', async () => {
