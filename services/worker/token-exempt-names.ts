@@ -2,7 +2,7 @@
  * The names of the peers with requirecalltoken=no, kept in memory and refreshed from the
  * table's sparse index every few seconds (peers-table.ts): a NEW or REGREQ without a call
  * token is judged against this set, so a flood of them costs no read whatever names they carry
- * (docs/architecture.md §7). A failed refresh keeps the last set and is logged, a few lines
+ * (docs/architecture.md §9). A failed refresh keeps the last set and is logged, a few lines
  * per window.
  */
 import type { Clock, TimerHandle } from '../../shared/clock.ts';

@@ -8,7 +8,7 @@
  * Names that do not exist are kept too, in a table of their own (so a flood of made-up names
  * cannot push real peers out), and served exactly like real ones: at once, even when due for a
  * background revalidation. That way whether a name exists cannot be told from how quickly it
- * is answered (docs/architecture.md §7). They are revalidated after `negativeAgeMs`, so a peer
+ * is answered (docs/architecture.md §9). They are revalidated after `negativeAgeMs`, so a peer
  * just created is found seconds later.
  *
  * A revalidation that fails (the store is out) keeps the entry in use, and the next one waits

@@ -40,7 +40,7 @@ export const TABLES: Readonly<Record<TableKey, TableDefinition>> = {
       { name: 'byTenant', partitionKey: { name: 'tenant', type: 'S' }, sortKey: { name: 'name', type: 'S' } },
       // Sparse: only peers with requirecalltoken=no carry tokenExemptName, so every worker can
       // keep the few names that may come without a call token by scanning just those keys
-      // (a token-less datagram must cost no read, docs/architecture.md §7).
+      // (a token-less datagram must cost no read, docs/architecture.md §9).
       { name: 'tokenExempt', partitionKey: { name: TOKEN_EXEMPT_ATTRIBUTE, type: 'S' }, projection: 'keys' },
     ],
     // A deleted peer's registration and astdb entries are cleaned up from the stream.

@@ -1,6 +1,6 @@
 // One flood of bench:attack, in its own process so it has a core of its own: from `sources`
 // addresses 127.30.x.y (each a host of its own on Linux loopback) at `target`, as fast as this
-// process can send for `seconds`. Kinds:
+// process can send for `seconds` (or at `pps`, when given). Kinds:
 //   tokenless     NEW and REGREQ with no CALLTOKEN IE, random names
 //   token-ask     NEW, REGREQ and POKE asking for a token (empty CALLTOKEN)
 //   forged        NEW and REGREQ with made-up tokens
@@ -12,7 +12,8 @@ import { parseArgs } from 'node:util';
 import { decodeDatagram, encode, FrameType, IaxCommand, IeId, ieBytes, ieString, type Ie } from '../../services/iax2/codec/index.ts';
 import { md5Result } from '../../services/iax2/crypto/index.ts';
 
-const { values } = parseArgs({ options: { kind: { type: 'string' }, port: { type: 'string' }, seconds: { type: 'string', default: '5' }, sources: { type: 'string', default: '1000' }, name: { type: 'string', default: 'pbx1' } } });
+const { values } = parseArgs({ options: { kind: { type: 'string' }, port: { type: 'string' }, seconds: { type: 'string', default: '5' }, sources: { type: 'string', default: '1000' }, name: { type: 'string', default: 'pbx1' }, pps: { type: 'string' } } });
+const PPS = values.pps === undefined ? Infinity : Number(values.pps);
 const kind = values.kind ?? 'tokenless';
 const port = Number(values.port);
 const seconds = Number(values.seconds);
@@ -53,13 +54,13 @@ for (const source of sources) {
     if (frame.kind !== 'full' || frame.frameType !== FrameType.IAX) return;
     if (frame.subclass === IaxCommand.CALLTOKEN) {
       source.token = ieBytes(frame.ies, IeId.CALLTOKEN);
-      if (kind === 'wrong-secret') send(source, request(IaxCommand.REGREQ, [...regIes(values.name!), { id: IeId.CALLTOKEN, value: source.token! }], frame.destCall));
+      if (kind === 'wrong-secret') send(source, request(IaxCommand.REGREQ, [...regIes(values.name), { id: IeId.CALLTOKEN, value: source.token! }], frame.destCall));
     } else if (frame.subclass === IaxCommand.REGAUTH && kind === 'wrong-secret') {
       const challenge = ieString(frame.ies, IeId.CHALLENGE) ?? '';
-      send(source, request(IaxCommand.REGREQ, [...regIes(values.name!), { id: IeId.MD5_RESULT, value: md5Result(challenge, `wrong-${counts.datagrams}`) }], frame.destCall, { destCall: frame.sourceCall, oseqno: 1, iseqno: 1 }));
+      send(source, request(IaxCommand.REGREQ, [...regIes(values.name), { id: IeId.MD5_RESULT, value: md5Result(challenge, `wrong-${counts.datagrams}`) }], frame.destCall, { destCall: frame.sourceCall, oseqno: 1, iseqno: 1 }));
     } else if (frame.subclass === IaxCommand.REGREJ && kind === 'wrong-secret') {
       // Guess again: a new dialog, a fresh token.
-      send(source, request(IaxCommand.REGREQ, [...regIes(values.name!), { id: IeId.CALLTOKEN, value: Buffer.alloc(0) }], nextCall()));
+      send(source, request(IaxCommand.REGREQ, [...regIes(values.name), { id: IeId.CALLTOKEN, value: Buffer.alloc(0) }], nextCall()));
     }
   });
 }
@@ -75,11 +76,11 @@ function floodOne(source: Source, i: number): void {
       send(source, i % 3 === 0 ? request(IaxCommand.NEW, [...newIes(`n${i}`), { id: IeId.CALLTOKEN, value: Buffer.alloc(0) }], call) : i % 3 === 1 ? request(IaxCommand.REGREQ, [...regIes(`n${i}`), { id: IeId.CALLTOKEN, value: Buffer.alloc(0) }], call) : request(IaxCommand.POKE, [], call));
       return;
     case 'forged':
-      send(source, i % 2 === 0 ? request(IaxCommand.NEW, [...newIes(values.name!), { id: IeId.CALLTOKEN, value: forgedToken }], call) : request(IaxCommand.REGREQ, [...regIes(values.name!), { id: IeId.CALLTOKEN, value: forgedToken }], call));
+      send(source, i % 2 === 0 ? request(IaxCommand.NEW, [...newIes(values.name), { id: IeId.CALLTOKEN, value: forgedToken }], call) : request(IaxCommand.REGREQ, [...regIes(values.name), { id: IeId.CALLTOKEN, value: forgedToken }], call));
       return;
     case 'valid-token':
-      if (source.token === undefined) send(source, request(IaxCommand.NEW, [...newIes(values.name!), { id: IeId.CALLTOKEN, value: Buffer.alloc(0) }], call));
-      else send(source, request(IaxCommand.NEW, [...newIes(values.name!), { id: IeId.CALLTOKEN, value: source.token }], call));
+      if (source.token === undefined) send(source, request(IaxCommand.NEW, [...newIes(values.name), { id: IeId.CALLTOKEN, value: Buffer.alloc(0) }], call));
+      else send(source, request(IaxCommand.NEW, [...newIes(values.name), { id: IeId.CALLTOKEN, value: source.token }], call));
       return;
   }
 }
@@ -88,16 +89,16 @@ const started = performance.now();
 const until = started + seconds * 1000;
 if (kind === 'wrong-secret') {
   // Paced by the server's answers: each source keeps one guess in flight.
-  for (const source of sources) send(source, request(IaxCommand.REGREQ, [...regIes(values.name!), { id: IeId.CALLTOKEN, value: Buffer.alloc(0) }], nextCall()));
+  for (const source of sources) send(source, request(IaxCommand.REGREQ, [...regIes(values.name), { id: IeId.CALLTOKEN, value: Buffer.alloc(0) }], nextCall()));
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
 } else {
   let i = 0;
   let tokensRefreshedAt = started;
   while (performance.now() < until) {
-    for (let burst = 0; burst < 2000; burst++) {
-      floodOne(sources[i % SOURCES]!, i);
-      i++;
-    }
+    // As fast as we can, or up to where the rate says we should be by now.
+    const due = PPS === Infinity ? i + 2000 : Math.min(i + 2000, Math.floor(((performance.now() - started) / 1000) * PPS));
+    for (; i < due; i++) floodOne(sources[i % SOURCES]!, i);
+    if (PPS !== Infinity && i >= due) await new Promise((resolve) => setTimeout(resolve, 1));
     // Tokens live 10 s: a source asks again before then.
     if (kind === 'valid-token' && performance.now() - tokensRefreshedAt > 8000) {
       for (const source of sources) source.token = undefined;

@@ -17,7 +17,9 @@ import { startDynalite } from '../helpers/dynamo-engines.ts';
 import { startPbx, type PbxEndpoint } from '../helpers/pbx-endpoint.ts';
 import { freeTcpPort, startWorkerProcess } from '../helpers/worker-process.ts';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, kinds: { type: 'string', default: 'tokenless,token-ask,forged,valid-token,wrong-secret' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, kinds: { type: 'string', default: 'tokenless,token-ask,forged,valid-token,wrong-secret' }, rates: { type: 'string', default: 'max,40000' } } });
+/** Each flood at the highest rate one process sends ("max") and at the rates given. */
+const RATES = values.rates.split(',');
 const SECONDS = Number(values.seconds);
 const KINDS = values.kinds.split(',');
 const DESCRIBE: Record<string, string> = {
@@ -44,7 +46,8 @@ for (let k = 1; k <= BOXES; k++) {
 
 const iaxPort = await freeTcpPort();
 const statusPort = await freeTcpPort();
-const worker = await startWorkerProcess(['--import', 'tsx', fileURLToPath(new URL('../../services/worker/main.ts', import.meta.url))], {
+const profile = process.env.ATTACK_BENCH_PROFILE === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.ATTACK_BENCH_PROFILE}`];
+const worker = await startWorkerProcess([...profile, '--import', 'tsx', fileURLToPath(new URL('../../services/worker/main.ts', import.meta.url))], {
   env: {
     ...(process.env as Record<string, string>),
     ...tableNameEnv(names),
@@ -59,6 +62,15 @@ const worker = await startWorkerProcess(['--import', 'tsx', fileURLToPath(new UR
     LOG_LEVEL: 'info',
   },
 });
+/** The worker's CPU time so far (user + system), in seconds, from /proc. */
+const workerCpuSeconds = (): number => {
+  const fields = readFileSync(`/proc/${worker.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
+const workerCpuSplit = (): { user: number; system: number } => {
+  const fields = readFileSync(`/proc/${worker.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
+};
 const rssMb = (): number => {
   const status = readFileSync(`/proc/${worker.child.pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
@@ -124,17 +136,23 @@ for (let i = 0; i < 20; i++) {
 baselineSetups.sort((a, b) => a - b);
 const baselineP50 = baselineSetups[Math.floor(baselineSetups.length / 2)] ?? 50;
 
-interface Row { kind: string; pps: number; calls: string; registrations: string; rssGrowthMb: number; recoveryS: number }
+interface Row { kind: string; rate: string; pps: number; taken: number; cpu: number; calls: string; registrations: string; rssGrowthMb: number; recoveryS: number }
 const rows: Row[] = [];
-for (const kind of KINDS) {
+for (const kind of KINDS) for (const rate of kind === 'wrong-secret' ? ['max'] : RATES) {
   const rssBefore = rssMb();
   let rssPeak = rssBefore;
   const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMb())), 100);
   const regacksBefore = regacks();
   const load = legitimateLoad(100);
-  const flood = run(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./attack-flood.ts', import.meta.url)), '--kind', kind, '--port', String(iaxPort), '--seconds', String(SECONDS), '--name', 'pbx1'], { maxBuffer: 1 << 20 });
+  const framesIn = async (): Promise<number> => Number(/^strowger_frames_in_total (\d+)$/m.exec(await (await fetch(`http://127.0.0.1:${statusPort}/metrics`)).text())?.[1] ?? 0);
+  const framesBefore = await framesIn();
+  const cpuBefore = workerCpuSeconds();
+  const flood = run(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./attack-flood.ts', import.meta.url)), '--kind', kind, '--port', String(iaxPort), '--seconds', String(SECONDS), '--name', 'pbx1', ...(rate === 'max' ? [] : ['--pps', rate])], { maxBuffer: 1 << 20 });
   const { stdout } = await flood;
   const floodEnded = performance.now();
+  const framesTaken = (await framesIn()) - framesBefore;
+  const cpuUsed = workerCpuSeconds() - cpuBefore;
+  if (process.env.ATTACK_BENCH_DEBUG !== undefined) process.stderr.write(`cpu user+sys ${JSON.stringify(workerCpuSplit())}\n`);
   const { results } = await load.stop();
   const regacksDuring = regacks() - regacksBefore;
   // Each box refreshes every 2 s x 5/6: the registrations expected in the flood's time.
@@ -147,11 +165,15 @@ for (const kind of KINDS) {
     if (recoveryS > 60) break;
   }
   clearInterval(sampler);
-  const sent = JSON.parse(stdout.trim().split('\n').at(-1)!) as { datagrams: number; seconds: number; bytesOut: number; bytesIn: number };
+  const sent = JSON.parse(stdout.trim().split("\n").at(-1)!) as { datagrams: number; seconds: number; bytesOut: number; bytesIn: number };
+  if (process.env.ATTACK_BENCH_DEBUG !== undefined) process.stderr.write(`${kind}: ${stdout}`);
   const ok = results.filter((r) => r !== undefined).length;
   rows.push({
     kind,
+    rate,
     pps: Math.round(sent.datagrams / sent.seconds),
+    taken: Math.round((100 * framesTaken) / Math.max(1, sent.datagrams)),
+    cpu: Math.round((100 * cpuUsed) / sent.seconds),
     calls: `${ok}/${results.length} (${((100 * ok) / Math.max(1, results.length)).toFixed(1)} %)`,
     registrations: `${Math.min(regacksDuring, expectedRegistrations)}/${expectedRegistrations}`,
     rssGrowthMb: Math.round((rssPeak - rssBefore) * 10) / 10,
@@ -163,8 +185,8 @@ for (const kind of KINDS) {
 
 const metrics = await (await fetch(`http://127.0.0.1:${statusPort}/metrics`)).text();
 process.stdout.write(`\nbench:attack: ${SECONDS} s per flood from 1,000 spoofed sources; ${BOXES} registered boxes calling every 100 ms, refreshing every 2 s; baseline call setup p50 ${baselineP50.toFixed(1)} ms\n\n`);
-process.stdout.write('| flood | datagrams/s | legit calls answered | registrations refreshed | RSS growth | to normal |\n|---|---|---|---|---|---|\n');
-for (const r of rows) process.stdout.write(`| ${DESCRIBE[r.kind] ?? r.kind} | ${r.pps.toLocaleString('en')} | ${r.calls} | ${r.registrations} | ${r.rssGrowthMb} MB | ${r.recoveryS} s |\n`);
+process.stdout.write('| flood | datagrams/s | taken in by the worker | worker CPU | legit calls answered | registrations refreshed | RSS growth | to normal |\n|---|---|---|---|---|---|---|---|\n');
+for (const r of rows) process.stdout.write(`| ${DESCRIBE[r.kind] ?? r.kind}${r.rate === 'max' ? '' : ', paced'} | ${r.pps.toLocaleString('en')} | ${r.taken} % | ${r.cpu} % | ${r.calls} | ${r.registrations} | ${r.rssGrowthMb} MB | ${r.recoveryS} s |\n`);
 process.stdout.write(`\n${metrics.split('\n').filter((l) => /^strowger_(refusals_total|dropped_total|auth_failures_total|call_numbers)/.test(l)).join('\n')}\n`);
 for (const box of boxes) await box.close();
 worker.child.kill('SIGTERM');

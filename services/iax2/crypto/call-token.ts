@@ -65,6 +65,9 @@ export class CallTokenService implements CallTokens {
   private epoch = 0;
   private current: Buffer;
   private previous: Buffer | undefined;
+  /** Tags worked out this second or lately, per secret: a flood of one address's token costs one HMAC a second. */
+  private currentTags = new TagCache();
+  private previousTags = new TagCache();
 
   constructor(options: CallTokenOptions) {
     const rotateEveryMs = options.rotateEveryMs ?? DEFAULT_ROTATE_EVERY_MS;
@@ -88,7 +91,7 @@ export class CallTokenService implements CallTokens {
     this.rotate();
     const seconds = this.nowSeconds();
     const low = seconds & TIME_MASK;
-    return Buffer.from(`${BASE64URL[low]}${tokenTag(this.current, remote, seconds)}`, 'latin1');
+    return Buffer.from(`${BASE64URL[low]}${this.currentTags.tag(this.current, remote, seconds).toString('latin1')}`, 'latin1');
   }
 
   /**
@@ -108,8 +111,8 @@ export class CallTokenService implements CallTokens {
     const seconds = now - ageS;
     const offered = token.subarray(1);
     // Both secrets are always tried, so timing does not tell which one (if any) matched.
-    let ours = tagMatches(this.current, remote, seconds, offered);
-    if (this.previous !== undefined) ours = tagMatches(this.previous, remote, seconds, offered) || ours;
+    let ours = timingSafeEqual(this.currentTags.tag(this.current, remote, seconds), offered);
+    if (this.previous !== undefined) ours = timingSafeEqual(this.previousTags.tag(this.previous, remote, seconds), offered) || ours;
     if (!ours) return 'forged';
     return ageS < this.expirationS ? 'valid' : 'expired';
   }
@@ -125,16 +128,33 @@ export class CallTokenService implements CallTokens {
     // After one rotation the old secret is still wanted; after more, the one before the
     // current was never used to issue anything, and older tokens must stop validating.
     this.previous = epoch === this.epoch + 1 ? this.current : undefined;
+    this.previousTags = epoch === this.epoch + 1 ? this.currentTags : new TagCache();
+    this.currentTags = new TagCache();
     this.current = this.secretSource();
     this.epoch = epoch;
   }
 }
 
-function tokenTag(secret: Buffer, remote: CallTokenRemote, seconds: number): string {
+/** The tag's base64url text as bytes (what a token carries after its time character). */
+function tokenTag(secret: Buffer, remote: CallTokenRemote, seconds: number): Buffer {
   const host = remote.address.includes(':') ? `[${remote.address}]` : remote.address;
-  return createHmac('sha1', secret).update(`${host}:${remote.port}${seconds}`, 'utf8').digest().subarray(0, TAG_BYTES).toString('base64url');
+  return Buffer.from(createHmac('sha1', secret).update(`${host}:${remote.port}${seconds}`, 'utf8').digest().subarray(0, TAG_BYTES).toString('base64url'), 'latin1');
 }
 
-function tagMatches(secret: Buffer, remote: CallTokenRemote, seconds: number, offered: Buffer): boolean {
-  return timingSafeEqual(Buffer.from(tokenTag(secret, remote, seconds), 'latin1'), offered);
+/** Tags by address, port and second for one secret; the oldest forgotten past a few thousand. */
+class TagCache {
+  private readonly tags = new Map<string, Buffer>();
+
+  tag(secret: Buffer, remote: CallTokenRemote, seconds: number): Buffer {
+    const key = `${remote.address} ${remote.port} ${seconds}`;
+    let tag = this.tags.get(key);
+    if (tag === undefined) {
+      tag = tokenTag(secret, remote, seconds);
+      if (this.tags.size >= TAG_CACHE_SIZE) this.tags.delete(this.tags.keys().next().value!);
+      this.tags.set(key, tag);
+    }
+    return tag;
+  }
 }
+
+const TAG_CACHE_SIZE = 4096;

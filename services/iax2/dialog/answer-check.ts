@@ -1,6 +1,6 @@
 /**
  * Checking an answer against the principal as it is now, not as it was cached (docs/
- * architecture.md §7): a secret changed or a peer deleted in the store takes effect on every
+ * architecture.md §9): a secret changed or a peer deleted in the store takes effect on every
  * worker within seconds. The challenge goes out at once from whatever the cache held; the
  * answer is then checked against `recheck(name, false)` (the cache's entry when it is younger
  * than its short age, else a version read). An answer that fails is checked once more against

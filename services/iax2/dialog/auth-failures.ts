@@ -1,5 +1,5 @@
 /**
- * Password guessing, slowed down (docs/architecture.md §7). Every failed challenge (a wrong
+ * Password guessing, slowed down (docs/architecture.md §9). Every failed challenge (a wrong
  * answer, or an unknown name's decoy: the same thing from outside) is counted for its source
  * address and for the name it tried, and calls and registrations share the counts:
  *

@@ -34,14 +34,14 @@ export class ClientHandshake {
    * the request sent again; a refusal that stands runs `refused`; a stale one is ignored.
    * False for any other frame.
    */
-  takeStateless(frame: FullFrame, refused: () => void): boolean {
+  takeStateless(frame: FullFrame, refused: (frame: FullFrame) => void): boolean {
     if (frame.frameType !== FrameType.IAX) return false;
     if (frame.subclass === IaxCommand.CALLTOKEN) {
       if (this.call.state === CallState.NewSent) this.tokens.onCallToken(frame);
       return true;
     }
     if ((frame.subclass === IaxCommand.REJECT || frame.subclass === IaxCommand.REGREJ) && frame.sourceCall === 1) {
-      if (this.call.state === CallState.NewSent && this.tokens.onStatelessRefusal(frame) === 'refused') refused();
+      if (this.call.state === CallState.NewSent && this.tokens.onStatelessRefusal(frame) === 'refused') refused(frame);
       return true;
     }
     return false;

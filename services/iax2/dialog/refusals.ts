@@ -54,11 +54,13 @@ export class Refusals {
   }
 
   /** Counts the refusal and logs it (a few lines per reason per 10 s, the rest counted). */
-  record(reason: RefusalReason, what: 'call' | 'registration', context: LogContext): void {
+  /** `context` may be a function: it is built only for the lines that are written (a flood's are not). */
+  record(reason: RefusalReason, what: 'call' | 'registration', context: LogContext | (() => LogContext)): void {
     this.counts.set(reason, (this.counts.get(reason) ?? 0) + 1);
     const admitted = this.throttle.admit(reason);
     if (!admitted.write) return;
-    this.logger.info(`${what} refused`, { reason, ...context, ...(admitted.suppressed > 0 ? { suppressedSimilar: admitted.suppressed } : {}) });
+    const fields = typeof context === 'function' ? context() : context;
+    this.logger.info(`${what} refused`, { reason, ...fields, ...(admitted.suppressed > 0 ? { suppressedSimilar: admitted.suppressed } : {}) });
   }
 
   get total(): number {

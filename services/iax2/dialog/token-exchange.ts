@@ -6,7 +6,7 @@
  * retransmitted past the token's 10 s life) ask for a fresh token, a few times at most.
  */
 import type { Call } from '../call/call.ts';
-import { IeId, ieBytes, type FullFrame } from '../codec/index.ts';
+import { hasIe, IeId, ieBytes, type FullFrame } from '../codec/index.ts';
 
 const MAX_TOKEN_ROUNDS = 3;
 
@@ -58,7 +58,8 @@ export class TokenExchange {
    */
   onStatelessRefusal(frame: FullFrame): 'stale' | 'retrying' | 'refused' {
     if (frame.timestamp !== this.requestTimestamp) return 'stale';
-    if (this.token.length === 0 || this.rounds >= MAX_TOKEN_ROUNDS) return 'refused';
+    // A refusal with a cause is about something else than the token (maxauthreq): it stands.
+    if (this.token.length === 0 || this.rounds >= MAX_TOKEN_ROUNDS || hasIe(frame.ies, IeId.CAUSECODE)) return 'refused';
     this.token = Buffer.alloc(0);
     this.call.resetForTokenRetry();
     this.requestTimestamp = this.send(this.token);

@@ -68,6 +68,12 @@ export interface AdmissionOptions {
   proven(from: RemoteAddress): boolean;
   /** True while an address that failed too many challenges gets no new dialogs (auth-failures.ts). */
   paused(ip: string): boolean;
+  /**
+   * False when a NEW naming `principal` from `from` would only be refused for `maxauthreq`
+   * once opened (auth-req-limits.ts): then it is refused here, statelessly, with the same
+   * cause, and holds no call number.
+   */
+  challengeRoom(frame: FullFrame, from: RemoteAddress, principal: Principal | undefined): boolean;
   /** Whether the dialog this request opened exists already (a retransmission that raced the lookup). */
   opened(from: RemoteAddress, sourceCall: number): boolean;
 }
@@ -154,6 +160,7 @@ export class Admission {
     if (!validated && !this.tokenOptionalFor(from.address) && principal?.requireCallToken !== false) {
       return { kind: 'refuse', reason: 'token-missing' };
     }
+    if (frame.subclass === IaxCommand.NEW && !this.options.challengeRoom(frame, from, principal)) return { kind: 'refuse', reason: 'auth-limit' };
     const callNumber = this.options.callNumbers.allocate(from.address, validated, false, !this.options.proven(from));
     if (typeof callNumber !== 'number') return { kind: 'refuse', reason: callNumber === 'setup-limit' ? 'setup-limit' : 'call-number-limit' };
     return { kind: 'admit', callNumber, principal };

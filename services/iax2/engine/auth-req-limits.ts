@@ -13,6 +13,11 @@ export const DEFAULT_MAX_AUTHREQ = 3;
 /** Challenges a user may have outstanding from the address it is registered at. */
 export const REGISTERED_AUTHREQ_LIMIT = 256;
 
+function limitFor(from: RemoteAddress, maxAuthReq: number, registered: RemoteAddress | undefined): number {
+  const fromRegistered = registered !== undefined && registered.address === from.address && registered.port === from.port;
+  return fromRegistered ? Math.max(maxAuthReq, REGISTERED_AUTHREQ_LIMIT) : maxAuthReq;
+}
+
 export class AuthReqLimits {
   private readonly outstanding = new Map<string, number>();
 
@@ -22,10 +27,8 @@ export class AuthReqLimits {
    */
   take(user: string, from: RemoteAddress, maxAuthReq: number, registered: RemoteAddress | undefined): (() => void) | undefined {
     const key = `${user}\n${addressKey(from)}`;
-    const fromRegistered = registered !== undefined && registered.address === from.address && registered.port === from.port;
-    const limit = fromRegistered ? Math.max(maxAuthReq, REGISTERED_AUTHREQ_LIMIT) : maxAuthReq;
     const count = this.outstanding.get(key) ?? 0;
-    if (count >= limit) return undefined;
+    if (count >= limitFor(from, maxAuthReq, registered)) return undefined;
     this.outstanding.set(key, count + 1);
     let released = false;
     return () => {
@@ -35,6 +38,14 @@ export class AuthReqLimits {
       if (left <= 0) this.outstanding.delete(key);
       else this.outstanding.set(key, left);
     };
+  }
+
+  /**
+   * True when `take` would refuse now: admission asks before a call number is taken, so a flood
+   * of NEWs past the limit is refused statelessly instead of each holding a number.
+   */
+  full(user: string, from: RemoteAddress, maxAuthReq: number, registered: RemoteAddress | undefined): boolean {
+    return (this.outstanding.get(`${user}\n${addressKey(from)}`) ?? 0) >= limitFor(from, maxAuthReq, registered);
   }
 
   /** Users and addresses with challenges outstanding now. */

@@ -44,7 +44,8 @@ import { OutboundSetup, type OutboundCallOptions } from './outbound-setup.ts';
 import { RemoteCallIndex } from './remote-call-index.ts';
 import { ReplyCredit, type ReplyCreditOptions } from './reply-credit.ts';
 import type { EngineStats, SetupContext } from './setup-context.ts';
-import { callTokenReply, pokeReply, statelessRefusal } from './stateless-replies.ts';
+import { RequestPrincipals } from './request-principals.ts';
+import { AUTH_LIMIT_REFUSAL, callTokenReply, pokeReply, statelessRefusal } from './stateless-replies.ts';
 
 export type { IncomingCallInfo } from './incoming-call.ts';
 
@@ -173,6 +174,7 @@ export class Iax2Engine {
         this.events.emit('incomingCall', { call, info });
       },
     };
+    const principals = new RequestPrincipals(directory, this.context.authReqs, () => this.registrar);
     this.admission = new Admission({
       logger: this.logger,
       tokens: options.callTokens ?? new CallTokenService({ clock: options.clock }),
@@ -180,12 +182,13 @@ export class Iax2Engine {
       callNumbers: this.callNumbers,
       acl: options.acl ?? [],
       tokenOptional: options.callTokenOptional ?? [],
-      tokenExempt: (frame, from) => this.tokenExempt(frame, from),
+      tokenExempt: (frame, from) => principals.tokenExempt(frame, from),
       maxLookupsInFlight: options.maxLookupsInFlight,
       overloaded: () => this.stats.droppedLookupOverload++,
-      lookUp: (frame, from) => this.lookUp(frame, from),
+      lookUp: (frame, from) => principals.lookUp(frame, from),
       proven: (from) => this.registrar?.registeredAt(from.address, from.port) === true,
       paused: (ip) => this.context.failures.paused(ip),
+      challengeRoom: (frame, from, principal) => principals.challengeRoom(frame, from, principal as IaxUser | undefined),
       opened: (from, sourceCall) => this.byRemote.has(from.address, from.port, sourceCall),
     });
     this.replyCredit = new ReplyCredit(options.clock, options.replyCredit);
@@ -271,7 +274,7 @@ export class Iax2Engine {
     switch (frame.subclass) {
       case IaxCommand.POKE:
         // Any POKE gets a stateless PONG, tokens or not (protocol.md §10.1).
-        this.sendStateless(pokeReply(frame), from, bytes);
+        this.sendStateless(from, bytes, () => pokeReply(frame));
         return;
       case IaxCommand.NEW:
       case IaxCommand.REGREQ:
@@ -298,12 +301,12 @@ export class Iax2Engine {
       case 'ignore':
         return;
       case 'calltoken':
-        if (this.sendStateless(callTokenReply(frame, this.admission.issueToken(from)), from, bytes)) this.stats.callTokensSent++;
+        if (this.sendStateless(from, bytes, () => callTokenReply(frame, this.admission.issueToken(from)))) this.stats.callTokensSent++;
         return;
       case 'refuse':
         this.stats.statelessRejects++;
-        this.refusals.record(verdict.reason, requestKind(frame), { from: addressKey(from), username: ieString(frame.ies, IeId.USERNAME) });
-        this.sendStateless(statelessRefusal(frame), from, bytes);
+        this.refusals.record(verdict.reason, requestKind(frame), () => ({ from: addressKey(from), username: ieString(frame.ies, IeId.USERNAME) }));
+        this.sendStateless(from, bytes, () => statelessRefusal(frame, verdict.reason === 'auth-limit' ? AUTH_LIMIT_REFUSAL : undefined));
         return;
       case 'admit':
         this.open(frame, from, verdict.callNumber, verdict.principal);
@@ -337,33 +340,14 @@ export class Iax2Engine {
   }
 
   /**
-   * Whether a request with no CALLTOKEN IE names a user (NEW) or peer (REGREQ/REGREL) with
-   * `requirecalltoken=no`, asked without waiting: a directory that knows says so, one that
-   * answers synchronously is asked directly, and anything that would wait is not exempt.
+   * A reply that opens nothing, to an address nothing has proved: no bigger than what it sent,
+   * within the replies a second (reply-credit.ts). `build` runs only when a reply may go at all,
+   * so a flood past the budget costs no token HMAC and no encoding.
    */
-  private tokenExempt(frame: FullFrame, from: RemoteAddress): boolean {
-    const name = ieString(frame.ies, IeId.USERNAME);
-    if (frame.subclass !== IaxCommand.NEW) return name !== undefined && this.registrar?.tokenExempt(name) === true;
-    const directory = this.context.directory;
-    if (directory.tokenExempt !== undefined) return directory.tokenExempt(name, from);
-    const found = name === undefined ? directory.findUserByAddress?.(from.address, from.port) ?? directory.findUser('guest') : directory.findUser(name);
-    return !(found instanceof Promise) && found?.requireCallToken === false;
-  }
-
-  /** The user a NEW names (by USERNAME; without one, by its source address, else `guest`), or the peer a REGREQ names. */
-  private lookUp(frame: FullFrame, from: RemoteAddress): Principal | undefined | Promise<Principal | undefined> {
-    const name = ieString(frame.ies, IeId.USERNAME);
-    if (frame.subclass !== IaxCommand.NEW) return name === undefined ? undefined : this.registrar?.findPeer(name);
-    const directory = this.context.directory;
-    if (name !== undefined) return directory.findUser(name);
-    const byAddress = directory.findUserByAddress?.(from.address, from.port);
-    if (byAddress instanceof Promise) return byAddress.then((user) => user ?? directory.findUser('guest'));
-    return byAddress ?? directory.findUser('guest');
-  }
-
-  /** A reply that opens nothing, to an address nothing has proved: no bigger than what it sent (reply-credit.ts). */
-  private sendStateless(reply: Buffer, to: RemoteAddress, requestBytes: number): boolean {
+  private sendStateless(to: RemoteAddress, requestBytes: number, build: () => Buffer): boolean {
     const proven = this.registrar?.registeredAt(to.address, to.port) === true;
+    if (!proven && this.replyCredit.exhausted()) return false;
+    const reply = build();
     if (!this.replyCredit.take(addressKey(to), requestBytes, reply.length, proven)) return false;
     this.send(reply, to);
     return true;

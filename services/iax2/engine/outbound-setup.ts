@@ -121,7 +121,7 @@ export class OutboundSetup implements CallSetupHandler {
   }
 
   handle(frame: FullFrame): boolean {
-    if (this.handshake.takeStateless(frame, () => this.statelesslyRefused())) return true;
+    if (this.handshake.takeStateless(frame, (refusal) => this.statelesslyRefused(refusal))) return true;
     if (frame.frameType !== FrameType.IAX) return false;
     switch (frame.subclass) {
       case IaxCommand.AUTHREQ:
@@ -135,9 +135,9 @@ export class OutboundSetup implements CallSetupHandler {
     }
   }
 
-  /** The stateless refusal (bad token, limits): no cause, no dialog. */
-  private statelesslyRefused(): void {
-    this.call.events.emit('rejected', { cause: undefined, causeCode: undefined });
+  /** The stateless refusal (bad token, limits): no dialog; a cause only when it says one (maxauthreq). */
+  private statelesslyRefused(refusal: FullFrame): void {
+    this.call.events.emit('rejected', { cause: ieString(refusal.ies, IeId.CAUSE), causeCode: ieNumber(refusal.ies, IeId.CAUSECODE) });
     this.call.close('rejected');
   }
 

@@ -2,8 +2,11 @@
  * Stateless replies (the CALLTOKEN step, stateless refusals, PONG to a POKE) go to whatever
  * address a datagram claims to come from, and anyone can claim any address. So a reply is never
  * bigger than the request that caused it, and all of them together are held to
- * `globalBytesPerSecond`: whatever an attacker spoofs, its victim receives no more bytes than
- * the attacker sent, and we amplify nothing (protocol.md §7.2).
+ * `repliesPerSecond` and `globalBytesPerSecond`: whatever an attacker spoofs, its victim
+ * receives no more bytes than the attacker sent, we amplify nothing (protocol.md §7.2), and a
+ * flood does not make us spend a send on every datagram of it. Addresses where a registration
+ * lives (`proven`) are answered whatever the flood: their boxes' token requests and qualify
+ * POKEs are never crowded out.
  *
  * Refusals and PONGs (12 bytes) are never bigger than their request. A CALLTOKEN reply is 23
  * bytes; every NEW and nearly every REGREQ is longer. A REGREQ for a name of one or two
@@ -17,6 +20,8 @@ export interface ReplyCreditOptions {
   maxAddresses?: number;
   /** Stateless reply bytes a second to everyone together. */
   globalBytesPerSecond?: number;
+  /** Stateless replies a second to addresses nothing has proved, together (default 5,000). */
+  repliesPerSecond?: number;
 }
 
 export class ReplyCredit {
@@ -24,8 +29,10 @@ export class ReplyCredit {
   private readonly credit = new Map<string, number>();
   private readonly maxAddresses: number;
   private readonly globalBytesPerSecond: number;
+  private readonly repliesPerSecond: number;
   private windowStart = 0;
   private windowSent = 0;
+  private windowReplies = 0;
   private withheldCount = 0;
 
   constructor(
@@ -34,6 +41,7 @@ export class ReplyCredit {
   ) {
     this.maxAddresses = options.maxAddresses ?? 4096;
     this.globalBytesPerSecond = options.globalBytesPerSecond ?? 4_000_000;
+    this.repliesPerSecond = options.repliesPerSecond ?? 5_000;
   }
 
   /** Replies held back so far, for the engine's figures. */
@@ -41,23 +49,38 @@ export class ReplyCredit {
     return this.withheldCount;
   }
 
+  /** True (and counted as withheld) when this second's replies to unproven addresses are used up already. */
+  exhausted(): boolean {
+    this.roll();
+    if (this.windowReplies < this.repliesPerSecond) return false;
+    this.withheldCount++;
+    return true;
+  }
+
   /**
    * True (and the bytes charged) when a reply of `replyBytes` to a request of `requestBytes`
    * from `address` may go now. A `proven` address (a registered box: it answered a challenge
-   * from there) is held only to the global rate, so a short REGREL is answered at once.
+   * from there) is always answered, so a short REGREL is answered at once.
    */
   take(address: string, requestBytes: number, replyBytes: number, proven = false): boolean {
-    const now = this.clock.now();
-    if (now - this.windowStart >= 1000) {
-      this.windowStart = now;
-      this.windowSent = 0;
-    }
-    if (this.windowSent + replyBytes > this.globalBytesPerSecond || (!proven && !this.paidFor(address, requestBytes, replyBytes))) {
+    this.roll();
+    if (proven) return true;
+    if (this.windowReplies >= this.repliesPerSecond || this.windowSent + replyBytes > this.globalBytesPerSecond || !this.paidFor(address, requestBytes, replyBytes)) {
       this.withheldCount++;
       return false;
     }
     this.windowSent += replyBytes;
+    this.windowReplies++;
     return true;
+  }
+
+  /** Starts a new one-second window when the last has passed. */
+  private roll(): void {
+    const now = this.clock.now();
+    if (now - this.windowStart < 1000) return;
+    this.windowStart = now;
+    this.windowSent = 0;
+    this.windowReplies = 0;
   }
 
   private paidFor(address: string, requestBytes: number, replyBytes: number): boolean {

@@ -48,7 +48,8 @@ function setup(users: IaxUser[], exempt: readonly string[] = [], maxLookupsInFli
   const clock = new ManualClock();
   const network = new MemoryNetwork({ clock });
   const slow = slowDirectory(users, exempt);
-  const engine = new Iax2Engine({ transport: network.endpoint(CALLEE_ADDRESS), clock, directory: slow.directory, maxLookupsInFlight });
+  // The reply budget is not what these tests are about (reply-credit.ts has its own).
+  const engine = new Iax2Engine({ transport: network.endpoint(CALLEE_ADDRESS), clock, directory: slow.directory, maxLookupsInFlight, replyCredit: { repliesPerSecond: 1e9 } });
   engine.events.on('incomingCall', ({ call }) => engine.accept(call));
   const client = (address: RemoteAddress) => {
     const endpoint = network.endpoint(address);
@@ -136,9 +137,11 @@ describe('admission under floods', () => {
     }
     t.clock.advance(1);
     await t.release();
+    // maxauthreq (3 per name and address) is checked before a number is taken: the rest of
+    // each address's NEWs are refused statelessly with cause 21.
     const inUse = t.engine.callNumbers.stats.inUse;
-    assert.ok(inUse <= 17 * 128, `${inUse} numbers taken by ${floodNews} NEWs`);
-    assert.ok(t.engine.refusals.counts.get('setup-limit')! > 30_000);
+    assert.ok(inUse <= 17 * 3, `${inUse} numbers taken by ${floodNews} NEWs`);
+    assert.ok(t.engine.refusals.counts.get('auth-limit')! > 30_000);
     const real = t.client({ address: '192.0.2.10', port: 4569 });
     real.send(newFrame('alice', t.tokenFor(real), 0x42));
     t.clock.advance(1);
@@ -152,6 +155,31 @@ describe('admission under floods', () => {
     assert.equal(t.engine.activeCalls.size, 0);
     assert.equal(t.engine.callNumbers.stats.inSetup, 0);
     assert.equal(t.engine.callNumbers.stats.inUse, 0);
+  });
+
+  it('valid-token NEWs with a new made-up name each (so maxauthreq never bites): the setup budget holds them to 128 an address', async () => {
+    const t = setup([user('alice', { secrets: ['labsecret'] })]);
+    for (let a = 0; a < 5; a++) {
+      const attacker = t.client({ address: `198.51.100.${40 + a}`, port: 4569 });
+      const token = t.tokenFor(attacker);
+      for (let i = 0; i < 1000; i++) {
+        attacker.send(newFrame(`made-up-${a}-${i}`, token, 0x100 + i));
+        if (i % 128 === 127) {
+          t.clock.advance(1);
+          await t.release();
+        }
+      }
+      t.clock.advance(1);
+      await t.release();
+    }
+    assert.equal(t.engine.callNumbers.stats.inSetup, 5 * 128);
+    assert.ok(t.engine.refusals.counts.get('setup-limit')! >= 5 * (1000 - 128));
+    const real = t.client({ address: '192.0.2.10', port: 4569 });
+    real.send(newFrame('alice', t.tokenFor(real), 0x42));
+    t.clock.advance(1);
+    await t.release();
+    t.clock.advance(1);
+    assert.equal(real.received.at(-1)?.subclass, IaxCommand.AUTHREQ);
   });
 
   it('a directory that says it is busy: the request is dropped (not refused, not a decoy) and counted', async () => {

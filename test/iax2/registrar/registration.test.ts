@@ -296,4 +296,30 @@ describe('registration refusals', () => {
     t.h.clock.advance(1);
     assert.equal(replies, 100, 'the next second has its own allowance');
   });
+
+  it('replies to unproven addresses are held to so many a second, and a registered box is answered whatever the flood', async () => {
+    const t = setup([peer('pbx1', { secrets: ['labsecret'] })], { replyCredit: { repliesPerSecond: 100 } });
+    const c = t.client();
+    c.start();
+    t.h.clock.advance(100);
+    await Promise.resolve();
+    t.h.clock.advance(100);
+    assert.equal(c.state, 'Registered');
+    t.h.clock.advance(1000); // a fresh second: the box's own token request counted in the last
+    let replies = 0;
+    for (let i = 0; i < 2000; i++) {
+      const endpoint = t.h.network.endpoint({ address: `198.51.100.${i & 255}`, port: 4569 + (i >> 8) });
+      endpoint.onDatagram(() => replies++);
+      endpoint.send(encode({ kind: 'full', sourceCall: 7, destCall: 0, retransmitted: false, timestamp: 3, oseqno: 0, iseqno: 0, frameType: FrameType.IAX, subclass: IaxCommand.POKE, ies: [] }), CALLEE_ADDRESS);
+    }
+    t.h.clock.advance(1);
+    assert.equal(replies, 100);
+    // The box unregisters in that same second: its token request is answered all the same.
+    const before = t.h.callee.withheldReplies;
+    const stopped = c.stop();
+    t.h.clock.advance(100);
+    await stopped;
+    assert.equal(c.state, 'Unregistered');
+    assert.equal(t.h.callee.withheldReplies, before, 'nothing of the box withheld');
+  });
 });
