@@ -11,6 +11,8 @@
  *   workerCpu, workerMemoryMiB, workerArchitecture (arm64|x86_64), minWorkers, maxWorkers,
  *   callsPerWorker   the active-calls scaling target per task (default 500)
  *   logRetentionDays (default 30)
+ *   maxKeysPerTenant     active API keys a tenant may hold (default 20)
+ *   allowedPeerNetworks  internal CIDRs static peer hosts may be in, e.g. 10.20.0.0/16 (default none)
  */
 import { App } from 'aws-cdk-lib';
 import { buildStacks } from './build-stacks.ts';

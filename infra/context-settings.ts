@@ -4,6 +4,15 @@
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { WorkerServiceProps } from './constructs/worker-service.ts';
+import { ALLOWED_PEER_NETWORKS_ENV, parseAllowedNetworks } from '../shared/model/peer-address-policy.ts';
+
+/** Operator limits the API function and the workers both read from their environment. */
+export interface PlatformPolicy {
+  /** STROWGER_MAX_KEYS_PER_TENANT (the API's default: 20). */
+  maxKeysPerTenant?: number;
+  /** STROWGER_ALLOWED_PEER_NETWORKS: internal CIDRs static peer hosts may be in (default none). */
+  allowedPeerNetworks?: string;
+}
 
 export interface AppSettings {
   prefix: string;
@@ -12,6 +21,7 @@ export interface AppSettings {
   natGateways: number;
   logRetention: RetentionDays;
   workers: Partial<Pick<WorkerServiceProps, 'cpu' | 'memoryMiB' | 'architecture' | 'minTasks' | 'maxTasks' | 'callsPerTask'>>;
+  policy: PlatformPolicy;
 }
 
 const RETENTIONS = new Set<number>(Object.values(RetentionDays).filter((v): v is number => typeof v === 'number'));
@@ -41,6 +51,18 @@ export function contextSettings(get: (key: string) => unknown): AppSettings {
     maxTasks: whole('maxWorkers', 1, 1000),
     callsPerTask: whole('callsPerWorker', 1, 100_000),
   }).filter(([, value]) => value !== undefined)) as AppSettings['workers'];
+  const networks = text('allowedPeerNetworks', /^[0-9A-Fa-f.:/, ]*$/, 'comma-separated CIDRs, e.g. 10.20.0.0/16');
+  if (networks !== undefined) {
+    try {
+      parseAllowedNetworks(ALLOWED_PEER_NETWORKS_ENV, networks);
+    } catch (error) {
+      throw new Error(`context allowedPeerNetworks=${JSON.stringify(networks)}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  const policy: PlatformPolicy = Object.fromEntries(Object.entries({
+    maxKeysPerTenant: whole('maxKeysPerTenant', 1, 1000),
+    allowedPeerNetworks: networks,
+  }).filter(([, value]) => value !== undefined));
   return {
     prefix: text('prefix', /^[A-Za-z][A-Za-z0-9-]{0,40}$/, 'a letter then letters, digits or -') ?? 'Strowger',
     operatorKeyHash: text('operatorKeyHash', /^[0-9a-f]{64}$/, 'the SHA-256 hex of the operator key (npx strowger key operator)'),
@@ -48,5 +70,6 @@ export function contextSettings(get: (key: string) => unknown): AppSettings {
     natGateways: whole('natGateways', 1, 2) ?? 1,
     logRetention: days,
     workers,
+    policy,
   };
 }

@@ -13,7 +13,7 @@
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
-import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import { Metric, type Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { Port, SecurityGroup, SubnetType, type IVpc } from 'aws-cdk-lib/aws-ec2';
 import { DockerImageAsset, Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import { Cluster, ContainerImage, CpuArchitecture, FargateService, FargateTaskDefinition, LogDrivers, OperatingSystemFamily, Protocol, Secret as EcsSecret } from 'aws-cdk-lib/aws-ecs';
@@ -26,6 +26,7 @@ import { Construct } from 'constructs';
 import { REPO_ROOT } from '../bundling/entries.ts';
 import type { TableKey } from '../../shared/store/table-definitions.ts';
 import { ACCESS, grantTables } from './table-access.ts';
+import { countAlarm } from './alarm-topic.ts';
 import { DRAIN_S, STOP_TIMEOUT_S } from '../../shared/drain-timings.ts';
 
 export const WORKER_DOCKERFILE = 'services/worker/Dockerfile';
@@ -35,6 +36,8 @@ export interface WorkerServiceProps {
   vpc: IVpc;
   tables: Readonly<Record<TableKey, Table>>;
   tableEnvironment: Record<string, string>;
+  /** More settings for the container (the operator's policy: STROWGER_ALLOWED_PEER_NETWORKS). */
+  extraEnvironment?: Record<string, string>;
   iaxPort: number;
   statusPort: number;
   /** The worker mesh's UDP port on each task's private address. */
@@ -60,6 +63,8 @@ export class WorkerService extends Construct {
   readonly meshSecret: Secret;
   /** The EMF Service dimension: the worker is told it, and the scaling policy reads it. */
   readonly metricsService: string;
+  /** A worker has found the store out (timing out or unreachable) for two minutes of three. */
+  readonly storeAlarm: Alarm;
   private readonly iaxPort: number;
 
   constructor(scope: Construct, id: string, props: WorkerServiceProps) {
@@ -88,6 +93,7 @@ export class WorkerService extends Construct {
       image: ContainerImage.fromDockerImageAsset(this.image),
       essential: true,
       environment: {
+        ...props.extraEnvironment,
         ...props.tableEnvironment,
         STROWGER_IAX_BIND: `0.0.0.0:${props.iaxPort}`,
         STROWGER_HEALTH_BIND: `0.0.0.0:${props.statusPort}`,
@@ -143,6 +149,14 @@ export class WorkerService extends Construct {
       targetValue: props.callsPerTask,
       scaleOutCooldown: Duration.seconds(60),
       scaleInCooldown: Duration.minutes(5),
+    });
+    // Workers stay healthy through a store outage (serving from memory), so the load
+    // balancer's alarm never sees one; this is the page for it.
+    this.storeAlarm = countAlarm(this, 'StoreDegraded', {
+      description: 'A worker cannot reach DynamoDB: calls are served from memory, registrations and CDRs are queued',
+      metric: new Metric({ namespace: METRICS_NAMESPACE, metricName: 'StoreDegraded', dimensionsMap: { Service: this.metricsService }, statistic: 'Maximum', period: Duration.minutes(1) }),
+      periods: 3,
+      datapoints: 2,
     });
   }
 

@@ -26,6 +26,8 @@ export interface ControlStackProps extends StackProps {
   operatorKeyHash?: string;
   throttle?: { rateLimit: number; burstLimit: number };
   alarmEmail?: string;
+  /** Operator limits for the API function (STROWGER_MAX_KEYS_PER_TENANT, STROWGER_ALLOWED_PEER_NETWORKS). */
+  policyEnvironment?: Record<string, string>;
 }
 
 export class ControlStack extends Stack {
@@ -51,7 +53,7 @@ export class ControlStack extends Stack {
     apiSecurityGroup.connections.allowToAnyIpv4(Port.tcp(443), 'HTTPS to DynamoDB (gateway endpoint)');
 
     const api = new StrowgerFunction(this, 'ApiFunction', {
-      entry: 'api', description: 'Strowger control API', environment: tables, logRetention, timeout: Duration.seconds(15),
+      entry: 'api', description: 'Strowger control API', environment: { ...tables, ...props.policyEnvironment }, logRetention, timeout: Duration.seconds(15),
       vpc: { vpc: props.workers.vpc, subnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS }, securityGroups: [apiSecurityGroup] },
     });
     const authorizer = new StrowgerFunction(this, 'AuthorizerFunction', {

@@ -25,6 +25,8 @@ export interface EdgeStackProps extends StackProps {
   workers?: Partial<Pick<WorkerServiceProps, 'cpu' | 'memoryMiB' | 'architecture' | 'minTasks' | 'maxTasks' | 'callsPerTask' | 'cpuTargetPercent' | 'logLevel'>>;
   logRetention?: RetentionDays;
   alarmEmail?: string;
+  /** Operator limits the workers read (STROWGER_ALLOWED_PEER_NETWORKS). */
+  policyEnvironment?: Record<string, string>;
 }
 
 export class EdgeStack extends Stack {
@@ -47,6 +49,7 @@ export class EdgeStack extends Stack {
       vpc: this.vpc,
       tables: props.data.tables,
       tableEnvironment: props.data.environment(),
+      extraEnvironment: props.policyEnvironment ?? {},
       iaxPort: IAX_PORT,
       statusPort: STATUS_PORT,
       meshPort: MESH_PORT,
@@ -70,6 +73,6 @@ export class EdgeStack extends Stack {
     });
     this.workers.attachTo(this.loadBalancer.targetGroup);
     new CfnOutput(this, 'Iax2Endpoint', { value: this.loadBalancer.nlb.loadBalancerDnsName, description: 'Point tenants\' register => and host= here (UDP 4569)' });
-    new AlarmTopic(this, 'Alarms', props.alarmEmail === undefined ? {} : { email: props.alarmEmail }).watch(this.loadBalancer.alarm);
+    new AlarmTopic(this, 'Alarms', props.alarmEmail === undefined ? {} : { email: props.alarmEmail }).watch(this.loadBalancer.alarm, this.workers.storeAlarm);
   }
 }

@@ -9,6 +9,7 @@ import type { Registrar } from '../iax2/registrar/registrar.ts';
 import type { CallSwitch } from './switch/call-switch.ts';
 import type { EventLoopDelay } from './event-loop-monitor.ts';
 import type { UdpTransport } from './udp-transport.ts';
+import type { StoreHealthFigures } from './store-health.ts';
 
 export interface WorkerParts {
   engine: Iax2Engine;
@@ -17,6 +18,8 @@ export interface WorkerParts {
   transport: UdpTransport;
   /** How late the event loop runs (absent: not measured). */
   eventLoop?: { readonly delay: EventLoopDelay };
+  /** The store's health as the worker's calls to it see it (absent: not observed). */
+  storeHealth?: { figures(): Pick<StoreHealthFigures, 'degraded' | 'errors'> };
 }
 
 export interface WorkerFigures {
@@ -35,6 +38,10 @@ export interface WorkerFigures {
   lookupsInFlight: number;
   /** The event loop's lateness over the last window (ms). */
   eventLoopDelay: EventLoopDelay;
+  /** The store is timing out or unreachable: the worker serves from memory and queues writes. */
+  storeDegraded: boolean;
+  /** Store calls that failed (timeouts, throttles, server and network errors), a counter. */
+  storeErrors: number;
   /** Counters since the worker started. */
   registrationsGranted: number;
   datagramsIn: number;
@@ -59,7 +66,7 @@ export interface WorkerFigures {
 
 export type CounterName = Exclude<
   keyof WorkerFigures,
-  'activeCalls' | 'registrationsHeld' | 'draining' | 'refusals' | 'drops' | 'callTable' | 'callNumbersInUse' | 'callNumbersHoldingOff' | 'callNumbersInSetup' | 'callNumbersFree' | 'lookupsInFlight' | 'eventLoopDelay'
+  'activeCalls' | 'registrationsHeld' | 'draining' | 'storeDegraded' | 'refusals' | 'drops' | 'callTable' | 'callNumbersInUse' | 'callNumbersHoldingOff' | 'callNumbersInSetup' | 'callNumbersFree' | 'lookupsInFlight' | 'eventLoopDelay'
 >;
 
 /**
@@ -75,6 +82,7 @@ export function readFigures(parts: WorkerParts, draining: boolean): WorkerFigure
   for (const [reason, count] of registrar.refusals.counts) refusals[`registrar/${reason}`] = count;
   for (const [reason, count] of callSwitch.refusals) refusals[`switch/${reason}`] = count;
   const pool = engine.callNumbers.stats;
+  const store = parts.storeHealth?.figures();
   return {
     activeCalls: callSwitch.activeCount,
     registrationsHeld: registrar.registeredHere().length,
@@ -86,6 +94,8 @@ export function readFigures(parts: WorkerParts, draining: boolean): WorkerFigure
     callNumbersFree: pool.free,
     lookupsInFlight: engine.lookupsInFlight,
     eventLoopDelay: parts.eventLoop?.delay ?? { p50Ms: 0, p99Ms: 0, maxMs: 0 },
+    storeDegraded: store?.degraded ?? false,
+    storeErrors: store === undefined ? 0 : Object.values(store.errors).reduce((a, b) => a + b, 0),
     registrationsGranted: registrar.stats.registered,
     datagramsIn: engine.stats.datagramsIn,
     datagramsOut: engine.stats.datagramsOut,

@@ -229,7 +229,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   let draining = false;
   const isDraining = (): boolean => draining;
   const eventLoop = new EventLoopMonitor();
-  const figures = (): WorkerFigures => readFigures({ engine, registrar, callSwitch, transport, eventLoop }, draining);
+  const figures = (): WorkerFigures => readFigures({ engine, registrar, callSwitch, transport, eventLoop, storeHealth }, draining);
   const store = (): StoreFigures => ({
     health: storeHealth.figures(),
     queues: {

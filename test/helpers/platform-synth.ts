@@ -10,6 +10,8 @@ import { buildStacks, type PlatformStacks } from '../../infra/build-stacks.ts';
 import { contextSettings } from '../../infra/context-settings.ts';
 
 export const TEST_OPERATOR_KEY_HASH = 'a'.repeat(64);
+/** The operator policy the test app is given (context), to find again in the functions' and tasks' environment. */
+export const TEST_ALLOWED_PEER_NETWORKS = '10.20.0.0/16, fd00:20::/48';
 
 export interface SynthedPlatform {
   stacks: PlatformStacks;
@@ -24,7 +26,7 @@ let synthed: SynthedPlatform | undefined;
 export function synthPlatform(): SynthedPlatform {
   if (synthed !== undefined) return synthed;
   const outdir = mkdtempSync(join(tmpdir(), 'strowger-cdk-'));
-  const app = new App({ outdir, context: { operatorKeyHash: TEST_OPERATOR_KEY_HASH, alarmEmail: 'noc@example.net' } });
+  const app = new App({ outdir, context: { operatorKeyHash: TEST_OPERATOR_KEY_HASH, alarmEmail: 'noc@example.net', maxKeysPerTenant: 50, allowedPeerNetworks: TEST_ALLOWED_PEER_NETWORKS } });
   const stacks = buildStacks(app, contextSettings((key) => app.node.tryGetContext(key) as unknown));
   app.synth();
   const templates = { data: Template.fromStack(stacks.data), edge: Template.fromStack(stacks.edge), control: Template.fromStack(stacks.control) };

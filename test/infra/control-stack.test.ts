@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
 import { TABLES } from '../../shared/store/table-definitions.ts';
 import { allActions, statementsOfRole, tableAccessOf, wildcardStatements } from '../helpers/iam-access.ts';
-import { synthPlatform } from '../helpers/platform-synth.ts';
+import { synthPlatform, TEST_ALLOWED_PEER_NETWORKS } from '../helpers/platform-synth.ts';
 
 type Resource = { Type: string; Properties: any; DeletionPolicy?: string };
 
@@ -47,6 +47,14 @@ describe('control stack', () => {
     }
     assert.deepEqual(named.authorizer[1].Properties.Environment.Variables.STROWGER_OPERATOR_KEY_HASH, { Ref: 'OperatorKeyHash' });
     template.hasParameter('OperatorKeyHash', { NoEcho: true, AllowedPattern: '^[0-9a-f]{64}$' });
+  });
+
+  it('the operator policy from context reaches the API function only (the key limit, the networks static hosts may be in)', () => {
+    const env = named.api[1].Properties.Environment.Variables;
+    assert.deepEqual([env.STROWGER_MAX_KEYS_PER_TENANT, env.STROWGER_ALLOWED_PEER_NETWORKS], ['50', TEST_ALLOWED_PEER_NETWORKS]);
+    for (const other of [named.authorizer, named.sweeper, named.peerStream]) {
+      assert.equal(other[1].Properties.Environment.Variables.STROWGER_MAX_KEYS_PER_TENANT, undefined, other[1].Properties.Description);
+    }
   });
 
   it('each function may touch only the tables its code uses, read-only where it only reads', () => {

@@ -11,7 +11,8 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { DataStack } from '../../infra/stacks/data-stack.ts';
 import { EdgeStack } from '../../infra/stacks/edge-stack.ts';
 import { statementsOfRole, tableAccessOf, wildcardStatements, allActions } from '../helpers/iam-access.ts';
-import { synthPlatform } from '../helpers/platform-synth.ts';
+import { synthPlatform, TEST_ALLOWED_PEER_NETWORKS } from '../helpers/platform-synth.ts';
+import { contextSettings } from '../../infra/context-settings.ts';
 
 type Resource = { Type: string; Properties: any };
 
@@ -130,6 +131,24 @@ describe('edge stack', () => {
     template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway', ServiceName: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith(['.dynamodb'])]) }) });
     const [topicId] = Object.keys(template.findResources('AWS::SNS::Topic'));
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'UnHealthyHostCount', Namespace: 'AWS/NetworkELB', AlarmActions: [{ Ref: topicId }] });
+  });
+
+  it('the workers are told the networks static hosts may be in (context allowedPeerNetworks), and nothing of the API\'s key limit', () => {
+    assert.equal(env.STROWGER_ALLOWED_PEER_NETWORKS, TEST_ALLOWED_PEER_NETWORKS);
+    assert.equal(env.STROWGER_MAX_KEYS_PER_TENANT, undefined);
+    const given = (context: Record<string, unknown>) => () => contextSettings((key) => context[key]);
+    assert.throws(given({ allowedPeerNetworks: '10.0.0.0/33' }), /context allowedPeerNetworks="10.0.0.0\/33": .*"10.0.0.0\/33" is not an address or address\/bits/);
+    assert.throws(given({ maxKeysPerTenant: 0 }), /context maxKeysPerTenant=0: expected a whole number from 1 to 1000/);
+    assert.deepEqual(given({})().policy, {}, 'nothing given: each process keeps its own defaults');
+  });
+
+  it('a store outage pages: StoreDegraded (the gauge the worker publishes) at 1 in two minutes of three, to the topic', () => {
+    const [topicId] = Object.keys(template.findResources('AWS::SNS::Topic'));
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'StoreDegraded', Namespace: 'Strowger', Statistic: 'Maximum', Threshold: 1, EvaluationPeriods: 3, DatapointsToAlarm: 2,
+      Dimensions: [{ Name: 'Service', Value: env.STROWGER_METRICS_SERVICE }],
+      AlarmActions: [{ Ref: topicId }], OKActions: [{ Ref: topicId }],
+    });
   });
 
   it('more minimum workers than maximum stops synth, naming both settings', () => {

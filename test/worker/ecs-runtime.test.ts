@@ -18,7 +18,7 @@ const TABLES_ENV = tableNameEnv(prefixedTableNames('cfg'));
 const figures = (over: Partial<WorkerFigures> = {}): WorkerFigures => ({
   activeCalls: 0, registrationsHeld: 0, draining: false, registrationsGranted: 0, datagramsIn: 0, datagramsOut: 0, decodeErrors: 0,
   authFailures: 0, authFailuresCalls: 0, authFailuresRegistrations: 0, retransmits: 0, trunkDatagrams: 0, trunkEntries: 0, callsRouted: 0, callsRefused: 0, udpSendErrors: 0,
-  callTable: 0, callNumbersInUse: 0, callNumbersHoldingOff: 0, callNumbersInSetup: 0, callNumbersFree: 32_766, lookupsInFlight: 0, eventLoopDelay: { p50Ms: 0, p99Ms: 0, maxMs: 0 },
+  callTable: 0, callNumbersInUse: 0, callNumbersHoldingOff: 0, callNumbersInSetup: 0, callNumbersFree: 32_766, lookupsInFlight: 0, eventLoopDelay: { p50Ms: 0, p99Ms: 0, maxMs: 0 }, storeDegraded: false, storeErrors: 0,
   drops: { 'unknown-call': 0, 'lookup-overload': 0, 'reply-withheld': 0 }, refusalsTotal: 0, refusals: {}, ...over,
 });
 
@@ -157,6 +157,8 @@ describe('EMF metrics', () => {
     assert.deepEqual([first.Service, first.WorkerId, first.ActiveCalls, first.CallsRouted], ['StrowgerEdge/workers', 'task-1', 3, 10]);
     const next = emfDocument(options, figures({ activeCalls: 1, callsRouted: 14, datagramsIn: 900 }), figures({ activeCalls: 3, callsRouted: 10, datagramsIn: 500 }), 1_790_000_060_000);
     assert.deepEqual([next.ActiveCalls, next.CallsRouted, next.DatagramsIn], [1, 4, 400]);
+    const outage = emfDocument(options, figures({ storeDegraded: true, storeErrors: 12 }), figures({ storeErrors: 2 }), 1_790_000_120_000);
+    assert.deepEqual([first.StoreDegraded, outage.StoreDegraded, outage.StoreErrors], [0, 1, 10], 'a store outage shows as a 0/1 gauge and errors per interval');
   });
 
   it('the publisher writes one line a minute and a last one at close', () => {

@@ -10,6 +10,7 @@ import { ConfImportError } from '../../../shared/iaxconf/conf-errors.ts';
 import { ZodError } from 'zod';
 import { describeIssues } from '../../../shared/model/peer.ts';
 import { StoreError, ValidationError } from '../../../shared/store/store-errors.ts';
+import { isStoreOutage } from '../../../shared/store/store-failure.ts';
 
 export class ApiError extends StrowgerError {
   constructor(
@@ -56,6 +57,17 @@ export function toErrorResponse(error: unknown, logger: Logger, requestId: strin
     if (error.problems.length > MAX_PROBLEMS) problems.push({ file: '-', line: 0, reason: `and ${error.problems.length - MAX_PROBLEMS} more problems` });
     return { statusCode: 400, body: { error: { code: error.code, message: problems.map((p) => `${p.file}:${p.line}: ${p.reason}`).join('\n') }, problems } };
   }
+  if (isSdkStoreOutage(error)) {
+    // The store timed out, throttled or could not be reached: nothing was decided, so the
+    // caller may send the same request again (writes are conditional, a retry is safe).
+    logger.warn('store unavailable', { error, requestId });
+    return { statusCode: 503, body: { error: { code: 'STROWGER_ERR_STORE_UNAVAILABLE', message: `the store is not answering; try again shortly (request ${requestId})` } } };
+  }
   logger.error('request failed', { error, requestId });
   return { statusCode: 500, body: { error: { code: 'STROWGER_ERR_INTERNAL', message: `internal error (request ${requestId})` } } };
+}
+
+/** An error the SDK raised (it carries `$metadata`) for a store that did not serve, not a bug of ours. */
+function isSdkStoreOutage(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && '$metadata' in error && isStoreOutage(error);
 }

@@ -21,6 +21,9 @@ const GAUGES = [
   ['RegistrationsHeld', 'registrationsHeld'],
 ] as const;
 
+/** 1 while the store is out for this worker, else 0: the stack alarms on its maximum. */
+export const STORE_DEGRADED_METRIC = 'StoreDegraded';
+
 /** Per-interval sums of the worker's counters. */
 const COUNTERS: ReadonlyArray<readonly [string, CounterName]> = [
   ['CallsRouted', 'callsRouted'],
@@ -33,9 +36,10 @@ const COUNTERS: ReadonlyArray<readonly [string, CounterName]> = [
   ['DatagramsIn', 'datagramsIn'],
   ['DatagramsOut', 'datagramsOut'],
   ['UdpSendErrors', 'udpSendErrors'],
+  ['StoreErrors', 'storeErrors'],
 ];
 
-export const EMF_METRIC_NAMES: readonly string[] = [...GAUGES.map(([name]) => name), ...COUNTERS.map(([name]) => name)];
+export const EMF_METRIC_NAMES: readonly string[] = [...GAUGES.map(([name]) => name), STORE_DEGRADED_METRIC, ...COUNTERS.map(([name]) => name)];
 
 /** One EMF document: gauges as they are now, counters as the change since `previous`. */
 export function emfDocument(options: EmfOptions, figures: WorkerFigures, previous: WorkerFigures | undefined, timestampMs: number): Record<string, unknown> {
@@ -53,6 +57,7 @@ export function emfDocument(options: EmfOptions, figures: WorkerFigures, previou
     Draining: figures.draining,
   };
   for (const [name, field] of GAUGES) document[name] = figures[field];
+  document[STORE_DEGRADED_METRIC] = figures.storeDegraded ? 1 : 0;
   // A counter that went backwards (a restarted process) reports what it has now.
   for (const [name, field] of COUNTERS) document[name] = previous === undefined || figures[field] < previous[field] ? figures[field] : figures[field] - previous[field];
   return document;

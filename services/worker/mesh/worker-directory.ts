@@ -2,6 +2,10 @@
  * The live workers, as the switch needs them for every call to a box another worker holds:
  * read from the workers table at most every `refreshMs` (one scan of a handful of items),
  * served from memory in between, and the last good read kept when the table cannot be read.
+ * After a failed read the store is probably still out, so calls are answered from the last
+ * good read at once while the next read runs behind them: otherwise every cross-worker call
+ * would wait out the store client's deadline during an outage. The failure is logged once
+ * when it starts and once when reads succeed again.
  */
 import type { Logger } from '../../../shared/logger.ts';
 import type { WorkerRecord } from '../../../shared/model/worker.ts';
@@ -14,6 +18,7 @@ export class WorkerDirectory {
   private workers = new Map<string, WorkerRecord>();
   private readAt = -Infinity;
   private reading: Promise<void> | undefined;
+  private failing = false;
 
   constructor(
     private readonly source: LiveWorkers,
@@ -24,7 +29,10 @@ export class WorkerDirectory {
 
   /** The worker `id` if its heartbeat is live, as of the last read (read again when older than refreshMs). */
   async get(id: string): Promise<WorkerRecord | undefined> {
-    if (this.now() - this.readAt >= this.refreshMs) await this.refresh();
+    if (this.now() - this.readAt >= this.refreshMs) {
+      const reading = this.refresh();
+      if (!this.failing) await reading;
+    }
     return this.workers.get(id);
   }
 
@@ -34,8 +42,13 @@ export class WorkerDirectory {
       .then((workers) => {
         this.workers = new Map(workers.map((w) => [w.workerId, w]));
         this.readAt = this.now();
+        if (this.failing) this.logger.info('the workers table is read again');
+        this.failing = false;
       })
-      .catch((error: unknown) => this.logger.warn('the workers table could not be read; using the last read', { error }))
+      .catch((error: unknown) => {
+        if (!this.failing) this.logger.warn('the workers table could not be read; using the last read until it can', { error });
+        this.failing = true;
+      })
       .finally(() => {
         this.reading = undefined;
       });

@@ -62,16 +62,22 @@ export class CallSwitch {
     this.legs = new LegPlacer(deps.engine, deps.mesh, deps.workerId);
     deps.engine.events.on('incomingCall', ({ call, info }) => {
       this.route(call, info).catch((error: unknown) => {
-        deps.logger.error('routing failed', { error });
+        this.logFailure('routing failed', error);
         this.refuse(call, info, Cause.NETWORK_OUT_OF_ORDER, 'routing-failed');
       });
     });
     deps.mesh?.engine.events.on('incomingCall', ({ call, info }) => {
       this.routeMeshArrival(call, info).catch((error: unknown) => {
-        deps.logger.error('completing a mesh call failed', { error });
+        this.logFailure('completing a mesh call failed', error);
         this.refuse(call, info, Cause.NETWORK_OUT_OF_ORDER, 'routing-failed');
       });
     });
+  }
+
+  /** A store outage fails every call the same way: a few lines per window, with the count held back. */
+  private logFailure(message: string, error: unknown): void {
+    const admitted = this.refusalLog.admit(message);
+    if (admitted.write) this.deps.logger.error(message, { error, ...(admitted.suppressed > 0 ? { suppressedSimilar: admitted.suppressed } : {}) });
   }
 
   get activeCount(): number {
