@@ -83,7 +83,17 @@ await Promise.all(boxes.map((b) => b.registered()));
 /** One call from box a to box b; its setup time in ms, or undefined when it failed (3 s). */
 async function call(a: PbxEndpoint, b: PbxEndpoint): Promise<number | undefined> {
   const started = performance.now();
-  const placed = a.dial(b.name.slice(3));
+  let placed: ReturnType<PbxEndpoint['dial']>;
+  try {
+    placed = a.dial(b.name.slice(3));
+  } catch {
+    return undefined; // the box's own call numbers to the platform are all in use or held off
+  }
+  let why = '';
+  if (process.env.ATTACK_BENCH_DEBUG !== undefined) {
+    placed.events.on('rejected', ({ cause, causeCode }) => (why += ` rejected ${causeCode} ${cause}`));
+    placed.events.on('closed', ({ reason }) => (why += ` closed ${reason}`));
+  }
   const answered = await new Promise<boolean>((resolve) => {
     const timer = setTimeout(() => resolve(false), 3000);
     const check = setInterval(() => {
@@ -100,6 +110,7 @@ async function call(a: PbxEndpoint, b: PbxEndpoint): Promise<number | undefined>
     timer.unref?.();
   });
   const ms = performance.now() - started;
+  if (!answered && process.env.ATTACK_BENCH_DEBUG !== undefined) process.stderr.write(`call ${a.name}->${b.name} failed after ${ms.toFixed(0)} ms: ${placed.state}${why}\n`);
   placed.hangup(16);
   return answered ? ms : undefined;
 }
@@ -159,10 +170,14 @@ for (const kind of KINDS) for (const rate of kind === 'wrong-secret' ? ['max'] :
   const expectedRegistrations = Math.floor((SECONDS * BOXES) / (2 * 5 / 6));
   let recoveryS = 0;
   for (;;) {
+    const tryAt = performance.now();
     const ms = await call(boxes[0]!, boxes[1]!);
+    if (process.env.ATTACK_BENCH_DEBUG !== undefined) process.stderr.write(`recovery try at +${((tryAt - floodEnded) / 1000).toFixed(2)} s: ${ms === undefined ? 'failed' : `${ms.toFixed(0)} ms`}\n`);
     if (ms !== undefined && ms <= Math.max(2 * baselineP50, baselineP50 + 20)) break;
     recoveryS = (performance.now() - floodEnded) / 1000;
     if (recoveryS > 60) break;
+    // A call refused at once is tried again 50 ms later, not in a tight loop (each try holds a call number for a minute).
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, 50 - (performance.now() - tryAt))));
   }
   clearInterval(sampler);
   const sent = JSON.parse(stdout.trim().split("\n").at(-1)!) as { datagrams: number; seconds: number; bytesOut: number; bytesIn: number };
