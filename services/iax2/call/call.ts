@@ -557,7 +557,7 @@ export class Call {
       if (!isProcessedOutOfSequence(command)) {
         // An old duplicate is re-ACKed (never an ACK or INVAL), then dropped; a gap asks for what is missing.
         if (verdict === 'duplicate') {
-          if (!unsequenced) this.sendAck(frame);
+          if (!unsequenced && !this.isRepeatedOpening(command)) this.sendAck(frame);
         } else {
           this.sendVnak();
         }
@@ -572,6 +572,16 @@ export class Call {
     dispatchFrame(Call.dispatch, this, frame);
     // ACK only when nothing we sent while handling it already carried the new ISeqno (protocol.md §4.3).
     if (!unsequenced && !this.closed && this.lastSentIseqno !== this.iseqno) this.sendAck(frame);
+  }
+
+  /**
+   * A copy of the NEW or REGREQ that opened a dialog still waiting for its challenge's answer
+   * is not ACKed: the challenge, retransmitted on its own schedule, acknowledges it implicitly,
+   * and an ACK per copy would be a send per datagram from whoever can replay a token-bearing
+   * request from a spoofed address (docs/architecture.md §9).
+   */
+  private isRepeatedOpening(command: number): boolean {
+    return this.currentState === CallState.AuthReqSent && (command === IaxCommand.NEW || command === IaxCommand.REGREQ);
   }
 
   /** What frame dispatch may do to a call: its private moves, one set of functions for every call. */

@@ -120,6 +120,24 @@ describe('admission under floods', () => {
     assert.equal(real.received.at(-1)?.subclass, IaxCommand.AUTHREQ);
   });
 
+  it('copies of a token NEW replayed at a dialog waiting for its challenge\'s answer cost no send: no ACK per copy, the AUTHREQ keeps its own schedule', async () => {
+    const t = setup([user('alice', { secrets: ['labsecret'] })]);
+    const attacker = t.client({ address: '198.51.100.77', port: 4569 });
+    const token = t.tokenFor(attacker);
+    attacker.send(newFrame('alice', token, 0x300));
+    t.clock.advance(1);
+    await t.release();
+    t.clock.advance(1);
+    assert.deepEqual(attacker.received.map((f) => f.subclass), [IaxCommand.AUTHREQ]);
+    const sentBefore = t.engine.stats.datagramsOut;
+    for (let i = 0; i < 500; i++) attacker.send({ ...newFrame('alice', token, 0x300), retransmitted: true });
+    t.clock.advance(1);
+    assert.equal(t.engine.stats.datagramsOut - sentBefore, 0, 'not one datagram for 500 replays');
+    assert.equal(t.engine.activeCalls.size, 1, 'still the one dialog');
+    t.clock.advance(2500);
+    assert.deepEqual(attacker.received.map((f) => f.subclass), [IaxCommand.AUTHREQ, IaxCommand.AUTHREQ], 'the challenge is retransmitted on its own schedule');
+  });
+
   it('valid-token NEWs that never authenticate from 17 addresses x 2,048: they get a small share of the pool, a real caller still connects, and their numbers come back seconds after the deadline', async () => {
     const t = setup([user('alice', { secrets: ['labsecret'] })]);
     let floodNews = 0;
