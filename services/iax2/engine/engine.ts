@@ -42,7 +42,7 @@ import { InboundSetup } from './inbound-setup.ts';
 import type { IncomingCallInfo } from './incoming-call.ts';
 import { OutboundSetup, type OutboundCallOptions } from './outbound-setup.ts';
 import { RemoteCallIndex } from './remote-call-index.ts';
-import { ReplyCredit, type ReplyCreditOptions } from './reply-credit.ts';
+import { ReplyCredit, type ReplyCreditOptions, type StatelessReplyKind } from './reply-credit.ts';
 import type { EngineStats, SetupContext } from './setup-context.ts';
 import { RequestPrincipals } from './request-principals.ts';
 import { AUTH_LIMIT_REFUSAL, callTokenReply, pokeReply, statelessRefusal } from './stateless-replies.ts';
@@ -274,7 +274,7 @@ export class Iax2Engine {
     switch (frame.subclass) {
       case IaxCommand.POKE:
         // Any POKE gets a stateless PONG, tokens or not (protocol.md §10.1).
-        this.sendStateless(from, bytes, () => pokeReply(frame));
+        this.sendStateless(from, bytes, 'other', () => pokeReply(frame));
         return;
       case IaxCommand.NEW:
       case IaxCommand.REGREQ:
@@ -301,12 +301,12 @@ export class Iax2Engine {
       case 'ignore':
         return;
       case 'calltoken':
-        if (this.sendStateless(from, bytes, () => callTokenReply(frame, this.admission.issueToken(from)))) this.stats.callTokensSent++;
+        if (this.sendStateless(from, bytes, 'token', () => callTokenReply(frame, this.admission.issueToken(from)))) this.stats.callTokensSent++;
         return;
       case 'refuse':
         this.stats.statelessRejects++;
         this.refusals.record(verdict.reason, requestKind(frame), () => ({ from: addressKey(from), username: ieString(frame.ies, IeId.USERNAME) }));
-        this.sendStateless(from, bytes, () => statelessRefusal(frame, verdict.reason === 'auth-limit' ? AUTH_LIMIT_REFUSAL : undefined));
+        this.sendStateless(from, bytes, 'other', () => statelessRefusal(frame, verdict.reason === 'auth-limit' ? AUTH_LIMIT_REFUSAL : undefined));
         return;
       case 'admit':
         this.open(frame, from, verdict.callNumber, verdict.principal);
@@ -344,11 +344,11 @@ export class Iax2Engine {
    * within the replies a second (reply-credit.ts). `build` runs only when a reply may go at all,
    * so a flood past the budget costs no token HMAC and no encoding.
    */
-  private sendStateless(to: RemoteAddress, requestBytes: number, build: () => Buffer): boolean {
+  private sendStateless(to: RemoteAddress, requestBytes: number, kind: StatelessReplyKind, build: () => Buffer): boolean {
     const proven = this.registrar?.registeredAt(to.address, to.port) === true;
-    if (!proven && this.replyCredit.exhausted()) return false;
+    if (!proven && this.replyCredit.exhausted(kind)) return false;
     const reply = build();
-    if (!this.replyCredit.take(addressKey(to), requestBytes, reply.length, proven)) return false;
+    if (!this.replyCredit.take(addressKey(to), requestBytes, reply.length, proven, kind)) return false;
     this.send(reply, to);
     return true;
   }

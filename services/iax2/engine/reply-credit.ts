@@ -12,6 +12,11 @@
  * bytes; every NEW and nearly every REGREQ is longer. A REGREQ for a name of one or two
  * characters is shorter: its bytes are kept as credit for its address (in a small table, least
  * recently heard forgotten first) and the reply goes once the retransmissions have paid for it.
+ *
+ * Token replies and the rest (refusals, PONGs) have budgets of their own: a token reply is what
+ * lets a new caller in, so a flood of requests that earn refusals must not use it up, and a
+ * refusal only tells a caller what its retransmission will be told again, so its budget is
+ * smaller (every send costs the event loop tens of microseconds).
  */
 import type { Clock } from '../../../shared/clock.ts';
 
@@ -20,19 +25,24 @@ export interface ReplyCreditOptions {
   maxAddresses?: number;
   /** Stateless reply bytes a second to everyone together. */
   globalBytesPerSecond?: number;
-  /** Stateless replies a second to addresses nothing has proved, together (default 5,000). */
+  /** CALLTOKEN replies a second to addresses nothing has proved, together (default 5,000). */
   repliesPerSecond?: number;
+  /** Other stateless replies (refusals, PONGs) a second to such addresses, together (default 1,000). */
+  otherRepliesPerSecond?: number;
 }
+
+/** A token reply admits a caller; anything else only informs one. */
+export type StatelessReplyKind = 'token' | 'other';
 
 export class ReplyCredit {
   /** Bytes of short requests not yet spent on a reply, by address. */
   private readonly credit = new Map<string, number>();
   private readonly maxAddresses: number;
   private readonly globalBytesPerSecond: number;
-  private readonly repliesPerSecond: number;
+  private readonly perSecond: Record<StatelessReplyKind, number>;
   private windowStart = 0;
   private windowSent = 0;
-  private windowReplies = 0;
+  private readonly windowReplies: Record<StatelessReplyKind, number> = { token: 0, other: 0 };
   private withheldCount = 0;
 
   constructor(
@@ -41,7 +51,7 @@ export class ReplyCredit {
   ) {
     this.maxAddresses = options.maxAddresses ?? 4096;
     this.globalBytesPerSecond = options.globalBytesPerSecond ?? 4_000_000;
-    this.repliesPerSecond = options.repliesPerSecond ?? 5_000;
+    this.perSecond = { token: options.repliesPerSecond ?? 5_000, other: options.otherRepliesPerSecond ?? options.repliesPerSecond ?? 1_000 };
   }
 
   /** Replies held back so far, for the engine's figures. */
@@ -49,10 +59,10 @@ export class ReplyCredit {
     return this.withheldCount;
   }
 
-  /** True (and counted as withheld) when this second's replies to unproven addresses are used up already. */
-  exhausted(): boolean {
+  /** True (and counted as withheld) when this second's replies of `kind` to unproven addresses are used up already. */
+  exhausted(kind: StatelessReplyKind = 'token'): boolean {
     this.roll();
-    if (this.windowReplies < this.repliesPerSecond) return false;
+    if (this.windowReplies[kind] < this.perSecond[kind]) return false;
     this.withheldCount++;
     return true;
   }
@@ -62,15 +72,15 @@ export class ReplyCredit {
    * from `address` may go now. A `proven` address (a registered box: it answered a challenge
    * from there) is always answered, so a short REGREL is answered at once.
    */
-  take(address: string, requestBytes: number, replyBytes: number, proven = false): boolean {
+  take(address: string, requestBytes: number, replyBytes: number, proven = false, kind: StatelessReplyKind = 'token'): boolean {
     this.roll();
     if (proven) return true;
-    if (this.windowReplies >= this.repliesPerSecond || this.windowSent + replyBytes > this.globalBytesPerSecond || !this.paidFor(address, requestBytes, replyBytes)) {
+    if (this.windowReplies[kind] >= this.perSecond[kind] || this.windowSent + replyBytes > this.globalBytesPerSecond || !this.paidFor(address, requestBytes, replyBytes)) {
       this.withheldCount++;
       return false;
     }
     this.windowSent += replyBytes;
-    this.windowReplies++;
+    this.windowReplies[kind]++;
     return true;
   }
 
@@ -80,7 +90,8 @@ export class ReplyCredit {
     if (now - this.windowStart < 1000) return;
     this.windowStart = now;
     this.windowSent = 0;
-    this.windowReplies = 0;
+    this.windowReplies.token = 0;
+    this.windowReplies.other = 0;
   }
 
   private paidFor(address: string, requestBytes: number, replyBytes: number): boolean {

@@ -297,6 +297,29 @@ describe('registration refusals', () => {
     assert.equal(replies, 100, 'the next second has its own allowance');
   });
 
+  it('refusals and PONGs have a budget of their own: a flood of them leaves the token replies that admit new callers', () => {
+    const t = setup([peer('pbx1', { secrets: ['labsecret'] })], { replyCredit: { repliesPerSecond: 100, otherRepliesPerSecond: 10 } });
+    let pongs = 0;
+    for (let i = 0; i < 2000; i++) {
+      const endpoint = t.h.network.endpoint({ address: `198.51.100.${i & 255}`, port: 4569 + (i >> 8) });
+      endpoint.onDatagram(() => pongs++);
+      endpoint.send(encode({ kind: 'full', sourceCall: 7, destCall: 0, retransmitted: false, timestamp: 3, oseqno: 0, iseqno: 0, frameType: FrameType.IAX, subclass: IaxCommand.POKE, ies: [] }), CALLEE_ADDRESS);
+    }
+    t.h.clock.advance(1);
+    assert.equal(pongs, 10, 'PONGs held to their own budget');
+    const tokens: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const box = t.h.network.endpoint({ address: `203.0.113.${i + 1}`, port: 4569 });
+      box.onDatagram((d) => {
+        const f = decodeDatagram(d);
+        if (f.kind === 'full') tokens.push(f.subclass);
+      });
+      box.send(encode({ kind: 'full', sourceCall: 9, destCall: 0, retransmitted: false, timestamp: 3, oseqno: 0, iseqno: 0, frameType: FrameType.IAX, subclass: IaxCommand.REGREQ, ies: [{ id: IeId.USERNAME, value: 'pbx1' }, { id: IeId.REFRESH, value: 60 }, { id: IeId.CALLTOKEN, value: Buffer.alloc(0) }] }), CALLEE_ADDRESS);
+    }
+    t.h.clock.advance(1);
+    assert.deepEqual(tokens, new Array(50).fill(IaxCommand.CALLTOKEN), 'every new box in that second gets its token');
+  });
+
   it('replies to unproven addresses are held to so many a second, and a registered box is answered whatever the flood', async () => {
     const t = setup([peer('pbx1', { secrets: ['labsecret'] })], { replyCredit: { repliesPerSecond: 100 } });
     const c = t.client();
