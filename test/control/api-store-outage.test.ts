@@ -3,9 +3,8 @@
 // timeout, not a 500), and the same request succeeds once the store answers again.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { hashApiKey, newApiKey, OPERATOR_OWNER } from '../../services/control/auth/api-keys.ts';
-import { createTables } from '../../shared/store/create-tables.ts';
-import { prefixedTableNames, tableNameEnv } from '../../shared/store/store-config.ts';
+import { newApiKey, OPERATOR_OWNER } from '../../services/control/auth/api-keys.ts';
+import { setLambdaEnv } from '../helpers/lambda-test-env.ts';
 import { startBlackholeProxy, type BlackholeProxy } from '../helpers/blackhole-proxy.ts';
 import { startDynalite, type DynamoEngine } from '../helpers/dynamo-engines.ts';
 import { apiEvent, authorizerEvent } from '../helpers/lambda-events.ts';
@@ -14,26 +13,15 @@ describe('API Lambda during a store outage', () => {
   let engine: DynamoEngine;
   let proxy: BlackholeProxy;
   const operator = newApiKey(OPERATOR_OWNER);
-  let env: Record<string, string> = {};
+  let unset = (): void => {};
 
   before(async () => {
     engine = await startDynalite();
     proxy = await startBlackholeProxy(engine.endpoint);
-    const names = prefixedTableNames(`out${Math.floor(Math.random() * 1e9)}`);
-    await createTables(engine.client, names);
-    env = {
-      ...tableNameEnv(names),
-      STROWGER_DYNAMODB_ENDPOINT: proxy.url,
-      STROWGER_OPERATOR_KEY_HASH: hashApiKey(operator.key),
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'strowgertest',
-      AWS_SECRET_ACCESS_KEY: 'strowgertest',
-      LOG_LEVEL: 'error',
-    };
-    Object.assign(process.env, env);
+    ({ unset } = await setLambdaEnv(engine.client, proxy.url, operator.key, 'out'));
   });
   after(async () => {
-    for (const name of Object.keys(env)) delete process.env[name];
+    unset();
     await proxy?.close();
     await engine?.stop();
   });

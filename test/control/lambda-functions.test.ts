@@ -3,9 +3,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { hashApiKey, newApiKey, OPERATOR_OWNER } from '../../services/control/auth/api-keys.ts';
-import { createTables } from '../../shared/store/create-tables.ts';
-import { prefixedTableNames, tableNameEnv } from '../../shared/store/store-config.ts';
+import { newApiKey, OPERATOR_OWNER } from '../../services/control/auth/api-keys.ts';
+import { setLambdaEnv } from '../helpers/lambda-test-env.ts';
 import { startDynalite, type DynamoEngine } from '../helpers/dynamo-engines.ts';
 import { apiEvent, authorizerEvent } from '../helpers/lambda-events.ts';
 
@@ -13,24 +12,14 @@ describe('Lambda functions', () => {
   let engine: DynamoEngine;
   const operator = newApiKey(OPERATOR_OWNER);
   let env: Record<string, string> = {};
+  let unset = (): void => {};
 
   before(async () => {
     engine = await startDynalite();
-    const names = prefixedTableNames(`lam${Math.floor(Math.random() * 1e9)}`);
-    await createTables(engine.client, names);
-    env = {
-      ...tableNameEnv(names),
-      STROWGER_DYNAMODB_ENDPOINT: engine.endpoint,
-      STROWGER_OPERATOR_KEY_HASH: hashApiKey(operator.key),
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'strowgertest',
-      AWS_SECRET_ACCESS_KEY: 'strowgertest',
-      LOG_LEVEL: 'error',
-    };
-    Object.assign(process.env, env);
+    ({ env, unset } = await setLambdaEnv(engine.client, engine.endpoint, operator.key, 'lam'));
   });
   after(async () => {
-    for (const name of Object.keys(env)) delete process.env[name];
+    unset();
     await engine?.stop();
   });
 
