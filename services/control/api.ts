@@ -19,6 +19,7 @@ import { astdbRoutes } from './routes/astdb-routes.ts';
 import { dialplanRoutes } from './routes/dialplan-routes.ts';
 import { importRoutes } from './routes/import-routes.ts';
 import { peerRoutes } from './routes/peer-routes.ts';
+import { statsRoutes } from './routes/stats-routes.ts';
 import { tenantRoutes } from './routes/tenant-routes.ts';
 
 export const API_VERSION = '1.0.0';
@@ -58,7 +59,9 @@ export function createApi(deps: ControlDeps) {
   peerRoutes(router, stores, now, settings.allowedPeerNetworks);
   dialplanRoutes(router, stores.routes);
   astdbRoutes(router, stores.astdb);
-  activityRoutes(router, stores, deps.callSource ?? httpWorkerCallSource(), now);
+  const callSource = deps.callSource ?? httpWorkerCallSource();
+  activityRoutes(router, stores, callSource, now);
+  statsRoutes(router, stores, callSource, now, { maxKeysPerTenant: settings.maxKeysPerTenant });
   importRoutes(router, stores, logger, settings.allowedPeerNetworks);
   let openapi: unknown;
   router.add({

@@ -15,6 +15,8 @@ export const ActiveCall = z.object({
   username: z.string().optional(),
   /** A leg of the worker mesh: the worker at its far end (the call's other half is listed there). */
   meshWorker: z.string().optional(),
+  /** Which side of the call this leg is: the caller's (a tenant's limit counts these) or the callee's. */
+  leg: z.enum(['caller', 'callee']).optional(),
   localCallNumber: z.number().int().min(1).max(32767),
   remoteCallNumber: z.number().int().min(0).max(32767),
   /** Our oseqno and iseqno. */

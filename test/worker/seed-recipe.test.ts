@@ -115,6 +115,7 @@ describe('the seed recipe, hosted', () => {
     const channels = worker.switch.channels('acme');
     assert.equal(channels.length, 2);
     assert.ok(channels.every((c) => c.state === 'up' && c.txSeq > 0 && c.rxSeq > 0), JSON.stringify(channels));
+    assert.deepEqual(channels.map((c) => c.leg).sort(), ['callee', 'caller'], 'each leg says which side it is (the usage route counts caller legs)');
 
     const fooSent = sendVoice(call, 50, 5000, 0x11);
     const barSent = sendVoice(delivered.call, 50, 9000, 0x77);

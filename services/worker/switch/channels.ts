@@ -26,6 +26,7 @@ export function listChannels(bridges: Iterable<Bridge>, workerId: string, now: n
         peerAddress: `${leg.remote.address}:${leg.remote.port}`,
         ...(leg === bridge.caller && bridge.info.username !== undefined && meshWorker === undefined ? { username: bridge.info.username } : {}),
         ...(meshWorker === undefined ? {} : { meshWorker }),
+        leg: leg === bridge.caller ? 'caller' : 'callee',
         localCallNumber: leg.localCall,
         remoteCallNumber: leg.remoteCall,
         txSeq: seq.tx,
