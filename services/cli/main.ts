@@ -1,6 +1,7 @@
 import { decodeCommand } from './commands/decode.ts';
 import { importCommand } from './commands/import.ts';
 import { keyCommand } from './commands/key.ts';
+import { migrateCommand } from './commands/migrate.ts';
 import { peerCommand } from './commands/peer.ts';
 import { routeCommand } from './commands/route.ts';
 import { showCommand } from './commands/show.ts';
@@ -15,6 +16,7 @@ Commands:
   peer add|get|list|set|rm|keygen         peers, users and friends, in iax.conf's words
   route add|list|rm                       the tenant's dialplan
   import FILE...                          iax.conf and extensions.conf, all or nothing
+  migrate FILE...                         boxes that peer today, from their own iax.conf files
   show peers|registry|channels|cdrs       Asterisk's CLI views of a tenant
   decode [--json] <hex> ...               decode IAX2 datagrams given as hex
 
@@ -32,6 +34,7 @@ const commands: Record<string, Command> = {
   peer: peerCommand,
   route: routeCommand,
   import: importCommand,
+  migrate: migrateCommand,
   show: showCommand,
 };
 

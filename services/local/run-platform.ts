@@ -56,8 +56,9 @@ Quick start:
   export STROWGER_API=${apiUrl} STROWGER_API_KEY=$(cat ${dataDir}/operator-key)
   npx strowger tenant add acme
   export STROWGER_API_KEY=$(npx strowger key add --tenant acme)
-  npx strowger import /etc/asterisk/iax.conf /etc/asterisk/extensions.conf
-  then on each Asterisk box, in iax.conf:  register => <peer>:<secret>@<this host>:${iaxAt.port}
+  npx strowger migrate foo-iax.conf bar-iax.conf --platform <this host>:${iaxAt.port} --dry-run
+    (each box's own /etc/asterisk/iax.conf; run it again without --dry-run to create a peer per
+    box, then make on each box the changes it prints: register =>, [strowger], Dial()s)
   and watch:  npx strowger show registry
 `);
     let stopping = false;

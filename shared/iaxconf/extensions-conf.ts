@@ -110,7 +110,7 @@ export function importExtensionsConf(text: string, options: { tenant: string; fi
 }
 
 /** Splits application arguments on commas outside parentheses and ${...}. */
-function splitArgs(text: string): string[] {
+export function splitArgs(text: string): string[] {
   const parts: string[] = [];
   let depth = 0;
   let current = '';

@@ -137,6 +137,10 @@ export const ImportBody = z.object({
     .min(1, 'at least one file')
     .max(16, 'at most 16 files'),
   dryRun: z.boolean().default(false),
+  ifExists: z
+    .enum(['replace', 'refuse'])
+    .default('replace')
+    .meta({ description: 'What a peer or route that exists already gets: replaced (the default), or the whole import refused with a 409 naming them.' }),
 });
 const Problem = z.object({ file: z.string(), line: z.number().int(), reason: z.string() });
 export const ImportResult = z.object({

@@ -112,7 +112,7 @@ export async function runImport(
   stores: Pick<Stores, 'peers' | 'routes' | 'tenants'>,
   tenant: string,
   files: readonly ImportFile[],
-  options: { dryRun: boolean; logger: Logger; peerHosts?: AllowedNetworks },
+  options: { dryRun: boolean; logger: Logger; peerHosts?: AllowedNetworks; ifExists?: 'replace' | 'refuse' },
 ): Promise<ImportOutcome> {
   const parsed = parseImport(tenant, files, options.peerHosts ?? []);
   const tenantRecord = await stores.tenants.get(tenant);
@@ -137,6 +137,12 @@ export async function runImport(
     if (current !== undefined) existingRoutes.set(routeLabel(route), current);
   }
 
+  // `strowger migrate` must never replace what exists without being told to: checked here,
+  // with the reads above, so a peer created between its dry run and this import is refused too.
+  if (options.ifExists === 'refuse' && existingPeers.size + existingRoutes.size > 0) {
+    const named = [...[...existingPeers.keys()].map((name) => `peer ${name}`), ...[...existingRoutes.keys()].map((label) => `route ${label}`)];
+    throw new ApiError('STROWGER_ERR_CONFLICT', `already exists: ${named.join(', ')} (ifExists is "refuse")`, 409);
+  }
   const outcome: ImportOutcome = {
     dryRun: options.dryRun,
     peers: { created: [], updated: [] },
