@@ -1,8 +1,11 @@
 /**
  * The CLI's side of the control API: one request at a time with the key, JSON both ways, and
  * every failure turned into a CliError with the API's own message and the exit status a
- * script can branch on (1: refused, 3: unreachable or failing).
+ * script can branch on (1: refused, 2: no usable key, 3: unreachable or failing). A missing
+ * or misshapen key is caught before anything is sent, and a refused one is explained
+ * (api-key-source.ts).
  */
+import type { ApiKeySource } from './api-key-source.ts';
 import { ExitCode } from './io.ts';
 
 export class CliError extends Error {
@@ -25,13 +28,15 @@ const TIMEOUT_MS = 30_000;
 export class ApiClient {
   constructor(
     readonly baseUrl: string,
-    private readonly key: string | undefined,
+    private readonly keys: ApiKeySource,
   ) {}
 
   /** The reply's body is trusted to be the API's documented shape `T` (the API validates its side). */
   async request<T = unknown>(method: string, path: string, options: { body?: unknown; headers?: Record<string, string> } = {}): Promise<ApiReply<T>> {
+    const keyProblem = this.keys.problem();
+    if (keyProblem !== undefined) throw new CliError(keyProblem, ExitCode.USAGE);
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
-    if (this.key !== undefined) headers.authorization = `Bearer ${this.key}`;
+    headers.authorization = `Bearer ${this.keys.key}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
@@ -53,7 +58,14 @@ export class ApiClient {
       throw new CliError(`the API at ${this.baseUrl} answered ${response.status} with something that is not JSON`, ExitCode.UNAVAILABLE);
     }
     if (response.ok) return { status: response.status, body: body as T, headers: response.headers };
-    throw new CliError(describeFailure(response.status, body), response.status >= 500 ? ExitCode.UNAVAILABLE : ExitCode.BAD_INPUT);
+    throw new CliError(this.describeFailure(response.status, body), response.status >= 500 ? ExitCode.UNAVAILABLE : ExitCode.BAD_INPUT);
+  }
+
+  private describeFailure(status: number, body: unknown): string {
+    const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
+    if (status !== 401 && status !== 403) return describeFailure(status, body);
+    // What the key is and where a better one comes from; the API's code stays for scripts.
+    return `${this.keys.refused(status, error?.message ?? `the API answered ${status}`)} [${status}${error?.code === undefined ? '' : ` ${error.code}`}]`;
   }
 
   /** Every item of a paged listing. */

@@ -6,7 +6,10 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ApiClient, CliError } from './api-client.ts';
+import { OPERATOR_OWNER } from '../control/auth/api-keys.ts';
+import { ApiKeySource } from './api-key-source.ts';
 import { ExitCode, type CliIo } from './io.ts';
+import { describeParseError } from './parse-args-errors.ts';
 
 export const DEFAULT_API = 'http://127.0.0.1:8080';
 
@@ -24,7 +27,7 @@ export class CommandContext {
   readonly client: ApiClient;
   readonly json: boolean;
   readonly help: boolean;
-  private readonly keyTenant: string | undefined;
+  private readonly keys: ApiKeySource;
 
   constructor(
     readonly io: CliIo,
@@ -32,23 +35,23 @@ export class CommandContext {
     readonly positionals: string[],
     readonly usage: string,
   ) {
-    const key = this.str('key') ?? io.env.STROWGER_API_KEY;
+    this.keys = ApiKeySource.resolve(this.str('key'), io.env);
     const api = this.str('api') ?? io.env.STROWGER_API ?? DEFAULT_API;
     if (!/^https?:\/\//.test(api)) throw new CliError(`--api "${api}" is not an http(s) URL`, ExitCode.USAGE);
-    this.client = new ApiClient(api, key === '' ? undefined : key);
-    this.keyTenant = key === undefined ? undefined : /^stg_([a-z0-9-]+)_/.exec(key)?.[1];
+    this.client = new ApiClient(api, this.keys);
     this.json = values.json === true;
     this.help = values.help === true;
   }
 
-  static parse(io: CliIo, args: readonly string[], options: OptionSpec, usage: string): CommandContext {
+  /** `command`: how it was invoked (`strowger peer add`), named in option errors. */
+  static parse(io: CliIo, args: readonly string[], options: OptionSpec, usage: string, command = 'strowger'): CommandContext {
+    let parsed;
     try {
-      const parsed = parseArgs({ args: [...args], options: { ...COMMON, ...options }, allowPositionals: true, strict: true });
-      return new CommandContext(io, parsed.values, parsed.positionals, usage);
+      parsed = parseArgs({ args: [...args], options: { ...COMMON, ...options }, allowPositionals: true, strict: true });
     } catch (error) {
-      if (error instanceof CliError) throw error;
-      throw new CliError(`${(error as Error).message}\n${usage}`, ExitCode.USAGE);
+      throw new CliError(describeParseError(error as Error, command), ExitCode.USAGE);
     }
+    return new CommandContext(io, parsed.values, parsed.positionals, usage);
   }
 
   str(name: string): string | undefined {
@@ -75,9 +78,14 @@ export class CommandContext {
 
   /** The tenant to act on: --tenant, else the owner of a tenant key. */
   tenant(): string {
-    const tenant = this.str('tenant') ?? (this.keyTenant === 'op' ? undefined : this.keyTenant);
-    if (tenant === undefined) throw new CliError(`name the tenant with --tenant\n${this.usage}`, ExitCode.USAGE);
-    return tenant;
+    const named = this.str('tenant');
+    if (named !== undefined) return named;
+    // Without a usable key there is no tenant to infer: say what is wrong with the key.
+    const keyProblem = this.keys.problem();
+    if (keyProblem !== undefined) throw new CliError(keyProblem, ExitCode.USAGE);
+    const owner = this.keys.owner;
+    if (owner === undefined || owner === OPERATOR_OWNER) throw new CliError(`name the tenant with --tenant (the operator key belongs to no tenant)\n${this.usage}`, ExitCode.USAGE);
+    return owner;
   }
 
   /** A positional argument the usage requires. */

@@ -6,6 +6,8 @@ import { peerCommand } from './commands/peer.ts';
 import { routeCommand } from './commands/route.ts';
 import { showCommand } from './commands/show.ts';
 import { tenantCommand } from './commands/tenant.ts';
+import { CliError } from './api-client.ts';
+import { takeGlobalOptions, withGlobals } from './global-options.ts';
 import { ExitCode, type CliIo } from './io.ts';
 
 const usage = `Usage: strowger <command> [options]
@@ -22,8 +24,9 @@ Commands:
 
 Every API command takes --api URL (env STROWGER_API, default http://127.0.0.1:8080),
 --key KEY (env STROWGER_API_KEY), --tenant T (default: a tenant key's own tenant) and
---json. Exit status: 0 done, 1 refused or bad input, 2 usage, 3 API unreachable or failing.
-Run "strowger <command> --help" for a command's options.`;
+--json, before the command or after it. The operator key of \`npm start\` is in
+.data/operator-key. Exit status: 0 done, 1 refused or bad input, 2 usage, 3 API unreachable
+or failing. Run "strowger help <command>" (or "strowger <command> --help") for its options.`;
 
 type Command = (args: readonly string[], io: CliIo) => Promise<ExitCode>;
 
@@ -40,15 +43,26 @@ const commands: Record<string, Command> = {
 
 /** Runs the command line `argv` (without "node strowger") and returns the exit status. */
 export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    (name === undefined ? io.stderr : io.stdout).write(`${usage}\n`);
-    return name === undefined ? ExitCode.USAGE : ExitCode.OK;
+  let split;
+  try {
+    split = takeGlobalOptions(argv);
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error;
+    io.stderr.write(`strowger: ${error.message}\n`);
+    return error.exitCode;
+  }
+  const { globals, rest: [word, ...rest] } = split;
+  // `strowger help peer add` is `strowger peer add --help`.
+  const [name, args] = word === 'help' && rest[0] !== undefined ? [rest[0], [...rest.slice(1), '--help']] : [word, rest];
+  if (name === undefined || name === 'help') {
+    const asked = name === 'help' || globals.includes('--help') || globals.includes('-h');
+    (asked ? io.stdout : io.stderr).write(`${usage}\n`);
+    return asked ? ExitCode.OK : ExitCode.USAGE;
   }
   const command = commands[name];
   if (command === undefined) {
     io.stderr.write(`strowger: unknown command "${name}"\n${usage}\n`);
     return ExitCode.USAGE;
   }
-  return command(rest, io);
+  return command(withGlobals(args, globals), io);
 }

@@ -57,7 +57,7 @@ export function createApi(deps: ControlDeps) {
   const settings: ControlSettings = { ...DEFAULT_CONTROL_SETTINGS, ...deps.settings };
   tenantRoutes(router, stores.tenants, now, { maxKeysPerTenant: settings.maxKeysPerTenant });
   peerRoutes(router, stores, now, settings.allowedPeerNetworks);
-  dialplanRoutes(router, stores.routes);
+  dialplanRoutes(router, stores.routes, stores.peers);
   astdbRoutes(router, stores.astdb);
   const callSource = deps.callSource ?? httpWorkerCallSource();
   activityRoutes(router, stores, callSource, now);

@@ -7,7 +7,9 @@
  * `#include` and `#exec` pull in files or run programs; an import takes one self-contained
  * file, so they are refused with their line. Everything refused is collected, not thrown
  * one at a time, so the operator sees every problem at once. A refused line is quoted with its
- * secrets masked (secret-mask.ts).
+ * secrets masked (secret-mask.ts). A broken section header (`[name` without `]`) is one
+ * problem: the lines under it belong to no section anyone meant, so they are passed over
+ * until the next good header rather than each refused (or, worse, added to the section above).
  */
 import type { ConfProblem } from './conf-errors.ts';
 import { quoteConf } from './secret-mask.ts';
@@ -65,6 +67,8 @@ export function lexConf(text: string, file: string): ConfFile {
   const sections: ConfSection[] = [];
   const problems: ConfProblem[] = [];
   let current: ConfSection | undefined;
+  /** Under a broken header: entries are skipped until the next good one. */
+  let skipping = false;
   text.split(/\r?\n/).forEach((raw, index) => {
     const line = index + 1;
     const content = stripComment(raw).trim();
@@ -85,8 +89,16 @@ export function lexConf(text: string, file: string): ConfFile {
         entries: [],
       };
       sections.push(current);
+      skipping = false;
       return;
     }
+    if (content.startsWith('[')) {
+      problems.push({ file, line, reason: `${quoteConf(content)} is not a section header like [name] or [name](template): the lines after it, up to the next [section], are not read` });
+      current = undefined;
+      skipping = true;
+      return;
+    }
+    if (skipping) return;
     const entry = splitEntry(content);
     if (entry === undefined) {
       problems.push({ file, line, reason: `${quoteConf(content)} is neither [section] nor key = value` });

@@ -21,12 +21,26 @@ import { quoteConf } from './secret-mask.ts';
 const TERMINAL_APPS = new Set(['hangup', 'congestion', 'busy', 'noop']);
 const SETTINGS_SECTIONS = new Set(['general']);
 
-export function importExtensionsConf(text: string, options: { tenant: string; file?: string }): { routes: RouteConfig[]; warnings: ConfProblem[] } {
+/** Where a route came from: its `exten => PATTERN,1` line and each destination's Dial line, in order. */
+export interface RouteLines {
+  line: number;
+  destinations: number[];
+}
+
+export interface ExtensionsConfImport {
+  routes: RouteConfig[];
+  warnings: ConfProblem[];
+  /** Each route's lines, for problems found later (a destination naming no peer of the tenant). */
+  lines: ReadonlyMap<RouteConfig, RouteLines>;
+}
+
+export function importExtensionsConf(text: string, options: { tenant: string; file?: string }): ExtensionsConfImport {
   const file = options.file ?? 'extensions.conf';
   const conf = lexConf(text, file);
   const problems = conf.problems;
   const warnings: ConfProblem[] = [];
   const routes: RouteConfig[] = [];
+  const lines = new Map<RouteConfig, RouteLines>();
 
   for (const section of conf.sections) {
     if (SETTINGS_SECTIONS.has(section.name.toLowerCase())) {
@@ -86,6 +100,7 @@ export function importExtensionsConf(text: string, options: { tenant: string; fi
           continue;
         }
         last.route.destinations.push(destination);
+        lines.get(last.route)?.destinations.push(entry.line);
         continue;
       }
       if ((priority ?? '').trim() !== '1') {
@@ -102,11 +117,12 @@ export function importExtensionsConf(text: string, options: { tenant: string; fi
         continue;
       }
       routes.push(parsed.data);
+      lines.set(parsed.data, { line: entry.line, destinations: [entry.line] });
       last = { route: parsed.data, line: entry.line };
     }
   }
   if (problems.length > 0) throw new ConfImportError([...problems].sort((a, b) => a.line - b.line));
-  return { routes, warnings };
+  return { routes, warnings, lines };
 }
 
 /** Splits application arguments on commas outside parentheses and ${...}. */

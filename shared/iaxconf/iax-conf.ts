@@ -23,6 +23,8 @@ export interface IaxConfImport {
   registers: RegisterEntry[];
   /** Lines accepted but without effect here (host-level settings). */
   warnings: ConfProblem[];
+  /** Each peer's `[name]` line, for problems found later about the peer as a whole. */
+  sectionLines: ReadonlyMap<string, number>;
 }
 
 /** Settings of a PBX's own IAX2 stack that a hosted platform sets for everyone. */
@@ -56,6 +58,7 @@ export function importIaxConf(text: string, options: IaxConfOptions): IaxConfImp
   const registers: RegisterEntry[] = [];
   let defaultCodecs: Array<{ allow: boolean; codec: string }> = [];
   const peers: PeerConfig[] = [];
+  const sectionLines = new Map<string, number>();
 
   for (const section of conf.sections) {
     if (section.name.toLowerCase() !== 'general') continue;
@@ -94,6 +97,7 @@ export function importIaxConf(text: string, options: IaxConfOptions): IaxConfImp
       for (const issue of describeIssues(parsed.error)) problems.push({ file, line: section.line, reason: `[${section.name}] ${issue}` });
     } else {
       peers.push(parsed.data);
+      if (!sectionLines.has(parsed.data.name)) sectionLines.set(parsed.data.name, section.line);
     }
   }
 
@@ -105,7 +109,7 @@ export function importIaxConf(text: string, options: IaxConfOptions): IaxConfImp
   }
 
   if (problems.length > 0) throw new ConfImportError([...problems].sort((a, b) => a.line - b.line));
-  return { peers, registers, warnings };
+  return { peers, registers, warnings, sectionLines };
 }
 
 /** The section's last `host=` and `defaultip=` (the ones that count), where the rules refuse them. */
@@ -185,7 +189,8 @@ function applyOption(peer: Record<string, unknown> & PeerConfigInput, entry: Con
     case 'qualify':
       if (isTrue(v)) peer.qualify = 2000;
       else if (isFalse(v)) peer.qualify = false;
-      else return integer('qualify');
+      else if (/^\d+$/.test(v)) peer.qualify = Number(v);
+      else return `qualify=${v}: expected yes, no or a number of milliseconds`;
       return undefined;
     case 'qualifyfreqok':
     case 'qualifyfreqnotok':

@@ -16,6 +16,10 @@ for (const start of await availableEngines()) {
       engine = await start();
       h = await startControl(engine);
       key = await h.addTenant('acme');
+      // Routes must dial peers the tenant has (route-peers.test.ts covers the refusal).
+      for (const name of ['pbx1', 'pbx2', 'upstream', 'backup', 'x']) {
+        assert.equal((await h.call('POST', '/v1/tenants/acme/peers', { key, body: { name, type: 'user' } })).status, 201);
+      }
     });
     after(async () => {
       await h?.close();

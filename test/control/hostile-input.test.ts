@@ -232,7 +232,7 @@ for (const start of await availableEngines()) {
       const routes = `[bulk]\n${Array.from({ length: 2001 }, (_, i) => `exten => ${i},1,Dial(IAX2/pbx1/1)`).join('\n')}\n`;
       const bulk = await h.call('POST', '/v1/tenants/acme/import', { key, body: { files: [{ name: 'iax.conf', text: peers }, { name: 'extensions.conf', text: routes }] } });
       assert.equal(bulk.status, 400);
-      assert.deepEqual(bulk.body.problems.map((p: { reason: string }) => p.reason), ['501 peers: one import takes at most 500; split the file', '2001 routes: one import takes at most 2000; split the file']);
+      assert.deepEqual(bulk.body.problems.map((p: { reason: string }) => p.reason), ['this import defines 501 peers: one import takes at most 500; split the files', 'this import defines 2001 routes: one import takes at most 2000; split the files']);
       // Warnings are bounded the same way.
       const noisy = `[general]\n${'bindport=4569\n'.repeat(150)}`;
       const warned = await h.call('POST', '/v1/tenants/acme/import', { key, body: { files: [{ name: 'iax.conf', text: noisy }], dryRun: true } });

@@ -21,7 +21,8 @@ export async function decodeCommand(args: readonly string[], io: CliIo): Promise
       io.stdout.write(`${decodeUsage}\n`);
       return ExitCode.OK;
     } else if (arg.startsWith('--')) {
-      io.stderr.write(`strowger decode: unknown option ${arg}\n${decodeUsage}\n`);
+      // The name only: `--key=...` given before the command must not be echoed.
+      io.stderr.write(`strowger decode: unknown option ${arg.split('=')[0]} (see strowger decode --help)\n`);
       return ExitCode.USAGE;
     } else datagrams.push(arg);
   }

@@ -5,13 +5,16 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
+import { formatProblem } from '../../../shared/iaxconf/conf-errors.ts';
 import { CliError } from '../api-client.ts';
 import { CommandContext } from '../cli-context.ts';
 import { ExitCode, type CliIo } from '../io.ts';
 
-const usage = `Usage: strowger import [--tenant T] [--kind iax|extensions] [--dry-run] [--json] FILE...
+const usage = `Usage: strowger import [--tenant T] [--kind iax|extensions] [--dry-run] [--force] [--json] FILE...
 Imports iax.conf peers and extensions.conf routes, all or nothing: a refused line anywhere
-refuses the whole import, and every refused line is printed as file:line: reason.`;
+refuses the whole import, and every refused line is printed as file:line: reason. A Dial()
+to a peer the tenant does not have (nor these files define) is refused; --force imports it
+with a warning.`;
 
 const MAX_FILE_BYTES = 512 * 1024;
 
@@ -26,7 +29,7 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' 
 
 export async function importCommand(args: readonly string[], io: CliIo): Promise<ExitCode> {
   try {
-    const ctx = CommandContext.parse(io, args, { kind: { type: 'string' }, 'dry-run': { type: 'boolean' } }, usage);
+    const ctx = CommandContext.parse(io, args, { kind: { type: 'string' }, 'dry-run': { type: 'boolean' }, force: { type: 'boolean' } }, usage, 'strowger import');
     if (ctx.help) {
       io.stdout.write(`${usage}\n`);
       return ExitCode.OK;
@@ -47,8 +50,8 @@ export async function importCommand(args: readonly string[], io: CliIo): Promise
     const bytes = files.reduce((n, f) => n + Buffer.byteLength(f.text), 0);
     const lines = files.reduce((n, f) => n + f.text.split('\n').length, 0);
     io.stderr.write(`importing ${plural(files.length, 'file')} (${plural(lines, 'line')}, ${(bytes / 1024).toFixed(1)} KiB) into ${tenant}${ctx.flag('dry-run') ? ' (dry run)' : ''}...\n`);
-    const result = (await ctx.client.request<ImportResult>('POST', ctx.tenantPath('import'), { body: { files, dryRun: ctx.flag('dry-run') } })).body;
-    for (const warning of result.warnings) io.stderr.write(`${warning.file}:${warning.line}: warning: ${warning.reason}\n`);
+    const result = (await ctx.client.request<ImportResult>('POST', ctx.tenantPath('import'), { body: { files, dryRun: ctx.flag('dry-run'), ...(ctx.flag('force') ? { force: true } : {}) } })).body;
+    for (const warning of result.warnings) io.stderr.write(`${formatProblem({ ...warning, reason: `warning: ${warning.reason}` })}\n`);
     if (ctx.json) ctx.printJson(result);
     else {
       const verb = result.dryRun ? 'would import' : 'imported';

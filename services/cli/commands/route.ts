@@ -6,11 +6,12 @@ import { plainTable } from '../asterisk-tables.ts';
 import { ExitCode } from '../io.ts';
 import { commandGroup } from './subcommands.ts';
 
-const usage = `Usage: strowger route add CONTEXT PATTERN DIALSTRING... [--timeout S] [--tenant T] [--json]
+const usage = `Usage: strowger route add CONTEXT PATTERN DIALSTRING... [--timeout S] [--force] [--tenant T] [--json]
        strowger route list [--context C] [--tenant T] [--json]
        strowger route rm CONTEXT PATTERN [--tenant T]
 A PATTERN is an extension or an Asterisk _pattern (_X., _NXXNXXXXXX, _9!); each DIALSTRING is
-Dial()'s IAX2/peer/\${EXTEN}, tried in order (quote them: the shell would expand \${EXTEN}).`;
+Dial()'s IAX2/peer/\${EXTEN}, tried in order (quote them: the shell would expand \${EXTEN}).
+A DIALSTRING's peer must be one of the tenant's; --force adds the route before its peer.`;
 
 interface RouteView {
   context: string;
@@ -21,7 +22,7 @@ interface RouteView {
 
 export const routeCommand = commandGroup('route', usage, {
   add: {
-    options: { timeout: { type: 'string' } },
+    options: { timeout: { type: 'string' }, force: { type: 'boolean' } },
     async run(ctx) {
       const context = ctx.arg(0, 'the context');
       const pattern = ctx.arg(1, 'the pattern');
@@ -36,7 +37,8 @@ export const routeCommand = commandGroup('route', usage, {
           throw error;
         }
       });
-      const created = (await ctx.client.request<RouteView>('POST', ctx.tenantPath('routes'), { body: { context, pattern, destinations } })).body;
+      const path = `${ctx.tenantPath('routes')}${ctx.flag('force') ? '?force=true' : ''}`;
+      const created = (await ctx.client.request<RouteView>('POST', path, { body: { context, pattern, destinations } })).body;
       if (ctx.json) ctx.printJson(created);
       else ctx.print(`route ${pattern}@${context} added`);
     },

@@ -45,7 +45,8 @@ export const showCommand = commandGroup('show', usage, {
   channels: {
     async run(ctx) {
       const calls = (await ctx.client.request<{ items: ChannelRow[]; workers: { unreachable: string[] } }>('GET', ctx.tenantPath('calls'))).body;
-      if (ctx.json) ctx.printJson(calls);
+      // An array, like every other view's --json; unreachable workers are warned about below.
+      if (ctx.json) ctx.printJson(calls.items);
       else ctx.print(showChannelsTable(calls.items, Date.now()));
       if (calls.workers.unreachable.length > 0) ctx.io.stderr.write(`warning: no answer from worker(s) ${calls.workers.unreachable.join(', ')}: their calls are not listed\n`);
     },

@@ -1,6 +1,8 @@
 /**
  * Runs a command group (`strowger peer add ...`): picks the subcommand, parses options into
  * a CommandContext, and turns a CliError into its message on stderr and its exit status.
+ * Options may come before the subcommand too (global ones given before the command arrive
+ * there, one word each: global-options.ts).
  */
 import { CliError } from '../api-client.ts';
 import { CommandContext, type OptionSpec } from '../cli-context.ts';
@@ -13,10 +15,13 @@ export interface Subcommand {
 
 export function commandGroup(name: string, usage: string, subcommands: Record<string, Subcommand>) {
   return async (args: readonly string[], io: CliIo): Promise<ExitCode> => {
-    const [sub, ...rest] = args;
-    if (sub === undefined || sub === '--help' || sub === '-h') {
-      (sub === undefined ? io.stderr : io.stdout).write(`${usage}\n`);
-      return sub === undefined ? ExitCode.USAGE : ExitCode.OK;
+    const at = args.findIndex((arg) => !arg.startsWith('-'));
+    const leading = at < 0 ? args : args.slice(0, at);
+    const sub = at < 0 ? undefined : args[at];
+    const help = leading.includes('--help') || leading.includes('-h');
+    if (sub === undefined) {
+      (help ? io.stdout : io.stderr).write(`${usage}\n`);
+      return help ? ExitCode.OK : ExitCode.USAGE;
     }
     const command = subcommands[sub];
     if (command === undefined) {
@@ -24,7 +29,7 @@ export function commandGroup(name: string, usage: string, subcommands: Record<st
       return ExitCode.USAGE;
     }
     try {
-      const ctx = CommandContext.parse(io, rest, command.options ?? {}, usage);
+      const ctx = CommandContext.parse(io, [...leading, ...args.slice(at + 1)], command.options ?? {}, usage, `strowger ${name} ${sub}`);
       if (ctx.help) {
         io.stdout.write(`${usage}\n`);
         return ExitCode.OK;

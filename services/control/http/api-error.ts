@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../../../shared/logger.ts';
 import { StrowgerError } from '../../../shared/errors.ts';
-import { ConfImportError } from '../../../shared/iaxconf/conf-errors.ts';
+import { ConfImportError, formatProblem, NO_FILE } from '../../../shared/iaxconf/conf-errors.ts';
 import { ZodError } from 'zod';
 import { describeIssues } from '../../../shared/model/peer.ts';
 import { StoreError, ValidationError } from '../../../shared/store/store-errors.ts';
@@ -33,7 +33,7 @@ const clip = (text: string): string => (text.length > MAX_REASON ? `${text.slice
 
 export interface ErrorBody {
   error: { code: string; message: string; field?: string };
-  /** For config imports: every line refused, with file and line. */
+  /** For config imports: every line refused, with file and line (0: the whole file). */
   problems?: ReadonlyArray<{ file: string; line: number; reason: string }>;
 }
 
@@ -54,8 +54,8 @@ export function toErrorResponse(error: unknown, logger: Logger, requestId: strin
   if (error instanceof ConfImportError) {
     // A file of nothing but bad lines must not answer with a body the size of the file.
     const problems = error.problems.slice(0, MAX_PROBLEMS).map((p) => ({ ...p, reason: clip(p.reason) }));
-    if (error.problems.length > MAX_PROBLEMS) problems.push({ file: '-', line: 0, reason: `and ${error.problems.length - MAX_PROBLEMS} more problems` });
-    return { statusCode: 400, body: { error: { code: error.code, message: problems.map((p) => `${p.file}:${p.line}: ${p.reason}`).join('\n') }, problems } };
+    if (error.problems.length > MAX_PROBLEMS) problems.push({ file: NO_FILE, line: 0, reason: `and ${error.problems.length - MAX_PROBLEMS} more problems` });
+    return { statusCode: 400, body: { error: { code: error.code, message: problems.map(formatProblem).join('\n') }, problems } };
   }
   if (isSdkStoreOutage(error)) {
     // The store timed out, throttled or could not be reached: nothing was decided, so the

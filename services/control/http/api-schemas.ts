@@ -94,6 +94,14 @@ export const RouteCreateBody = RouteConfig.omit({ tenant: true });
 export const RouteReplaceBody = RouteConfig.omit({ tenant: true, context: true, pattern: true });
 export const PublicRoute = RouteConfig.extend({ version: z.number().int() });
 export const RouteQuery = ListQuery.extend({ context: ContextName.optional() });
+/** A destination dialling a peer the tenant does not have is refused (409) unless forced. */
+export const RouteWriteQuery = z.object({
+  force: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional()
+    .meta({ description: 'true: keep the route even if a destination dials a peer the tenant does not have (yet); refused with 409 otherwise.' }),
+});
 export const RoutePage = pageOf(PublicRoute);
 
 // astdb.
@@ -137,6 +145,7 @@ export const ImportBody = z.object({
     .min(1, 'at least one file')
     .max(16, 'at most 16 files'),
   dryRun: z.boolean().default(false),
+  force: z.boolean().default(false).meta({ description: 'true: a route dialling a peer the tenant does not have (nor the import defines) is a warning, not a problem.' }),
   ifExists: z
     .enum(['replace', 'refuse'])
     .default('replace')

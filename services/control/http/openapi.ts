@@ -24,7 +24,7 @@ const ERROR_STATUSES: Record<string, string> = {
   '401': 'No valid API key',
   '403': 'The key may not do this',
   '404': 'No such thing (or not this key\'s tenant\'s)',
-  '409': 'A conflict: taken name, stale version or a limit',
+  '409': 'A conflict: taken name, stale version, a limit, or a route to a peer the tenant does not have',
   '413': 'The request body is over 1 MiB',
   '428': 'If-Match is required',
   '500': 'Internal error (details are logged, never returned)',

@@ -2,7 +2,8 @@
  * `POST /v1/tenants/{tenant}/import`: an iax.conf and/or extensions.conf become the tenant's
  * peers and routes, all or nothing. Everything is parsed and checked before the first write
  * (every file's problems reported together, with file:line; names another tenant owns; the
- * tenant's peer limit; static hosts the operator's rules refuse); then peers and routes are
+ * tenant's peer limit; static hosts the operator's rules refuse; routes dialling a peer the
+ * tenant will not have, at their Dial lines, warnings instead when forced); then peers and routes are
  * written at their versions, and if a write still fails (a concurrent change) the writes
  * already made are undone before the error is returned. One import holds at most
  * MAX_IMPORT_PEERS peers and MAX_IMPORT_ROUTES routes, so its writes finish well inside a
@@ -11,13 +12,14 @@
 import type { PeerConfig } from '../../../shared/model/peer.ts';
 import type { AllowedNetworks } from '../../../shared/model/peer-address-policy.ts';
 import type { RouteConfig } from '../../../shared/model/route.ts';
-import { ConfImportError, type ConfProblem } from '../../../shared/iaxconf/conf-errors.ts';
-import { importExtensionsConf } from '../../../shared/iaxconf/extensions-conf.ts';
+import { ConfImportError, NO_FILE, type ConfProblem } from '../../../shared/iaxconf/conf-errors.ts';
+import { importExtensionsConf, type RouteLines } from '../../../shared/iaxconf/extensions-conf.ts';
 import { importIaxConf } from '../../../shared/iaxconf/iax-conf.ts';
 import type { PeerRecord } from '../../../shared/store/peers-table.ts';
 import type { RouteRecord } from '../../../shared/store/routes-table.ts';
 import type { Stores } from '../../../shared/store/stores.ts';
 import { ApiError, notFound } from '../http/api-error.ts';
+import { describePeerless, destinationsWithoutPeer, tenantPeerNames } from '../routes/route-peers.ts';
 import type { Logger } from '../../../shared/logger.ts';
 
 export interface ImportFile {
@@ -49,16 +51,25 @@ export const MAX_IMPORT_ROUTES = 2000;
 /** Warnings returned at most (a file of ignored lines would otherwise answer with all of them). */
 const MAX_WARNINGS = 100;
 
+export interface ParsedImport {
+  peers: PeerConfig[];
+  routes: RouteConfig[];
+  warnings: ConfProblem[];
+  /** Where each route is written: its file and lines. */
+  routeSources: ReadonlyMap<RouteConfig, { file: string } & RouteLines>;
+}
+
 /**
  * Parses every file; throws one ConfImportError with every file's problems. `peerHosts`: the
  * operator's allowed networks, against which every static host is checked (none: all internal
  * addresses refused).
  */
-export function parseImport(tenant: string, files: readonly ImportFile[], peerHosts: AllowedNetworks = []): { peers: PeerConfig[]; routes: RouteConfig[]; warnings: ConfProblem[] } {
+export function parseImport(tenant: string, files: readonly ImportFile[], peerHosts: AllowedNetworks = []): ParsedImport {
   const problems: ConfProblem[] = [];
   const warnings: ConfProblem[] = [];
   const peers: PeerConfig[] = [];
   const routes: RouteConfig[] = [];
+  const routeSources = new Map<RouteConfig, { file: string } & RouteLines>();
   const peerFiles = new Map<string, string>();
   const routeFiles = new Map<string, string>();
   for (const file of files) {
@@ -76,7 +87,7 @@ export function parseImport(tenant: string, files: readonly ImportFile[], peerHo
         }
         for (const peer of imported.peers) {
           const earlier = peerFiles.get(peer.name);
-          if (earlier !== undefined) problems.push({ file: file.name, line: 0, reason: `[${peer.name}] is also defined in ${earlier}` });
+          if (earlier !== undefined) problems.push({ file: file.name, line: imported.sectionLines.get(peer.name) ?? 0, reason: `[${peer.name}] is also defined in ${earlier}` });
           peerFiles.set(peer.name, file.name);
           peers.push(peer);
         }
@@ -84,10 +95,12 @@ export function parseImport(tenant: string, files: readonly ImportFile[], peerHo
         const imported = importExtensionsConf(file.text, { tenant, file: file.name });
         warnings.push(...imported.warnings);
         for (const route of imported.routes) {
+          const lines = imported.lines.get(route) ?? { line: 0, destinations: [] };
           const earlier = routeFiles.get(routeLabel(route));
-          if (earlier !== undefined) problems.push({ file: file.name, line: 0, reason: `${routeLabel(route)} is also routed in ${earlier}` });
+          if (earlier !== undefined) problems.push({ file: file.name, line: lines.line, reason: `${routeLabel(route)} is also routed in ${earlier}` });
           routeFiles.set(routeLabel(route), file.name);
           routes.push(route);
+          routeSources.set(route, { file: file.name, ...lines });
         }
       }
     } catch (error) {
@@ -95,15 +108,32 @@ export function parseImport(tenant: string, files: readonly ImportFile[], peerHo
       problems.push(...error.problems);
     }
   }
-  if (peers.length > MAX_IMPORT_PEERS) problems.push({ file: files[0]?.name ?? '-', line: 0, reason: `${peers.length} peers: one import takes at most ${MAX_IMPORT_PEERS}; split the file` });
-  if (routes.length > MAX_IMPORT_ROUTES) problems.push({ file: files[0]?.name ?? '-', line: 0, reason: `${routes.length} routes: one import takes at most ${MAX_IMPORT_ROUTES}; split the file` });
+  // Counts of the whole import, which no one file or line holds.
+  if (peers.length > MAX_IMPORT_PEERS) problems.push({ file: NO_FILE, line: 0, reason: `this import defines ${peers.length} peers: one import takes at most ${MAX_IMPORT_PEERS}; split the files` });
+  if (routes.length > MAX_IMPORT_ROUTES) problems.push({ file: NO_FILE, line: 0, reason: `this import defines ${routes.length} routes: one import takes at most ${MAX_IMPORT_ROUTES}; split the files` });
   if (problems.length > 0) throw new ConfImportError(problems);
-  return { peers, routes, warnings: capWarnings(warnings) };
+  return { peers, routes, warnings, routeSources };
 }
 
 function capWarnings(warnings: ConfProblem[]): ConfProblem[] {
   if (warnings.length <= MAX_WARNINGS) return warnings;
-  return [...warnings.slice(0, MAX_WARNINGS), { file: '-', line: 0, reason: `and ${warnings.length - MAX_WARNINGS} more warnings` }];
+  return [...warnings.slice(0, MAX_WARNINGS), { file: NO_FILE, line: 0, reason: `and ${warnings.length - MAX_WARNINGS} more warnings` }];
+}
+
+/** Each Dial line whose peer is neither the tenant's already nor defined by this import. */
+async function peerlessDestinations(stores: Pick<Stores, 'peers'>, tenant: string, parsed: ParsedImport): Promise<ConfProblem[]> {
+  if (parsed.routes.length === 0) return [];
+  // Another tenant's peer is not listed here: it counts as missing, and is not told apart.
+  const known = await tenantPeerNames(stores.peers, tenant);
+  for (const peer of parsed.peers) known.add(peer.name);
+  return parsed.routes.flatMap((route) => {
+    const source = parsed.routeSources.get(route);
+    return destinationsWithoutPeer(route.destinations, (peer) => known.has(peer)).map((missing) => ({
+      file: source?.file ?? NO_FILE,
+      line: source?.destinations[missing.index] ?? source?.line ?? 0,
+      reason: describePeerless(missing, tenant),
+    }));
+  });
 }
 
 type Undo = () => Promise<unknown>;
@@ -112,11 +142,15 @@ export async function runImport(
   stores: Pick<Stores, 'peers' | 'routes' | 'tenants'>,
   tenant: string,
   files: readonly ImportFile[],
-  options: { dryRun: boolean; logger: Logger; peerHosts?: AllowedNetworks; ifExists?: 'replace' | 'refuse' },
+  options: { dryRun: boolean; logger: Logger; peerHosts?: AllowedNetworks; ifExists?: 'replace' | 'refuse'; force?: boolean },
 ): Promise<ImportOutcome> {
   const parsed = parseImport(tenant, files, options.peerHosts ?? []);
   const tenantRecord = await stores.tenants.get(tenant);
   if (tenantRecord === undefined) throw notFound(`tenant "${tenant}"`);
+  const peerless = await peerlessDestinations(stores, tenant, parsed);
+  if (peerless.length > 0 && options.force !== true) {
+    throw new ConfImportError(peerless.map((p) => ({ ...p, reason: `${p.reason}; define the peer in this import's iax.conf or add it first, or import anyway with force (strowger import --force)` })));
+  }
 
   // Check everything before writing anything.
   const existingPeers = new Map<string, PeerRecord>();
@@ -147,7 +181,7 @@ export async function runImport(
     dryRun: options.dryRun,
     peers: { created: [], updated: [] },
     routes: { created: [], updated: [] },
-    warnings: parsed.warnings,
+    warnings: capWarnings([...parsed.warnings, ...peerless.map((p) => ({ ...p, reason: `${p.reason}; imported anyway (force)` }))]),
   };
   for (const peer of parsed.peers) (existingPeers.has(peer.name) ? outcome.peers.updated : outcome.peers.created).push(peer.name);
   for (const route of parsed.routes) (existingRoutes.has(routeLabel(route)) ? outcome.routes.updated : outcome.routes.created).push(routeLabel(route));

@@ -3,11 +3,13 @@
  * destinations tried in order. Patterns travel in the path percent-encoded (`_X.` is fine).
  */
 import { maskDialSecret } from '../../../shared/iaxconf/secret-mask.ts';
+import type { PeersTable } from '../../../shared/store/peers-table.ts';
 import type { RouteRecord, RoutesTable } from '../../../shared/store/routes-table.ts';
 import { notFound } from '../http/api-error.ts';
-import { PublicRoute, RouteCreateBody, RoutePage, RouteQuery, RouteReplaceBody } from '../http/api-schemas.ts';
+import { PublicRoute, RouteCreateBody, RoutePage, RouteQuery, RouteReplaceBody, RouteWriteQuery } from '../http/api-schemas.ts';
 import type { Router } from '../http/router.ts';
 import { IF_MATCH_HEADER, ifMatch, param, tenantScope } from './access.ts';
+import { checkRoutePeers } from './route-peers.ts';
 
 /**
  * A route as the API shows it: a secret in a dial string (IAX2/user:secret@peer) is
@@ -28,7 +30,7 @@ export function publicRoute(route: RouteRecord): RouteRecord {
 
 const etag = (route: RouteRecord): Record<string, string> => ({ etag: `"${route.version}"` });
 
-export function dialplanRoutes(router: Router, routes: RoutesTable): void {
+export function dialplanRoutes(router: Router, routes: RoutesTable, peers: Pick<PeersTable, 'get'>): void {
   const path = '/v1/tenants/{tenant}/routes/{context}/{pattern}';
   const load = async (tenant: string, context: string, pattern: string): Promise<RouteRecord> => {
     const route = await routes.get(tenant, context, pattern);
@@ -37,11 +39,13 @@ export function dialplanRoutes(router: Router, routes: RoutesTable): void {
   };
   router
     .add({
-      method: 'POST', path: '/v1/tenants/{tenant}/routes', summary: 'Add a route: a pattern in a context and its destinations',
-      body: RouteCreateBody,
+      method: 'POST', path: '/v1/tenants/{tenant}/routes', summary: 'Add a route: a pattern in a context and its destinations (each dialling a peer of the tenant, unless forced)',
+      body: RouteCreateBody, query: RouteWriteQuery,
       response: { status: 201, description: 'The route', schema: PublicRoute },
       handler: async (req) => {
-        const created = await routes.put({ ...req.body, tenant: tenantScope(req) });
+        const tenant = tenantScope(req);
+        await checkRoutePeers(peers, tenant, req.body.destinations, req.query.force === true);
+        const created = await routes.put({ ...req.body, tenant });
         return { statusCode: 201, body: publicRoute(created), headers: etag(created) };
       },
     })
@@ -66,12 +70,13 @@ export function dialplanRoutes(router: Router, routes: RoutesTable): void {
       },
     })
     .add({
-      method: 'PUT', path, summary: 'Replace a route\'s destinations',
-      body: RouteReplaceBody, headers: [IF_MATCH_HEADER],
+      method: 'PUT', path, summary: 'Replace a route\'s destinations (each dialling a peer of the tenant, unless forced)',
+      body: RouteReplaceBody, query: RouteWriteQuery, headers: [IF_MATCH_HEADER],
       response: { status: 200, description: 'The route', schema: PublicRoute },
       handler: async (req) => {
         const tenant = tenantScope(req);
         const version = ifMatch(req);
+        await checkRoutePeers(peers, tenant, req.body.destinations, req.query.force === true);
         const replaced = await routes.put({ ...req.body, tenant, context: param(req, 'context'), pattern: param(req, 'pattern') }, version);
         return { statusCode: 200, body: publicRoute(replaced), headers: etag(replaced) };
       },

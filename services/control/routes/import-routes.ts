@@ -12,6 +12,6 @@ export function importRoutes(router: Router, stores: Pick<Stores, 'peers' | 'rou
     method: 'POST', path: '/v1/tenants/{tenant}/import', summary: 'Import iax.conf and extensions.conf files: all or nothing; problems name file:line',
     body: ImportBody,
     response: { status: 200, description: 'What was (or, with dryRun, would be) created and updated', schema: ImportResult },
-    handler: async (req) => ({ statusCode: 200, body: await runImport(stores, tenantScope(req), req.body.files, { dryRun: req.body.dryRun, ifExists: req.body.ifExists, logger, peerHosts: allowedHosts }) }),
+    handler: async (req) => ({ statusCode: 200, body: await runImport(stores, tenantScope(req), req.body.files, { dryRun: req.body.dryRun, ifExists: req.body.ifExists, force: req.body.force, logger, peerHosts: allowedHosts }) }),
   });
 }

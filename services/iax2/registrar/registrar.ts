@@ -89,6 +89,8 @@ export class Registrar implements RegistrationHandler {
   private readonly granted = new Map<string, Registration>();
   /** Store trouble is logged, but an outage does not become a line per REGREQ. */
   private readonly storeLog: LogThrottle;
+  /** Expiries are logged per tenant, a few a window: a site losing its network loses every box at once. */
+  private readonly expiryLog: LogThrottle;
   private readonly storeWaitMs: number;
   private readonly expiryTimers = new Map<string, TimerHandle>();
   /** Live registrations granted here: peer name -> its address, and "ip:port" -> the peer. */
@@ -115,6 +117,7 @@ export class Registrar implements RegistrationHandler {
     this.refusals = this.context.refusals;
     this.store = options.store;
     this.storeLog = new LogThrottle(() => options.clock.now(), { linesPerWindow: 3 });
+    this.expiryLog = new LogThrottle(() => options.clock.now(), { linesPerWindow: 20 });
     this.storeWaitMs = options.storeWaitMs ?? 1000;
     this.minExpireS = options.minExpireS ?? 60;
     this.maxExpireS = Math.max(this.minExpireS, options.maxExpireS ?? 60);
@@ -320,6 +323,7 @@ export class Registrar implements RegistrationHandler {
       this.granted.delete(registration.name);
       const lapsed = (): void => {
         this.counts.expired++;
+        this.logExpiry(registration);
         this.qualify.forget(registration.name);
         this.events.emit('expired', { name: registration.name });
       };
@@ -335,6 +339,19 @@ export class Registrar implements RegistrationHandler {
         lapsed();
       });
     }));
+  }
+
+  /** The box stopped refreshing: the one line that says so (the store only loses the record). */
+  private logExpiry(registration: Registration): void {
+    const admitted = this.expiryLog.admit(registration.tenant ?? '-');
+    if (!admitted.write) return;
+    this.context.logger.info('registration expired', {
+      peer: registration.name,
+      tenant: registration.tenant,
+      address: `${registration.address}:${registration.port}`,
+      cause: `no REGREQ within the granted refresh of ${registration.refreshS} s + ${EXPIRY_GRACE_S} s`,
+      ...(admitted.suppressed > 0 ? { suppressedSimilar: admitted.suppressed } : {}),
+    });
   }
 
   private logStore(message: string, context: Record<string, unknown>): void {

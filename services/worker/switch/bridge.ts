@@ -12,9 +12,12 @@
  *   any --(no destination left, a hang-up, busy)--> Ended
  *
  * While Proceeding a failed leg still fails over, offering exactly the caller's format.
+ * Every destination that fails is logged with its peer and cause (else only the CDR would tell
+ * of it), through a throttle the switch shares: a caller can make every call fail.
  */
 import { maskDialSecret } from '../../../shared/iaxconf/secret-mask.ts';
 import type { Clock, TimerHandle } from '../../../shared/clock.ts';
+import type { LogThrottle } from '../../../shared/log-throttle.ts';
 import type { Logger } from '../../../shared/logger.ts';
 import type { RouteConfig } from '../../../shared/model/route.ts';
 import type { Call } from '../../iax2/call/call.ts';
@@ -39,6 +42,8 @@ export const BridgeState = {
   Ended: 'Ended',
 } as const;
 export type BridgeState = (typeof BridgeState)[keyof typeof BridgeState];
+
+type Destination = RouteConfig['destinations'][number];
 
 const EDGES: Record<BridgeState, readonly BridgeState[]> = {
   Dialing: ['Proceeding', 'Ended'],
@@ -70,6 +75,8 @@ export interface BridgeDeps {
   placeLeg(resolved: ResolvedDestination & { ok: true }, options: OutboundCallOptions, target: DialTarget, bridge: Bridge): Call;
   clock: Clock;
   logger: Logger;
+  /** Rate-limits the lines about failed destinations, per tenant and peer, across the switch's bridges. */
+  failureLog: LogThrottle;
   /** Wall-clock ms, for CDR times. */
   wallNow: () => number;
   /** `shrinkcallerid` (default yes). */
@@ -93,6 +100,8 @@ export class Bridge {
   private next = 0;
   private out: Call | undefined;
   private outDestination: string | undefined;
+  /** The route's destination the outbound leg in play dials. */
+  private outRouteDestination: Destination | undefined;
   /** The worker the outbound leg goes through (the mesh), if it does. */
   private outOwner: string | undefined;
   /** The caller's format, fixed once it is accepted. */
@@ -200,13 +209,13 @@ export class Bridge {
     try {
       resolved = await this.deps.resolve(destination.target, this.info.calledNumber);
     } catch (error) {
-      this.deps.logger.error('resolving a destination failed', { error, dial: maskDialSecret(destination.dial) });
+      this.logFailure('error', 'resolving a destination failed', destination, Cause.NETWORK_OUT_OF_ORDER, { error });
       resolved = { ok: false as const, cause: Cause.NETWORK_OUT_OF_ORDER, why: 'lookup failed' };
     }
     // The caller may have gone while the destination was looked up.
     if (this.isEnded()) return;
     if (!resolved.ok) {
-      this.deps.logger.info('destination unavailable', { dial: maskDialSecret(destination.dial), why: resolved.why });
+      this.logFailure('info', 'destination unavailable', destination, resolved.cause, { why: resolved.why });
       this.lastCause = resolved.cause;
       void this.tryNext();
       return;
@@ -215,6 +224,7 @@ export class Bridge {
     const offered = this.callerFormat ?? (this.info.peerCapability & (this.info.user?.capability ?? this.info.peerCapability) & resolved.capability);
     const format = this.callerFormat ?? firstCommonFormat(offered, this.info.peerFormat, this.info.peerPrefs, resolved.prefs);
     if (offered === 0n || format === undefined) {
+      this.logFailure('info', 'destination has no format in common with the caller', destination, Cause.BEARER_CAPABILITY_NOT_AVAILABLE);
       this.lastCause = Cause.BEARER_CAPABILITY_NOT_AVAILABLE;
       void this.tryNext();
       return;
@@ -231,12 +241,13 @@ export class Bridge {
         sendAni: resolved.peer.sendani,
       }, destination.target, this);
     } catch (error) {
-      this.deps.logger.warn('could not place the outbound leg', { error, dial: maskDialSecret(destination.dial) });
+      this.logFailure('warn', 'could not place the outbound leg', destination, Cause.NO_CIRCUIT_AVAILABLE, { error });
       this.lastCause = Cause.NO_CIRCUIT_AVAILABLE;
       void this.tryNext();
       return;
     }
     this.out = out;
+    this.outRouteDestination = destination;
     // What logs and the CDR show: an inline user:secret@ never leaves the route.
     this.outDestination = maskDialSecret(destination.dial);
     this.outOwner = resolved.owner?.workerId;
@@ -244,6 +255,7 @@ export class Bridge {
     if (destination.timeoutS !== undefined) {
       this.timer = this.deps.clock.setTimer(destination.timeoutS * 1000, () => {
         if (!this.inPlay(out) || this.current === BridgeState.Answered) return;
+        this.logFailure('info', 'outbound leg not answered in time', destination, Cause.NO_ANSWER, { timeoutS: destination.timeoutS });
         this.lastCause = Cause.NO_ANSWER;
         this.dropOutbound(Cause.NO_ANSWER);
         void this.tryNext();
@@ -320,6 +332,9 @@ export class Bridge {
   private afterLegFailed(causeCode: number | undefined): void {
     this.deps.clock.clearTimer(this.timer);
     const cause = causeCode ?? Cause.SWITCH_CONGESTION;
+    const destination = this.outRouteDestination;
+    // Busy is the callee's answer, not a fault of the platform or the box.
+    if (destination !== undefined) this.logFailure(cause === Cause.USER_BUSY ? 'info' : 'warn', 'outbound leg failed', destination, cause, { next: failsOver(cause) ? 'next destination' : 'call ends' });
     this.dropOutbound(cause);
     this.lastCause = cause;
     if (!failsOver(cause)) {
@@ -327,6 +342,22 @@ export class Bridge {
       return;
     }
     void this.tryNext();
+  }
+
+  /** One line for a destination that failed: its peer, its dial string (secret masked) and the cause. */
+  private logFailure(level: 'info' | 'warn' | 'error', message: string, destination: Destination, cause: number, context: Record<string, unknown> = {}): void {
+    const peer = destination.target.peer;
+    const admitted = this.deps.failureLog.admit(`${this.tenant}/${peer}`);
+    if (!admitted.write) return;
+    this.deps.logger[level](message, {
+      peer,
+      tenant: this.tenant,
+      dial: maskDialSecret(destination.dial),
+      cause,
+      causeText: causeText(cause),
+      ...context,
+      ...(admitted.suppressed > 0 ? { suppressedSimilar: admitted.suppressed } : {}),
+    });
   }
 
   private dropOutbound(cause: number): void {

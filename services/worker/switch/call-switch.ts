@@ -50,6 +50,8 @@ export class CallSwitch {
   /** Refusals by reason. */
   readonly refusals = new Map<SwitchRefusal, number>();
   private readonly refusalLog: LogThrottle;
+  /** Lines about failed destinations, shared by every bridge: per tenant and peer, a few per window. */
+  private readonly failureLog: LogThrottle;
   private readonly bridges = new Set<Bridge>();
   private readonly pendingCdrs = new Set<Promise<void>>();
   private draining = false;
@@ -59,6 +61,7 @@ export class CallSwitch {
   constructor(private readonly deps: CallSwitchDeps) {
     this.wallNow = deps.wallNow ?? (() => deps.clock.wallNow());
     this.refusalLog = new LogThrottle(() => deps.clock.now());
+    this.failureLog = new LogThrottle(() => deps.clock.now(), { linesPerWindow: 5 });
     this.legs = new LegPlacer(deps.engine, deps.mesh, deps.workerId);
     deps.engine.events.on('incomingCall', ({ call, info }) => {
       this.route(call, info).catch((error: unknown) => {
@@ -150,6 +153,7 @@ export class CallSwitch {
         placeLeg: (resolved, options, target, b) => this.legs.place(resolved, options, { tenant, target, cdr: this.deps.cdrs.idOf(b) }),
         clock: this.deps.clock,
         logger: logger.child({ tenant, call: call.localCall }),
+        failureLog: this.failureLog,
         wallNow: this.wallNow,
         onAnswer: (b) => {
           this.stats.answered++;
@@ -186,6 +190,7 @@ export class CallSwitch {
       callerWorker: request.ingressWorker,
       clock: this.deps.clock,
       logger: this.deps.logger.child({ tenant: request.tenant, meshCall: call.localCall, from: request.ingressWorker }),
+      failureLog: this.failureLog,
       wallNow: this.wallNow,
       onAnswer: () => {},
       onEnd: (b, outcome) => {

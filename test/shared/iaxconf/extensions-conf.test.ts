@@ -62,6 +62,29 @@ describe('extensions.conf route import', () => {
   });
 });
 
+describe('extensions.conf lines', () => {
+  it('each route knows its exten line and the line of each Dial, for problems found later', () => {
+    const { routes, lines } = importExtensionsConf(
+      ['[fromiax]', 'exten => _2X,1,Dial(IAX2/bar/${EXTEN})', ' same => n,Hangup()', 'exten => _5X,1,Dial(IAX2/baz/${EXTEN},10)', ' same => n,Dial(IAX2/bar/${EXTEN})'].join('\n'),
+      { tenant: 't1' },
+    );
+    assert.deepEqual(routes.map((route) => lines.get(route)), [{ line: 2, destinations: [2] }, { line: 4, destinations: [4, 5] }]);
+  });
+
+  it('a broken [context header is reported once; the next good header is read', () => {
+    try {
+      importExtensionsConf(['[fromiax', 'exten => 1,1,Dial(IAX2/a/1)', 'exten => 2,1,Dial(IAX2/a/2)', '[other]', 'exten => 3,1,Answer()'].join('\n'), { tenant: 't1', file: 'ext.conf' });
+      assert.fail('expected a refusal');
+    } catch (error) {
+      assert.ok(error instanceof ConfImportError);
+      assert.deepEqual(error.problems.map((p) => `${p.line}: ${p.reason}`), [
+        '1: "[fromiax" is not a section header like [name] or [name](template): the lines after it, up to the next [section], are not read',
+        '5: Answer() is not supported: routes only Dial(IAX2/...)',
+      ]);
+    }
+  });
+});
+
 describe('IAX2 dial strings', () => {
   it('parses every part of IAX2/[user[:secret]@]peer[:port][/exten[@context][/options]]', () => {
     assert.deepEqual(parseDialString('IAX2/bar/23'), { peer: 'bar', extension: '23' });

@@ -102,12 +102,51 @@ describe('iax.conf import', () => {
       'tenant.conf:5: [p1] has no type= (user, peer or friend)',
       'tenant.conf:5: [p1] host: a peer or friend needs host= (an address, or "dynamic")',
       'tenant.conf:6: type=phone: expected user, peer or friend',
-      'tenant.conf:7: qualify=sometimes: expected a whole number',
+      'tenant.conf:7: qualify=sometimes: expected yes, no or a number of milliseconds',
       'tenant.conf:8: unknown option "frobnicate"',
       'tenant.conf:9: [p2] inherits "nosuch", which is not a template [nosuch](!) above it',
       'tenant.conf:9: [p2] host: a peer or friend needs host= (an address, or "dynamic")',
       'tenant.conf:11: [p1] is defined twice (first on line 5)',
     ]);
+  });
+
+  it('qualify= takes yes, no or milliseconds, as Asterisk does', () => {
+    const qualify = (value: string) => importIaxConf(`[p]\ntype=friend\nhost=dynamic\nqualify=${value}\n`, { tenant: 't1' }).peers[0]?.qualify;
+    assert.deepEqual([qualify('yes'), qualify('no'), qualify('500')], [2000, false, 500]);
+    assert.deepEqual(refusal(() => qualify('maybe')), ['iax.conf:4: qualify=maybe: expected yes, no or a number of milliseconds']);
+  });
+
+  it('a section header without its ] is one problem, and reading picks up again at the next header', () => {
+    const problems = refusal(() =>
+      importIaxConf(
+        [
+          '[p1]',
+          'type=friend',
+          'host=dynamic',
+          '[p2', // 4: broken
+          'type=friend',
+          'host=dynamic',
+          'secret=s3cret-in-a-broken-section',
+          '[p3](tmpl', // 8: broken too (the template list is not closed)
+          'type=friend',
+          '[p4]',
+          'type=friend',
+          'host=dynamic',
+          'frobnicate=1', // 13: still reported: reading goes on after [p4]
+        ].join('\n'),
+        { tenant: 't1', file: 'broken.conf' },
+      ),
+    );
+    assert.deepEqual(problems, [
+      'broken.conf:4: "[p2" is not a section header like [name] or [name](template): the lines after it, up to the next [section], are not read',
+      'broken.conf:8: "[p3](tmpl" is not a section header like [name] or [name](template): the lines after it, up to the next [section], are not read',
+      'broken.conf:13: unknown option "frobnicate"',
+    ]);
+  });
+
+  it('a broken header before any section does not make every later line an error', () => {
+    const problems = refusal(() => importIaxConf('[general\nbindport=4569\n[p1]\ntype=friend\nhost=dynamic\n', { tenant: 't1', file: 'first.conf' }));
+    assert.deepEqual(problems, ['first.conf:1: "[general" is not a section header like [name] or [name](template): the lines after it, up to the next [section], are not read']);
   });
 
   it('validation names the field and the rule', () => {
