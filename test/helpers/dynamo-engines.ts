@@ -1,7 +1,8 @@
 // Real DynamoDB-compatible engines for the data-layer tests: dynalite (pure Node, in this
 // process) and AWS's DynamoDB Local (a Java process; its jar is fetched into
-// .cache/dynamodb-local/ by `node test/helpers/fetch-dynamodb-local.mjs`). Each engine comes
-// with a DynamoDBClient already pointed at it; stop() closes the client and the engine.
+// .cache/dynamodb-local/ by `node test/helpers/fetch-dynamodb-local.mjs`, which npm test runs
+// first). Each engine comes with a DynamoDBClient already pointed at it; stop() closes the
+// client and the engine.
 import { spawn, execFile } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -284,24 +285,16 @@ export async function startDynamoDbLocal(): Promise<DynamoEngine> {
 
 // ---------------------------------------------------------------------------------------------
 
-function isCi(): boolean {
-  const ci = process.env.CI;
-  return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
-}
-
 function starter(engineName: DynamoEngine['name'], start: () => Promise<DynamoEngine>): DynamoEngineStarter {
   return Object.assign(() => start(), { engineName });
 }
 
 /**
- * The engines to run data-layer tests against. dynalite always; DynamoDB Local when java is on
- * PATH (its starter then throws if the jar has not been fetched). Under CI DynamoDB Local is
- * always included, java or not, so a broken CI set-up fails loudly instead of testing less.
+ * The engines to run data-layer tests against: dynalite and DynamoDB Local, always. Without
+ * java or the jar DynamoDB Local's starter throws saying what to install, so its tests fail
+ * loudly rather than the suite quietly testing less (npm test checks for java and fetches the
+ * jar before any test runs). A promise, as callers await it (it used to probe for java).
  */
-export async function availableEngines(): Promise<DynamoEngineStarter[]> {
-  const engines = [starter('dynalite', () => startDynalite())];
-  if (isCi() || (await javaAvailable())) {
-    engines.push(starter('dynamodb-local', startDynamoDbLocal));
-  }
-  return engines;
+export function availableEngines(): Promise<DynamoEngineStarter[]> {
+  return Promise.resolve([starter('dynalite', () => startDynalite()), starter('dynamodb-local', startDynamoDbLocal)]);
 }

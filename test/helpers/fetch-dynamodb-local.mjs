@@ -4,7 +4,8 @@
 // amplify-dynamodb-simulator; its JS wrapper pulls a large dependency tree we don't want, so
 // this packs the one pinned version with `npm pack` and extracts only its emulator/ folder.
 // Idempotent: a marker file records which package version the cache holds, and a cache that
-// already matches is left alone. Runs with plain Node: node test/helpers/fetch-dynamodb-local.mjs
+// already matches is left alone (in a few milliseconds: `npm test` runs this before every run).
+// Runs with plain Node: node test/helpers/fetch-dynamodb-local.mjs
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -49,9 +50,10 @@ function isComplete(dir) {
   );
 }
 
-function report(state) {
+function report(state, { withStartCommand }) {
   console.log(`DynamoDB Local ${EMULATOR_VERSION} ${state}: ${targetDir}`);
-  console.log(`  start: java -Djava.library.path=${join(targetDir, 'DynamoDBLocal_lib')} -jar ${join(targetDir, 'DynamoDBLocal.jar')} -inMemory -port 8000 -disableTelemetry`);
+  // npm test runs this before every run: once fetched, one line is enough.
+  if (withStartCommand) console.log(`  start: java -Djava.library.path=${join(targetDir, 'DynamoDBLocal_lib')} -jar ${join(targetDir, 'DynamoDBLocal.jar')} -inMemory -port 8000 -disableTelemetry`);
 }
 
 function fetchIntoCache() {
@@ -109,7 +111,7 @@ function checkVersion() {
 }
 
 if (existsSync(markerFile) && readFileSync(markerFile, 'utf8') === marker && isComplete(targetDir)) {
-  report('already present');
+  report('already present', { withStartCommand: false });
   process.exit(0);
 }
 try {
@@ -121,4 +123,4 @@ try {
   console.error(`fetch-dynamodb-local: DynamoDB Local is NOT available under ${targetDir}`);
   process.exit(1);
 }
-report('ready');
+report('ready', { withStartCommand: true });
