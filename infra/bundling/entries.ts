@@ -25,6 +25,10 @@ export const WORKER_ENTRIES = {
 
 export const NODE_TARGET = 'node22';
 
+/** The `strowger` CLI (infra/bundling/build-cli.ts): it runs on the developer's Node, 20 or later. */
+export const CLI_ENTRY = 'services/cli/main.ts';
+export const CLI_NODE_TARGET = 'node20';
+
 /**
  * An ES module bundle has no `require`; a few CommonJS dependencies (node-forge, parts of the
  * SDK) call it for Node built-ins, so the bundle makes one.

@@ -32,7 +32,18 @@ export interface DynamoClientOptions {
   observer?: StoreCallObserver;
 }
 
+/**
+ * The SDK prints an 8-line NodeVersionSupportWarning (later releases will need Node 22) on the
+ * first client it builds under Node 20, into every log and `npm start` screen. Production runs
+ * Node 22, and package.json pins the SDK, so here it is noise: this is the SDK's own switch for
+ * that one warning (every other warning still prints). Someone who set it either way wins.
+ */
+function silenceSdkNodeVersionWarning(): void {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+}
+
 export function createDynamoClient(options: DynamoClientOptions = {}): DynamoDBClient {
+  silenceSdkNodeVersionWarning();
   const client = new DynamoDBClient({
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
     ...(options.region === undefined ? {} : { region: options.region }),

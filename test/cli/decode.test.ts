@@ -94,7 +94,7 @@ describe('strowger decode', () => {
     assert.equal((await run(['--help'])).status, 0);
   });
 
-  it('the installed bin runs the TypeScript with no build step and sets the exit status', () => {
+  it('the installed bin (the prebuilt bundle, or the sources with no build step) sets the exit status', () => {
     const bin = fileURLToPath(new URL('../../services/cli/bin.mjs', import.meta.url));
     const ok = spawnSync(process.execPath, [bin, 'decode', '--json', '12340208'], { encoding: 'utf8' });
     assert.equal(ok.status, 0, ok.stderr);
