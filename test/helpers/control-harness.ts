@@ -27,7 +27,7 @@ export interface ControlHarness {
 }
 
 /** `settings`: the operator's (control-settings.ts), as the environment would give them; defaults where absent. */
-export async function startControl(engine: DynamoEngine, options: { callSource?: WorkerCallSource; workerStaleMs?: number; settings?: Partial<ControlSettings> } = {}): Promise<ControlHarness> {
+export async function startControl(engine: DynamoEngine, options: { callSource?: WorkerCallSource; workerStaleMs?: number; settings?: Partial<ControlSettings>; consoleDir?: string | false } = {}): Promise<ControlHarness> {
   const names = prefixedTableNames(`ctl${Math.floor(Math.random() * 1e9)}`);
   await createTables(engine.client, names);
   const operator = newApiKey(OPERATOR_OWNER);

@@ -14,6 +14,7 @@ import type { WorkerCallSource } from '../calls/worker-calls.ts';
 import { ExpirySweeper } from '../jobs/expiry-sweeper.ts';
 import { makePeerStreamHandler } from '../jobs/peer-stream-consumer.ts';
 import { makeApiHandler } from '../lambda/api-handler.ts';
+import { loadConsoleFiles } from './console-files.ts';
 import { StreamingPeersTable } from './local-peer-stream.ts';
 import { startLocalServer } from './local-server.ts';
 
@@ -33,6 +34,8 @@ export interface LocalControlOptions {
   callSource?: WorkerCallSource;
   /** The operator's settings (`npm start` reads them from the environment); defaults where absent. */
   settings?: Partial<ControlSettings>;
+  /** The built web console to serve outside /v1 (default: dist/console); false for none. */
+  consoleDir?: string | false;
 }
 
 export interface LocalControl {
@@ -65,6 +68,7 @@ export async function startLocalControl(options: LocalControlOptions): Promise<L
     handler: makeApiHandler(api),
     isPublic: api.isPublic,
     logger,
+    ...(options.consoleDir === false ? {} : { site: loadConsoleFiles(options.consoleDir) }),
     ...(options.host === undefined ? {} : { host: options.host }),
     ...(options.port === undefined ? {} : { port: options.port }),
   });

@@ -11,6 +11,7 @@ import { silentLogger, type Logger } from '../../../shared/logger.ts';
 import type { Principal } from '../http/api-types.ts';
 import { bodyTooLarge, MAX_BODY_BYTES } from '../http/body-limit.ts';
 import type { ApiEvent } from '../lambda/api-handler.ts';
+import type { ConsoleFiles } from './console-files.ts';
 
 const TOO_LARGE = Symbol('too large');
 
@@ -22,6 +23,8 @@ export interface LocalServerOptions {
   host?: string;
   port?: number;
   logger?: Logger;
+  /** The web console's files, served for every path outside /v1 (the API's). */
+  site?: ConsoleFiles;
 }
 
 export interface LocalServer {
@@ -60,6 +63,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     };
     void (async () => {
       const url = new URL(request.url ?? '/', 'http://local');
+      if (options.site !== undefined && url.pathname !== '/v1' && !url.pathname.startsWith('/v1/')) {
+        options.site.serve(request, response, url.pathname);
+        return;
+      }
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(request.headers)) if (typeof value === 'string') headers[name] = value;
       const requestId = randomUUID();
