@@ -132,7 +132,9 @@ describe('strowger: messages that say what is wrong and what to do', () => {
     assert.equal(flagValue.stderr, 'strowger peer list: --json takes no value (see strowger peer list --help)\n');
     const importBogus = await asTenant(['import', '--bogus', 'x.conf']);
     assert.equal(importBogus.stderr, 'strowger import: unknown option --bogus (see strowger import --help)\n');
-    for (const r of [bogus, withValue, noValue, flagValue, importBogus]) assert.doesNotMatch(r.stderr, /as in '--|place it at the end/);
+    const migrateBogus = await asTenant(['migrate', '--bogus', 'a.conf', 'b.conf']);
+    assert.equal(migrateBogus.stderr, 'strowger migrate: unknown option --bogus (see strowger migrate --help)\n');
+    for (const r of [bogus, withValue, noValue, flagValue, importBogus, migrateBogus]) assert.doesNotMatch(r.stderr, /as in '--|place it at the end/);
   });
 
   it('qualify=maybe is answered with what qualify= takes', async () => {

@@ -52,7 +52,7 @@ const newSecret = (): string => randomBytes(18).toString('base64url');
 
 export async function migrateCommand(args: readonly string[], io: CliIo): Promise<ExitCode> {
   try {
-    const ctx = CommandContext.parse(io, args, OPTIONS, usage);
+    const ctx = CommandContext.parse(io, args, OPTIONS, usage, 'strowger migrate');
     if (ctx.help) {
       io.stdout.write(`${usage}\n`);
       return ExitCode.OK;
