@@ -16,7 +16,8 @@ import type { ControlSettings } from '../control/control-settings.ts';
 import { startLocalControl, type LocalControl } from '../control/local/local-control.ts';
 import type { BindAddress } from '../worker/bind-address.ts';
 import { StoreHealth } from '../worker/store-health.ts';
-import { startWorker, type Worker } from '../worker/worker.ts';
+import type { DrainEnd } from '../worker/drain-wait.ts';
+import { startWorker, type DrainOutcome, type Worker } from '../worker/worker.ts';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo.ts';
 import { meshSecret } from './mesh-secret-file.ts';
 import { WorkerChildren, type WorkerChild } from './worker-children.ts';
@@ -42,6 +43,8 @@ export interface PlatformOptions {
   workers?: number;
   /** When a silent worker counts as gone (its calls closed by the sweeper); heartbeats come three times as often. Default 30 s. */
   workerStaleMs?: number;
+  /** Stopping: how long calls may go on before they are hung up, in whole seconds (default 5). */
+  drainSeconds?: number;
 }
 
 export interface Platform {
@@ -52,8 +55,16 @@ export interface Platform {
   workerPorts: Array<{ iax: BindAddress; status: BindAddress }>;
   operatorKey: string;
   operatorKeyCreated: boolean;
-  /** Ctrl-C: every worker refuses new calls and finishes its calls, up to the deadline. */
-  drain(deadlineMs: number): Promise<void>;
+  /** Calls in progress, each counted once, on the worker it came in by (the other workers' as their status ports say). */
+  activeCalls(): Promise<number>;
+  /**
+   * Ctrl-C: every worker refuses new calls and lets its calls finish, up to the drain deadline
+   * or hangUpNow(), then hangs up those still up (HANGUP on both legs, CDRs closed). Resolves
+   * with worker 1's outcome once every worker is done; `onHangUp` hears when worker 1 hangs up.
+   */
+  drain(onHangUp?: (calls: number, legs: number, end: DrainEnd) => void): Promise<DrainOutcome>;
+  /** A second Ctrl-C: every worker hangs up its calls now. */
+  hangUpNow(): void;
   close(): Promise<void>;
 }
 
@@ -79,6 +90,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       ...(options.settings === undefined ? {} : { settings: options.settings }),
     });
     const count = options.workers ?? 1;
+    const drainSeconds = options.drainSeconds ?? 5;
     const local = options.iax.address === '0.0.0.0' || options.iax.address === '::' ? '127.0.0.1' : options.iax.address;
     const secret = count > 1 ? meshSecret(options.dataDir) : undefined;
     const heartbeatMs = options.workerStaleMs === undefined ? undefined : Math.min(10_000, Math.floor(options.workerStaleMs / 3));
@@ -122,6 +134,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         ...(heartbeatMs === undefined ? {} : { STROWGER_HEARTBEAT_MS: String(heartbeatMs), STROWGER_WORKER_STALE_MS: String(options.workerStaleMs) }),
       },
       meshSecret: secret ?? '',
+      drainSeconds,
       ...(options.minExpireS === undefined ? {} : { minExpireS: options.minExpireS }),
       logger: logger.child({ service: 'workers' }),
     });
@@ -133,11 +146,19 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       workerPorts: [{ iax: options.iax, status: options.status }, ...children.map((c) => ({ iax: c.iax, status: c.status }))],
       operatorKey: key,
       operatorKeyCreated: created,
-      async drain(deadlineMs: number) {
-        await Promise.all([worker.drain(deadlineMs), others.stop(deadlineMs)]);
+      async activeCalls() {
+        return worker.switch.enteredCount + await others.activeCalls();
+      },
+      async drain(onHangUp) {
+        const [outcome] = await Promise.all([worker.drain(drainSeconds * 1000, onHangUp), others.stop()]);
+        return outcome;
+      },
+      hangUpNow() {
+        worker.hangUpNow();
+        others.hangUpNow();
       },
       async close() {
-        await others.stop(5000);
+        await others.stop();
         await worker.close();
         await control.close();
         await dynamo.stop();

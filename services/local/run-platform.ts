@@ -12,19 +12,42 @@
  *   STROWGER_MINREGEXPIRE     the shortest registration refresh granted, in seconds (60)
  *   STROWGER_MAX_KEYS_PER_TENANT    API keys a tenant may hold (default 20)
  *   STROWGER_ALLOWED_PEER_NETWORKS  CIDRs static peer hosts may be in although internal (default none)
+ *   STROWGER_DRAIN_SECONDS  Ctrl-C: how long calls may go on before they are hung up (default 5)
  *   LOG_LEVEL             debug, info (default), warn or error
- * Ctrl-C drains calls briefly and shuts down cleanly; everything persists in the data dir.
+ * Ctrl-C drains calls briefly (a second Ctrl-C cuts it short), hangs up what is left with a
+ * proper HANGUP on every leg, and shuts down cleanly (platform-stop.ts); everything persists in
+ * the data dir. A port already taken is named with the setting that moves it (port-in-use.ts).
  */
 import { resolve } from 'node:path';
 import { isStrowgerError } from '../../shared/errors.ts';
 import { jsonLogger, type LogLevel } from '../../shared/logger.ts';
+import { StopRequests } from '../../shared/stop-requests.ts';
 import { controlSettingsFromEnv } from '../control/control-settings.ts';
 import { parseBind } from '../worker/bind-address.ts';
 import { debugPeersFromEnv } from '../worker/frame-debug.ts';
 import { startPlatform } from './platform.ts';
+import { platformStop } from './platform-stop.ts';
+import { portInUseMessage, type PlatformPort } from './port-in-use.ts';
+
+const say = (line: string): void => void process.stderr.write(`strowger: ${line}\n`);
 
 /** Runs the platform until SIGINT or SIGTERM; tells a supervising parent when it is up. */
 export async function runPlatform(env: NodeJS.ProcessEnv): Promise<void> {
+  // Stop requests are heard from the first moment: one that comes while the platform starts
+  // stops it as soon as it is up, rather than killing it half-way.
+  const requests = new StopRequests(() => performance.now());
+  let act: ((request: number) => void) | undefined;
+  let early = 0;
+  const request = (): void => {
+    const ordinal = requests.request();
+    if (act === undefined) early = Math.max(early, ordinal);
+    else act(ordinal);
+  };
+  process.on('SIGINT', request);
+  process.on('SIGTERM', request);
+  // Under `npm start`'s supervisor: if the supervisor goes, so does the platform.
+  process.on('disconnect', request);
+  let ports: PlatformPort[] = [];
   try {
     const dataDir = resolve(env.STROWGER_DATA_DIR ?? '.data');
     const iax = parseBind('STROWGER_IAX_BIND', env.STROWGER_IAX_BIND, '0.0.0.0:4569');
@@ -41,8 +64,17 @@ export async function runPlatform(env: NodeJS.ProcessEnv): Promise<void> {
     const minText = env.STROWGER_MINREGEXPIRE;
     const minExpireS = minText === undefined || minText === '' ? undefined : Number(minText);
     if (minExpireS !== undefined && (!Number.isInteger(minExpireS) || minExpireS < 1)) throw new Error(`STROWGER_MINREGEXPIRE="${minText}" is not a whole number of seconds, 1 or more`);
+    const drainText = env.STROWGER_DRAIN_SECONDS;
+    const drainSeconds = drainText === undefined || drainText === '' ? 5 : Number(drainText);
+    if (!Number.isInteger(drainSeconds) || drainSeconds < 1) throw new Error(`STROWGER_DRAIN_SECONDS="${drainText}" is not a whole number of seconds, 1 or more`);
+    ports = [
+      { what: 'IAX2', protocol: 'udp', bind: iax, setting: 'STROWGER_IAX_BIND' },
+      { what: 'API', protocol: 'tcp', bind: api, setting: 'STROWGER_API_BIND' },
+      { what: 'status', protocol: 'tcp', bind: status, setting: 'STROWGER_HEALTH_BIND' },
+      ...(workers > 1 ? [{ what: 'worker mesh', protocol: 'udp' as const, bind: { address: iax.address, port: iax.port + 1 }, setting: 'STROWGER_IAX_BIND', note: 'the mesh takes the IAX2 port + 1' }] : []),
+    ];
     const platform = await startPlatform({
-      ...(minExpireS === undefined ? {} : { minExpireS }), dataDir, iax, api, status, workers, ...(env.STROWGER_ADMIN_KEY === undefined ? {} : { adminKey: env.STROWGER_ADMIN_KEY }), logger, debugPeers: debugPeersFromEnv(env.STROWGER_DEBUG), settings, ...(workerStaleMs === undefined ? {} : { workerStaleMs }) });
+      ...(minExpireS === undefined ? {} : { minExpireS }), dataDir, iax, api, status, workers, drainSeconds, ...(env.STROWGER_ADMIN_KEY === undefined ? {} : { adminKey: env.STROWGER_ADMIN_KEY }), logger, debugPeers: debugPeersFromEnv(env.STROWGER_DEBUG), settings, ...(workerStaleMs === undefined ? {} : { workerStaleMs }) });
     const iaxAt = platform.worker.transport.localAddress();
     const otherWorkers = platform.workerPorts.slice(1).map((w, i) => `\n  worker ${i + 2}  udp ${w.iax.address}:${w.iax.port}, status http://${w.status.address}:${w.status.port}/healthz`).join('');
     const apiUrl = platform.control.url;
@@ -61,24 +93,20 @@ Quick start:
     box, then make on each box the changes it prints: register =>, [strowger], Dial()s)
   and watch:  npx strowger show registry
 `);
-    let stopping = false;
-    const stop = (signal: string): void => {
-      if (stopping) return;
-      stopping = true;
-      logger.info('shutting down', { signal });
-      void (async () => {
-        await platform.drain(5000);
-        await platform.close();
-        process.exit(0);
-      })();
-    };
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    // Under `npm start`'s supervisor: up now; and if the supervisor goes, so does the platform.
+    act = platformStop(platform, {
+      drainSeconds,
+      say,
+      // The supervisor must wait for this process, not start another.
+      stopping: () => {
+        if (process.connected) process.send?.({ type: 'stopping' });
+      },
+      exit: (code) => process.exit(code),
+    });
+    // Under `npm start`'s supervisor: up now.
     process.send?.({ type: 'ready' });
-    process.on('disconnect', () => stop('supervisor gone'));
+    for (let ordinal = 1; ordinal <= early; ordinal++) act(ordinal);
   } catch (error) {
-    process.stderr.write(`strowger: ${isStrowgerError(error) || error instanceof Error ? error.message : String(error)}\n`);
+    say(portInUseMessage(error, ports) ?? (isStrowgerError(error) || error instanceof Error ? error.message : String(error)));
     process.exit(1);
   }
 }

@@ -6,8 +6,10 @@
  * is up (a port in use, a bad setting) is not retried: its message is the answer. Five deaths
  * within a minute and the supervisor gives up rather than loop.
  *
- * SIGINT and SIGTERM are passed on (Ctrl-C reaches both processes anyway): the child drains
- * and exits, and the supervisor exits with its code.
+ * SIGINT and SIGTERM are passed on (Ctrl-C reaches both processes anyway; the child counts
+ * the two as one request, shared/stop-requests.ts): the child drains and exits, and the
+ * supervisor waits for it and exits with its code. A child asked to stop by other means (kill
+ * <its pid>) says so (`{ type: 'stopping' }`) and is not started again either.
  */
 import type { ChildProcess } from 'node:child_process';
 
@@ -48,7 +50,9 @@ export function supervise(options: SupervisorOptions): Promise<number> {
       const current = options.spawnChild();
       child = current;
       current.on('message', (message: unknown) => {
-        if ((message as { type?: unknown } | null)?.type === 'ready') ready = true;
+        const type = (message as { type?: unknown } | null)?.type;
+        if (type === 'ready') ready = true;
+        if (type === 'stopping') stopping = true;
       });
       current.on('exit', (code, signal) => {
         child = undefined;

@@ -3,7 +3,8 @@
  * the worker's own entry (services/worker/main.ts) against the embedded store, on its own
  * ports, in the mesh with the others. A worker that dies is started again, and the log says so.
  * Each start takes a fresh worker id, so the sweeper sees the dead one's calls as a dead
- * worker's and closes their CDRs.
+ * worker's and closes their CDRs. Stopping, each drains as on ECS (SIGTERM) with the platform's
+ * drain deadline and hangs up what is left; a second SIGTERM hangs up at once.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { hostname } from 'node:os';
@@ -28,8 +29,13 @@ export interface WorkerChildrenOptions {
   storeEnv: Record<string, string>;
   meshSecret: string;
   minExpireS?: number;
+  /** How long a stopping worker lets its calls finish before it hangs them up (STROWGER_DRAIN_SECONDS). */
+  drainSeconds: number;
   logger: Logger;
 }
+
+/** What a worker takes after its drain deadline: the final HANGUPs (1.5 s), its CDRs written (up to 5 s), and some slack. */
+const AFTER_DRAIN_MS = 10_000;
 
 export class WorkerChildren {
   private readonly running = new Map<number, ChildProcess>();
@@ -55,6 +61,7 @@ export class WorkerChildren {
         STROWGER_MESH_SECRET: this.options.meshSecret,
         ...(this.options.minExpireS === undefined ? {} : { STROWGER_MINREGEXPIRE: String(this.options.minExpireS) }),
         STROWGER_METRICS: 'off',
+        STROWGER_DRAIN_SECONDS: String(this.options.drainSeconds),
       },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
@@ -69,15 +76,39 @@ export class WorkerChildren {
     });
   }
 
-  /** SIGTERM to each (they drain as on ECS), SIGKILL at the deadline. */
-  async stop(deadlineMs: number): Promise<void> {
+  /**
+   * SIGTERM to each: they drain as on ECS, hang up at their deadline and exit. One that has
+   * not exited well after that is killed.
+   */
+  async stop(): Promise<void> {
     this.stopping = true;
+    const killAfterMs = this.options.drainSeconds * 1000 + AFTER_DRAIN_MS;
     const exits = [...this.running.values()].map((child) => new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), deadlineMs).unref();
+      setTimeout(() => child.kill('SIGKILL'), killAfterMs).unref();
     }));
     await Promise.all(exits);
+  }
+
+  /** A second SIGTERM: each hangs up its calls now instead of at its deadline. */
+  hangUpNow(): void {
+    for (const child of this.running.values()) child.kill('SIGTERM');
+  }
+
+  /** Calls that came in on these workers, as their status ports say (a worker whose port is not known counts none). */
+  async activeCalls(): Promise<number> {
+    const counts = await Promise.all(this.options.children.map(async ({ status }) => {
+      if (status.port === 0) return 0;
+      const host = status.address === '0.0.0.0' ? '127.0.0.1' : status.address === '::' ? '[::1]' : status.address.includes(':') ? `[${status.address}]` : status.address;
+      try {
+        const response = await fetch(`http://${host}:${status.port}/healthz`, { signal: AbortSignal.timeout(500) });
+        return ((await response.json()) as { callsEntered?: number }).callsEntered ?? 0;
+      } catch {
+        return 0;
+      }
+    }));
+    return counts.reduce((a, b) => a + b, 0);
   }
 }

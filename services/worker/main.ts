@@ -25,11 +25,14 @@
  *   LOG_LEVEL                   debug, info (default), warn or error
  * On ECS the agent's ECS_CONTAINER_METADATA_URI_V4 and ECS_AGENT_URI give the task id, its
  * address and scale-in protection. SIGTERM stops new calls (REJECT, congestion), keeps
- * relaying, and exits when the calls are gone or at the deadline.
+ * relaying, and exits when the calls are gone or at the deadline; the calls still up then are
+ * hung up (HANGUP on both legs, their ACKs waited for 1.5 s at most) rather than dropped in
+ * silence. A second SIGTERM or SIGINT hangs them up at once.
  */
 import { SystemClock } from '../../shared/clock.ts';
 import { isStrowgerError } from '../../shared/errors.ts';
 import { jsonLogger } from '../../shared/logger.ts';
+import { StopRequests } from '../../shared/stop-requests.ts';
 import { createDynamoClient } from '../../shared/store/dynamo-client.ts';
 import { openStores } from '../../shared/store/stores.ts';
 import { StoreHealth } from './store-health.ts';
@@ -62,15 +65,19 @@ try {
     logger,
   });
   logger.info('worker started', { workerId: worker.workerId, iax: worker.transport.localAddress(), mesh: worker.mesh?.address ?? 'off', statusPort: worker.status.port, emf: config.emf !== undefined, taskProtection: config.taskProtection !== undefined });
-  let stopping = false;
+  const requests = new StopRequests(() => performance.now());
   const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
+    const request = requests.request();
+    if (request === 2) {
+      logger.info('hanging up now', { signal, activeCalls: worker.switch.activeCount });
+      worker.hangUpNow();
+    }
+    if (request !== 1) return;
     logger.info('draining', { signal, activeCalls: worker.switch.activeCount, deadlineS: config.drainSeconds });
     void (async () => {
-      await worker.drain(config.drainSeconds * 1000);
+      const outcome = await worker.drain(config.drainSeconds * 1000, (calls, legs, end) => logger.info('hanging up', { calls, legs, why: end }));
       await worker.close();
-      logger.info('stopped', { activeCalls: worker.switch.activeCount });
+      logger.info('stopped', { ...outcome });
       process.exit(0);
     })();
   };

@@ -92,6 +92,8 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
           status: draining ? 'draining' : 'ok',
           workerId: options.workerId,
           activeCalls: options.callSwitch.activeCount,
+          // The calls that came in here (activeCalls also counts the halves of calls other workers route here).
+          callsEntered: options.callSwitch.enteredCount,
           ...(store === undefined ? {} : { store: store ? 'degraded' : 'ok' }),
         });
       }

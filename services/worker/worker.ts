@@ -14,6 +14,7 @@ import type { AllowedNetworks } from '../../shared/model/peer-address-policy.ts'
 import type { PeerRecord } from '../../shared/store/peers-table.ts';
 import { PeerCache } from '../../shared/store/peer-cache.ts';
 import type { Stores } from '../../shared/store/stores.ts';
+import { Cause } from '../iax2/codec/index.ts';
 import { Iax2Engine, type EngineOptions } from '../iax2/engine/engine.ts';
 import { Registrar } from '../iax2/registrar/registrar.ts';
 import type { RemoteAddress } from '../iax2/transport.ts';
@@ -36,7 +37,9 @@ import { RegistrationReads } from './switch/registration-reads.ts';
 import { RouteCache } from './switch/route-cache.ts';
 import { TenantLimiter } from './switch/tenant-limits.ts';
 import { UdpTransport } from './udp-transport.ts';
+import { DrainWait, type DrainEnd } from './drain-wait.ts';
 import { EventLoopMonitor } from './event-loop-monitor.ts';
+import { awaitHangups, type FinalHangupTiming } from './final-hangup.ts';
 import { TokenExemptNames } from './token-exempt-names.ts';
 import { readFigures, type WorkerFigures } from './worker-figures.ts';
 
@@ -88,6 +91,18 @@ export interface WorkerOptions {
   writeBehind?: { initialBackoffMs?: number; maxBackoffMs?: number; storeWaitMs?: number; closeFlushMs?: number };
   /** How often the names that may come without a call token are read again (default 5 s). */
   tokenExemptRefreshMs?: number;
+  /** How long the HANGUPs sent at the end of a drain wait for their ACKs, and how often they go again meanwhile (final-hangup.ts). */
+  finalHangup?: FinalHangupTiming;
+}
+
+/** How a drain ended: why it stopped waiting, and the calls it then hung up. */
+export interface DrainOutcome {
+  end: DrainEnd;
+  /** Calls still up when it stopped waiting, each hung up then. */
+  calls: number;
+  /** Their legs: HANGUPs sent, and how many were acknowledged in time. */
+  legs: number;
+  acknowledged: number;
 }
 
 export interface Worker {
@@ -106,8 +121,14 @@ export interface Worker {
   store(): StoreFigures;
   /** Writes the heartbeat at once instead of waiting for the timer. */
   heartbeatNow(): Promise<void>;
-  /** SIGTERM: refuse new calls, keep relaying; resolves when calls are gone or at the deadline. */
-  drain(deadlineMs: number): Promise<void>;
+  /**
+   * SIGTERM: refuse new calls, keep relaying until the calls are gone, the deadline passes or
+   * hangUpNow() is called; then every call still up is hung up (HANGUP, cause 16, on both
+   * legs; CDRs closed) and the ACKs are waited for a moment. `onHangUp` hears when that starts.
+   */
+  drain(deadlineMs: number, onHangUp?: (calls: number, legs: number, end: DrainEnd) => void): Promise<DrainOutcome>;
+  /** A second Ctrl-C: a drain (running, or to come) stops waiting and hangs up at once. */
+  hangUpNow(): void;
   close(): Promise<void>;
 }
 
@@ -228,6 +249,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   });
   let draining = false;
   const isDraining = (): boolean => draining;
+  const drainWait = new DrainWait(clock, () => callSwitch.activeCount);
   const eventLoop = new EventLoopMonitor();
   const figures = (): WorkerFigures => readFigures({ engine, registrar, callSwitch, transport, eventLoop, storeHealth }, draining);
   const store = (): StoreFigures => ({
@@ -293,12 +315,26 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     figures,
     store,
     heartbeatNow: beat,
-    async drain(deadlineMs) {
+    async drain(deadlineMs, onHangUp) {
       draining = true;
       callSwitch.drain();
-      await beat();
-      const until = Date.now() + deadlineMs;
-      while (callSwitch.activeCount > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 200));
+      // The deadline counts from now, however long the store takes to hear that we drain.
+      const told = beat();
+      const end = await drainWait.wait(deadlineMs);
+      const calls = callSwitch.activeCount;
+      let outcome: DrainOutcome = { end, calls, legs: 0, acknowledged: 0 };
+      if (calls > 0) {
+        // Silence would leave the boxes holding dead calls until their own timers give up.
+        const legs = callSwitch.hangUpAll(Cause.NORMAL_CLEARING);
+        onHangUp?.(calls, legs.length, end);
+        const { acknowledged } = await awaitHangups(legs, clock, options.finalHangup);
+        outcome = { ...outcome, legs: legs.length, acknowledged };
+      }
+      await told;
+      return outcome;
+    },
+    hangUpNow() {
+      drainWait.cutShort();
     },
     async close() {
       if (closed) return;

@@ -76,6 +76,8 @@ describe('the local platform with two workers', () => {
       const seen = watch(from.dial(dialled));
       const delivered = await waitFor(`${to.name} rings`, () => to.incoming.find((c) => c.info.calledNumber === dialled));
       await waitFor('answer', () => (seen.answered ? true : undefined));
+      // What Ctrl-C's "draining: N calls" counts: each worker carries half of this call, and it is one.
+      assert.equal(await platform.activeCalls(), 1);
       delivered.call.hangup(16);
       await waitFor('the hang-up', () => (seen.ended ? true : undefined));
     }

@@ -390,6 +390,14 @@ export class Call {
     this.enterHangingUp(HANGUP_DESTROY_MS);
   }
 
+  /**
+   * Sends every unacknowledged frame again now (a HANGUP waiting for its ACK, say), rather than
+   * when the retransmission schedule says: a stopping worker has a second or two, not 2 s per try.
+   */
+  retransmitNow(): void {
+    if (!this.closed) this.reliable.retransmitNow();
+  }
+
   /** Refuses the call: REJECT with CAUSE and CAUSECODE, final (protocol.md §6.3). */
   reject(cause: string, causeCode: number): void {
     if (this.closed || this.currentState === CallState.HangingUp) return;

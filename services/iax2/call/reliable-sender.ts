@@ -127,6 +127,19 @@ export class ReliableSender {
     }
   }
 
+  /**
+   * Every queued frame goes again now, as a retransmission, and its next gap starts from here;
+   * a frame already sent four times keeps waiting for its give-up. For a worker that is
+   * stopping: it cannot wait out the 2 s before a HANGUP's first retransmission.
+   */
+  retransmitNow(): void {
+    for (const frame of [...this.queue]) {
+      if (frame.transmissions >= MAX_TRANSMISSIONS) continue;
+      this.clock.clearTimer(frame.timer);
+      this.transmit(frame);
+    }
+  }
+
   private remove(frame: QueuedFrame): void {
     this.clock.clearTimer(frame.timer);
     frame.timer = undefined;

@@ -87,9 +87,30 @@ export class CallSwitch {
     return this.bridges.size;
   }
 
+  /** Calls that came in here: a mesh arrival is the other half of a call counted where it came in. */
+  get enteredCount(): number {
+    let count = 0;
+    for (const bridge of this.bridges) if (bridge.callerWorker === undefined) count++;
+    return count;
+  }
+
   /** SIGTERM: new calls are refused with congestion; calls up keep relaying. */
   drain(): void {
     this.draining = true;
+  }
+
+  /**
+   * A stopping worker's last word: every call in progress ends now, each leg hung up with
+   * `cause` (its CDR written as for any hang-up). Returns the legs whose HANGUP waits for an ACK.
+   */
+  hangUpAll(cause: number): Call[] {
+    const legs: Call[] = [];
+    for (const bridge of [...this.bridges]) {
+      const sides = [bridge.caller, bridge.outbound];
+      bridge.end(cause, 'switch');
+      for (const leg of sides) if (leg !== undefined && !leg.closed) legs.push(leg);
+    }
+    return legs;
   }
 
   /** Resolves when every CDR write started so far has landed. */

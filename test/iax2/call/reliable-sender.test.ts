@@ -69,6 +69,25 @@ describe('reliable delivery (protocol.md §4.4)', () => {
     assert.equal(t.finals.length, 1);
   });
 
+  it('retransmitNow sends every queued frame again at once, as a retransmission, and restarts its gap', () => {
+    const t = sender();
+    t.s.send(1, frame(1), true, undefined);
+    t.clock.advance(500);
+    t.setIseqno(7);
+    t.s.retransmitNow();
+    assert.deepEqual(t.sent.map((s) => [s.at, s.bytes[2], s.bytes[9]]), [[0, 0x0b, 0], [500, 0x8b, 7]]);
+    // The next gap is the second one of the schedule (RTO x 10, capped at 10 s), counted from now.
+    t.clock.advance(10_000);
+    assert.deepEqual(t.sent.map((s) => s.at), [0, 500, 10_500]);
+    // A frame sent four times is not sent a fifth: it waits for its give-up.
+    t.s.retransmitNow();
+    assert.equal(t.sent.length, 4);
+    t.s.retransmitNow();
+    assert.equal(t.sent.length, 4);
+    t.clock.advance(10_000);
+    assert.deepEqual([t.gaveUp.length, t.s.pending, t.clock.pendingTimers], [1, 0, 0]);
+  });
+
   it('VNAK re-sends every queued frame from its ISeqno on, unchanged and at once', () => {
     const t = sender();
     for (const n of [1, 2, 3]) t.s.send(n, frame(n), false, undefined);
