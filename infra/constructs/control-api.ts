@@ -7,7 +7,7 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import type { CfnStage} from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpApi, HttpMethod, HttpNoneAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CorsHttpMethod, HttpApi, HttpMethod, HttpNoneAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
@@ -20,6 +20,8 @@ export interface ControlApiProps {
   authorizer: IFunction;
   /** Stage-wide request rate and burst (per-tenant limits are the application's). */
   throttle: { rateLimit: number; burstLimit: number };
+  /** Origins whose pages may call the API from a browser (the web console's); none when empty. */
+  corsOrigins?: string[];
 }
 
 export const PUBLIC_PATHS = ['/v1/openapi.json'] as const;
@@ -36,7 +38,16 @@ export class ControlApi extends Construct {
       resultsCacheTtl: Duration.seconds(0),
     });
     const integration = new HttpLambdaIntegration('Api', props.api);
-    this.httpApi = new HttpApi(this, 'HttpApi', { description: 'Strowger control plane', defaultAuthorizer: authorizer, createDefaultStage: true });
+    // CORS for the console's origin only: API Gateway answers the preflights itself (they carry
+    // no key), and the key still goes in a header, never a cookie, so CORS grants no access.
+    const cors = props.corsOrigins === undefined || props.corsOrigins.length === 0 ? undefined : {
+      allowOrigins: props.corsOrigins,
+      allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT, CorsHttpMethod.PATCH, CorsHttpMethod.DELETE],
+      allowHeaders: ['authorization', 'content-type', 'if-match', 'x-api-key'],
+      exposeHeaders: ['etag'],
+      maxAge: Duration.hours(1),
+    };
+    this.httpApi = new HttpApi(this, 'HttpApi', { description: 'Strowger control plane', defaultAuthorizer: authorizer, createDefaultStage: true, ...(cors === undefined ? {} : { corsPreflight: cors }) });
     this.httpApi.addRoutes({ path: '/{proxy+}', methods: [HttpMethod.ANY], integration });
     for (const path of PUBLIC_PATHS) this.httpApi.addRoutes({ path, methods: [HttpMethod.GET], integration, authorizer: new HttpNoneAuthorizer() });
     const stage = this.httpApi.defaultStage?.node.defaultChild as CfnStage;

@@ -1,7 +1,7 @@
 /**
  * The control stack: the API, its authorizer, the expiry sweeper and the peers-stream
- * consumer as Lambda functions, the HTTP API in front, the schedule, the stream wiring and
- * the alarms. Each function gets exactly the table access in `ACCESS`. The API function runs
+ * consumer as Lambda functions, the HTTP API in front, the web console (S3 and CloudFront),
+ * the schedule, the stream wiring and the alarms. Each function gets exactly the table access in `ACCESS`. The API function runs
  * in the edge VPC because `GET .../calls` asks each worker's status port; the others need no
  * network but DynamoDB's and stay out of the VPC.
  */
@@ -10,6 +10,7 @@ import { Port, SecurityGroup, SubnetType, type ISecurityGroup, type IVpc } from 
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { AlarmTopic } from '../constructs/alarm-topic.ts';
+import { ConsoleSite } from '../constructs/console-site.ts';
 import { ControlApi } from '../constructs/control-api.ts';
 import { ExpirySchedule } from '../constructs/expiry-sweeper.ts';
 import { PeerStreamSource } from '../constructs/peer-stream-source.ts';
@@ -33,6 +34,7 @@ export interface ControlStackProps extends StackProps {
 export class ControlStack extends Stack {
   readonly functions: Record<keyof typeof ACCESS & ('api' | 'authorizer' | 'sweeper' | 'peerStream'), StrowgerFunction>;
   readonly api: ControlApi;
+  readonly console: ConsoleSite;
 
   constructor(scope: Construct, id: string, props: ControlStackProps) {
     super(scope, id, props);
@@ -69,8 +71,12 @@ export class ControlStack extends Stack {
     this.functions = { api, authorizer, sweeper, peerStream };
     for (const [name, fn] of Object.entries(this.functions) as Array<[keyof typeof this.functions, StrowgerFunction]>) grantTables(fn.fn, props.data.tables, ACCESS[name]);
 
-    this.api = new ControlApi(this, 'Api', { api: api.fn, authorizer: authorizer.fn, throttle: props.throttle ?? { rateLimit: 100, burstLimit: 200 } });
+    // The web console first (its origin goes into the API's CORS), then its config (the API's URL).
+    this.console = new ConsoleSite(this, 'Console');
+    this.api = new ControlApi(this, 'Api', { api: api.fn, authorizer: authorizer.fn, throttle: props.throttle ?? { rateLimit: 100, burstLimit: 200 }, corsOrigins: [this.console.origin] });
+    this.console.deploy(this.api.httpApi.apiEndpoint);
     new CfnOutput(this, 'ApiUrl', { value: this.api.httpApi.apiEndpoint, description: 'The control API: STROWGER_API for the strowger CLI' });
+    new CfnOutput(this, 'ConsoleUrl', { value: this.console.origin, description: 'The web console: sign in with an API key' });
     const schedule = new ExpirySchedule(this, 'Expiry', { sweeper: sweeper.fn });
     const stream = new PeerStreamSource(this, 'PeerChanges', { table: props.data.tables.peers, consumer: peerStream.fn });
     const alarms = new AlarmTopic(this, 'Alarms', props.alarmEmail === undefined ? {} : { email: props.alarmEmail });

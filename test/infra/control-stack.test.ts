@@ -32,7 +32,9 @@ describe('control stack', () => {
   };
 
   it('every function is an esbuild bundle (index.mjs) on Node 22, ARM64, with its log group and every table name', () => {
-    assert.equal(Object.keys(functions).length, 4);
+    // The four of ours, and the console upload's (aws-s3-deployment's own handler, test/infra/console-site.test.ts).
+    assert.equal(Object.keys(functions).length, 5);
+    assert.equal(Object.values(functions).filter((f) => String(f.Properties.Description ?? '').startsWith('Strowger ')).length, 4);
     for (const [, fn] of Object.values(named)) {
       assert.equal(fn.Properties.Runtime, 'nodejs22.x');
       assert.deepEqual(fn.Properties.Architectures, ['arm64']);
