@@ -22,6 +22,7 @@ export const SYSTEM_TOOLS: readonly SystemTool[] = [
   { command: 'ip', aptPackage: 'iproute2', neededBy: 'the worker-mesh test\'s network namespaces' },
   { command: 'nft', aptPackage: 'nftables', neededBy: 'the worker-mesh test\'s NATs and NLB' },
   { command: 'conntrack', aptPackage: 'conntrack', neededBy: 'the worker-mesh test\'s NLB' },
+  { command: 'chromium', aptPackage: 'chromium', neededBy: 'the web console tests (headless, driven by playwright-core)' },
 ];
 
 function isExecutableFile(path: string): boolean {
