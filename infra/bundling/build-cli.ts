@@ -1,16 +1,17 @@
 /**
- * Builds the `strowger` CLI into one ES module, dist/cli/strowger.mjs, with a stamp of what it
- * was built from (services/cli/prebuilt-bundle.mjs owns both): a command then starts in about
- * a fifth of a second instead of the second and more tsx takes to compile the sources. npm
- * runs this as the `prepare` script, so `npm ci` builds it; services/cli/bin.mjs runs the
- * bundle while it is current and the sources through tsx otherwise.
+ * Builds the `strowger` CLI with esbuild into a folder of its own under dist/cli/: an entry
+ * module and one chunk per command, so a command loads only its own code (services/cli/main.ts
+ * imports each command when it runs). services/cli/prebuilt-bundle.mjs then publishes it with
+ * a stamp of what it was built from. npm runs this as the `prepare` script, so `npm ci` builds
+ * it; services/cli/bin.mjs runs the build while it is current and the sources through tsx
+ * otherwise.
  *   npx tsx infra/bundling/build-cli.ts [outdir]
  */
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
-import { CLI_BUNDLE_DIR, CLI_BUNDLE_NAME, writeBuildStamp } from '../../services/cli/prebuilt-bundle.mjs';
+import { buildFolderName, CLI_BUNDLE_DIR, publishBuild } from '../../services/cli/prebuilt-bundle.mjs';
 import { CLI_ENTRY, CLI_NODE_TARGET, REPO_ROOT } from './entries.ts';
 
 /**
@@ -38,17 +39,20 @@ function stampInputs(bundled: readonly string[]): string[] {
   return bundled.length > ours.length && existsSync(join(REPO_ROOT, installRecord)) ? [...ours, installRecord] : ours;
 }
 
-/** Builds into `outdir` and returns the bundle's path. */
+/** Builds into a new folder under `outdir`, makes it the current build, and returns its entry's path. */
 export async function buildCli(outdir: string = CLI_BUNDLE_DIR): Promise<string> {
   mkdirSync(outdir, { recursive: true });
   // Loaded here, not at the top, so that a missing esbuild is an error the caller can catch.
   const { build } = await import('esbuild');
   const builtAtMs = Date.now();
+  const folder = buildFolderName(builtAtMs);
   const result = await build({
-    entryPoints: [join(REPO_ROOT, CLI_ENTRY)],
+    entryPoints: { strowger: join(REPO_ROOT, CLI_ENTRY) },
     absWorkingDir: REPO_ROOT,
+    outdir: join(outdir, folder),
+    outExtension: { '.js': '.mjs' },
     bundle: true,
-    write: false,
+    splitting: true,
     platform: 'node',
     target: CLI_NODE_TARGET,
     format: 'esm',
@@ -59,15 +63,10 @@ export async function buildCli(outdir: string = CLI_BUNDLE_DIR): Promise<string>
     plugins: [withoutZodLocales],
     logLevel: 'warning',
   });
-  const [output] = result.outputFiles;
-  if (output === undefined || result.outputFiles.length !== 1) throw new Error(`esbuild wrote ${result.outputFiles.length} files, expected one`);
-  const bundle = join(outdir, CLI_BUNDLE_NAME);
-  // A CLI starting meanwhile sees the old bundle or the new one whole (rename replaces at once).
-  const temporary = `${bundle}.${process.pid}.tmp`;
-  writeFileSync(temporary, output.contents);
-  renameSync(temporary, bundle);
-  writeBuildStamp(outdir, { builtAtMs, inputs: stampInputs(Object.keys(result.metafile.inputs)) });
-  return bundle;
+  const entry = `${folder}/strowger.mjs`;
+  if (!existsSync(join(outdir, entry))) throw new Error(`esbuild did not write ${entry}`);
+  publishBuild(outdir, { builtAtMs, entry, inputs: stampInputs(Object.keys(result.metafile.inputs)) });
+  return join(outdir, entry);
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

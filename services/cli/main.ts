@@ -1,11 +1,3 @@
-import { decodeCommand } from './commands/decode.ts';
-import { importCommand } from './commands/import.ts';
-import { keyCommand } from './commands/key.ts';
-import { migrateCommand } from './commands/migrate.ts';
-import { peerCommand } from './commands/peer.ts';
-import { routeCommand } from './commands/route.ts';
-import { showCommand } from './commands/show.ts';
-import { tenantCommand } from './commands/tenant.ts';
 import { CliError } from './api-client.ts';
 import { takeGlobalOptions, withGlobals } from './global-options.ts';
 import { ExitCode, type CliIo } from './io.ts';
@@ -30,15 +22,17 @@ or failing. Run "strowger help <command>" (or "strowger <command> --help") for i
 
 type Command = (args: readonly string[], io: CliIo) => Promise<ExitCode>;
 
-const commands: Record<string, Command> = {
-  decode: decodeCommand,
-  tenant: tenantCommand,
-  key: keyCommand,
-  peer: peerCommand,
-  route: routeCommand,
-  import: importCommand,
-  migrate: migrateCommand,
-  show: showCommand,
+// Each command's module is loaded when that command runs: `decode` and `--help` then never
+// evaluate the API commands' request schemas, most of the prebuilt CLI's start-up time.
+const commands: Record<string, () => Promise<Command>> = {
+  decode: async () => (await import('./commands/decode.ts')).decodeCommand,
+  tenant: async () => (await import('./commands/tenant.ts')).tenantCommand,
+  key: async () => (await import('./commands/key.ts')).keyCommand,
+  peer: async () => (await import('./commands/peer.ts')).peerCommand,
+  route: async () => (await import('./commands/route.ts')).routeCommand,
+  import: async () => (await import('./commands/import.ts')).importCommand,
+  migrate: async () => (await import('./commands/migrate.ts')).migrateCommand,
+  show: async () => (await import('./commands/show.ts')).showCommand,
 };
 
 /** Runs the command line `argv` (without "node strowger") and returns the exit status. */
@@ -59,10 +53,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
     (asked ? io.stdout : io.stderr).write(`${usage}\n`);
     return asked ? ExitCode.OK : ExitCode.USAGE;
   }
-  const command = commands[name];
-  if (command === undefined) {
+  const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (load === undefined) {
     io.stderr.write(`strowger: unknown command "${name}"\n${usage}\n`);
     return ExitCode.USAGE;
   }
-  return command(withGlobals(args, globals), io);
+  return (await load())(withGlobals(args, globals), io);
 }

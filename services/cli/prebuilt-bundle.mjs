@@ -1,45 +1,67 @@
-// Where the prebuilt CLI lives and whether it may be run: dist/cli/strowger.mjs, built by
-// infra/bundling/build-cli.ts (npm's `prepare` script, so `npm ci` builds it), with a stamp
-// listing every file it was built from and when the build started. The bundle is current while
-// none of those files has changed since: a handful of stat calls, no reading of sources.
+// Where the prebuilt CLI lives and whether it may be run. infra/bundling/build-cli.ts (npm's
+// `prepare` script, so `npm ci` runs it) writes each build to a folder of its own under
+// dist/cli/ (an entry module and the chunks each command loads), then a stamp naming that
+// entry, every file the build read, and when the build began. The bundle is current while none
+// of those files has changed since: a few dozen stat calls, no reading of sources.
 // Plain JavaScript because bin.mjs must decide before it can load tsx (the slow part).
-import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI_BUNDLE_DIR = join(REPO_ROOT, 'dist', 'cli');
-export const CLI_BUNDLE_NAME = 'strowger.mjs';
 const STAMP_NAME = 'build-stamp.json';
 
-/**
- * Records a build: `inputs` relative to `root`, `builtAtMs` read before the build read them (so
- * a file saved during the build counts as changed). Written to a temporary name and renamed, so
- * a CLI starting meanwhile reads the old stamp or the new one, never half of one.
- * @param {string} dir
- * @param {{ builtAtMs: number, inputs: string[] }} stamp
- */
-export function writeBuildStamp(dir, stamp) {
-  const temporary = join(dir, `${STAMP_NAME}.${process.pid}.tmp`);
-  writeFileSync(temporary, `${JSON.stringify(stamp, null, 1)}\n`);
-  renameSync(temporary, join(dir, STAMP_NAME));
+/** @param {string} dir */
+function readStamp(dir) {
+  try {
+    const stamp = JSON.parse(readFileSync(join(dir, STAMP_NAME), 'utf8'));
+    return typeof stamp?.builtAtMs === 'number' && typeof stamp.entry === 'string' && Array.isArray(stamp.inputs) ? stamp : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
- * The bundle's file URL when it is current, else why not (for STROWGER_CLI_TRACE).
+ * The folder a build writes to: its start time first, so older builds are known by name.
+ * @param {number} builtAtMs
+ */
+export function buildFolderName(builtAtMs) {
+  return `build-${builtAtMs}-${process.pid}`;
+}
+/** @param {string} folder */
+const builtAtOf = (folder) => Number(folder.split('-')[1]);
+
+/**
+ * Makes the build whose entry is `stamp.entry` (relative to `dir`) the current one. The stamp
+ * is written to a temporary name and renamed, so a CLI starting meanwhile reads the old stamp
+ * or the new one, never half of one. Builds begun before the one it replaces are then deleted;
+ * that one stays, for a CLI that read the old stamp a moment ago, and so does any build begun
+ * since (another build running at the same time).
+ * @param {string} dir
+ * @param {{ builtAtMs: number, entry: string, inputs: string[] }} stamp
+ */
+export function publishBuild(dir, stamp) {
+  const previous = readStamp(dir);
+  const temporary = join(dir, `${STAMP_NAME}.${process.pid}.tmp`);
+  writeFileSync(temporary, `${JSON.stringify(stamp, null, 1)}\n`);
+  renameSync(temporary, join(dir, STAMP_NAME));
+  const keepFrom = Math.min(...[stamp, previous].filter((s) => s !== undefined).map((s) => builtAtOf(s.entry.split('/')[0])));
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory() && entry.name.startsWith('build-') && builtAtOf(entry.name) < keepFrom) rmSync(join(dir, entry.name), { recursive: true, force: true });
+  }
+}
+
+/**
+ * The current build's entry as a file URL, else why there is none (for STROWGER_CLI_TRACE).
  * @param {{ dir?: string, root?: string }} [where]
  * @returns {{ url: string } | { reason: string }}
  */
 export function currentBundle({ dir = CLI_BUNDLE_DIR, root = REPO_ROOT } = {}) {
-  const bundle = join(dir, CLI_BUNDLE_NAME);
-  let stamp;
-  try {
-    stamp = JSON.parse(readFileSync(join(dir, STAMP_NAME), 'utf8'));
-  } catch {
-    return { reason: `no build stamp in ${dir} (npm ci, or npm run prepare, builds the bundle)` };
-  }
-  if (typeof stamp?.builtAtMs !== 'number' || !Array.isArray(stamp.inputs)) return { reason: `unreadable build stamp in ${dir}` };
-  if (!existsSync(bundle)) return { reason: `${bundle} is missing` };
+  const stamp = readStamp(dir);
+  if (stamp === undefined) return { reason: `no build stamp in ${dir} (npm ci, or npm run prepare, builds the bundle)` };
+  const entry = join(dir, stamp.entry);
+  if (!existsSync(entry)) return { reason: `${entry} is missing` };
   for (const input of stamp.inputs) {
     let mtimeMs;
     try {
@@ -49,5 +71,5 @@ export function currentBundle({ dir = CLI_BUNDLE_DIR, root = REPO_ROOT } = {}) {
     }
     if (mtimeMs >= stamp.builtAtMs) return { reason: `${input} changed after the bundle was built` };
   }
-  return { url: pathToFileURL(bundle).href };
+  return { url: pathToFileURL(entry).href };
 }

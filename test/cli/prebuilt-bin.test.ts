@@ -4,12 +4,12 @@
 // version warning.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { currentBundle, writeBuildStamp } from '../../services/cli/prebuilt-bundle.mjs';
+import { buildFolderName, currentBundle, publishBuild } from '../../services/cli/prebuilt-bundle.mjs';
 import { freeTcpPort } from '../helpers/worker-process.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -47,7 +47,7 @@ describe('the prebuilt strowger bundle', () => {
   it('is current after the prepare script, and the bin runs from it', () => {
     const bundle = currentBundle();
     assert.ok('url' in bundle, 'reason' in bundle ? bundle.reason : '');
-    assert.match(bundle.url, /\/dist\/cli\/strowger\.mjs$/);
+    assert.match(bundle.url, /\/dist\/cli\/build-\d+-\d+\/strowger\.mjs$/);
     const run = strowger(['decode', NEW], false);
     assert.equal(run.status, 0, run.stderr);
     assert.equal(run.ran, `strowger: running the bundle ${bundle.url}`);
@@ -78,37 +78,60 @@ describe('the prebuilt strowger bundle', () => {
 describe('when the bundle is current', () => {
   const root = mkdtempSync(join(tmpdir(), 'strowger-cli-stamp-'));
   const dir = join(root, 'dist');
+  const builtAtMs = Date.now() - 30_000;
+  const entry = join(dir, buildFolderName(builtAtMs), 'strowger.mjs');
   after(() => rmSync(root, { recursive: true, force: true }));
   const past = (seconds: number): Date => new Date(Date.now() - seconds * 1000);
 
   before(() => {
-    mkdirSync(dir);
-    writeFileSync(join(dir, 'strowger.mjs'), 'export const main = async () => 0;\n');
+    mkdirSync(join(dir, buildFolderName(builtAtMs)), { recursive: true });
+    writeFileSync(entry, 'export const main = async () => 0;\n');
     for (const source of ['a.ts', 'b.ts']) {
       writeFileSync(join(root, source), '');
       utimesSync(join(root, source), past(60), past(60));
     }
-    writeBuildStamp(dir, { builtAtMs: past(30).getTime(), inputs: ['a.ts', 'b.ts'] });
+    publishBuild(dir, { builtAtMs, entry: `${buildFolderName(builtAtMs)}/strowger.mjs`, inputs: ['a.ts', 'b.ts'] });
   });
 
   it('while no input changed since the build began', () => {
-    assert.deepEqual(currentBundle({ dir, root }), { url: pathToFileURL(join(dir, 'strowger.mjs')).href });
+    assert.deepEqual(currentBundle({ dir, root }), { url: pathToFileURL(entry).href });
   });
 
   it('not once an input was saved after the build began', () => {
     utimesSync(join(root, 'b.ts'), past(10), past(10));
     assert.deepEqual(currentBundle({ dir, root }), { reason: 'b.ts changed after the bundle was built' });
     utimesSync(join(root, 'b.ts'), past(60), past(60));
+    assert.ok('url' in currentBundle({ dir, root }));
   });
 
-  it('not once an input is gone, the bundle is gone, or there is no stamp', () => {
+  it('not once an input is gone, the build is gone, or there is no stamp', () => {
     rmSync(join(root, 'a.ts'));
     assert.deepEqual(currentBundle({ dir, root }), { reason: 'a.ts is gone since the bundle was built' });
     writeFileSync(join(root, 'a.ts'), '');
     utimesSync(join(root, 'a.ts'), past(60), past(60));
-    rmSync(join(dir, 'strowger.mjs'));
-    assert.deepEqual(currentBundle({ dir, root }), { reason: `${join(dir, 'strowger.mjs')} is missing` });
+    rmSync(entry);
+    assert.deepEqual(currentBundle({ dir, root }), { reason: `${entry} is missing` });
     rmSync(join(dir, 'build-stamp.json'));
     assert.deepEqual(currentBundle({ dir, root }), { reason: `no build stamp in ${dir} (npm ci, or npm run prepare, builds the bundle)` });
+  });
+});
+
+describe('publishing a build', () => {
+  it('keeps the build it replaces (a CLI may have just read its stamp) and any begun since; deletes older ones', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strowger-cli-builds-'));
+    try {
+      const times = [1000, 2000, 3000, 4000, 5000];
+      for (const t of times) mkdirSync(join(dir, buildFolderName(t)));
+      const publish = (t: number) => publishBuild(dir, { builtAtMs: t, entry: `${buildFolderName(t)}/strowger.mjs`, inputs: [] });
+      publish(2000);
+      // 5000 began before 3000 was published (another build running at the same time).
+      publish(3000);
+      const left = (): number[] => readdirSync(dir).filter((name) => /^build-\d/.test(name)).map((name) => Number(name.split('-')[1])).sort((a, b) => a - b);
+      assert.deepEqual(left(), [2000, 3000, 4000, 5000]);
+      publish(4000);
+      assert.deepEqual(left(), [3000, 4000, 5000]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
