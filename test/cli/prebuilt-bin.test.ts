@@ -62,6 +62,8 @@ describe('the prebuilt strowger bundle', () => {
       assert.deepEqual({ status: bundled.status, stdout: bundled.stdout, stderr: bundled.stderr }, { status: source.status, stdout: source.stdout, stderr: source.stderr }, args.join(' '));
     }
     assert.match(strowger(['decode', NEW], false).stdout, /Subclass: NEW .*USERNAME\(0x06\)="alice"/);
+    // Commands are looked up by name in an object: one of Object's own methods is no command.
+    assert.equal(strowger(['constructor'], false).status, 2);
   });
 
   it('prints no AWS SDK NodeVersionSupportWarning, by either path, offline or not', async () => {
