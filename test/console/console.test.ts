@@ -242,6 +242,8 @@ describe('the web console, in Chromium, against npm start', () => {
     await page.waitForTimeout(2100);
     assert.notEqual(await page.locator('tr[data-peer="foo"] [data-testid="expires"]').innerText(), first, 'the countdown moves');
     await shot('peers');
+    // The README's picture (docs/console-peers.png is a copy): the top of the page only.
+    await page.screenshot({ path: artifact('peers-readme'), clip: { x: 0, y: 0, width: 1280, height: 450 } });
   });
 
   it('a call between the two: in progress while up, then a CDR with both legs\' quality charted, and in the activity chart', async () => {
