@@ -8,11 +8,19 @@ export interface RemoteAddress {
   port: number;
 }
 
-export type DatagramListener = (datagram: Buffer, from: RemoteAddress) => void;
+/**
+ * `waitedMs`: at most how long the datagram may have waited to be read (a socket's backlog);
+ * 0, or absent, when the transport cannot tell or it did not wait.
+ */
+export type DatagramListener = (datagram: Buffer, from: RemoteAddress, waitedMs?: number) => void;
 
 export interface Transport {
-  /** Sends one datagram. Fire and forget: UDP gives no delivery report. */
-  send(datagram: Buffer, to: RemoteAddress): void;
+  /**
+   * Sends one datagram. Fire and forget: UDP gives no delivery report. The caller may write
+   * into `datagram` again once this returns, unless it returns true: then the transport still
+   * holds those bytes (queued behind a full socket buffer) and the caller must leave them be.
+   */
+  send(datagram: Buffer, to: RemoteAddress): boolean | void;
   /** Registers the one receiver of incoming datagrams. */
   onDatagram(listener: DatagramListener): void;
   /** The local address datagrams are sent from. */

@@ -30,12 +30,12 @@ export class FrameDebug {
     return {
       send: (datagram, to) => {
         this.log('Tx', datagram, to);
-        transport.send(datagram, to);
+        return transport.send(datagram, to);
       },
       onDatagram: (listener) =>
-        transport.onDatagram((datagram, from) => {
+        transport.onDatagram((datagram, from, waitedMs) => {
           this.log('Rx', datagram, from);
-          listener(datagram, from);
+          listener(datagram, from, waitedMs);
         }),
       localAddress: () => transport.localAddress(),
       close: () => transport.close(),

@@ -3,11 +3,17 @@
  * network throws at it: socket errors (ICMP unreachable and the like) are logged and counted,
  * send() never throws, and a listener that throws is caught and logged, so one bad datagram
  * never kills the worker.
+ *
+ * The relay's hot path, both ways: a send copies nothing while the socket's queue is empty (the
+ * kernel takes the bytes there and then) and asks dgram for a completion callback (a process
+ * tick) only where an error is worth counting; each datagram is told how long it may have
+ * waited in the socket's backlog (BacklogGauge), so the engine can shed stale media.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { isIP, isIPv4 } from 'node:net';
 import { silentLogger, type Logger } from '../../shared/logger.ts';
 import { addressKey, type DatagramListener, type RemoteAddress, type Transport } from '../iax2/transport.ts';
+import { BacklogGauge } from './backlog-gauge.ts';
 
 export interface UdpTransportOptions {
   /** An IP literal. Default 0.0.0.0; an IPv6 address binds a udp6 socket ('::' also takes IPv4). */
@@ -26,7 +32,11 @@ export interface UdpTransportCounters {
   received: number;
   /** Datagrams handed to the socket (a later kernel refusal also counts in sendErrors). */
   sent: number;
-  /** Sends refused: a bad destination at once, or the kernel afterwards. */
+  /**
+   * Sends refused: a bad destination at once, or the kernel afterwards. The kernel's answer is
+   * heard for every full frame and one in 32 other datagrams (a callback per media datagram
+   * would cost a process tick each), so a destination refusing everything still shows.
+   */
   sendErrors: number;
   /** 'error' events on the socket. */
   socketErrors: number;
@@ -35,6 +45,8 @@ export interface UdpTransportCounters {
 }
 
 const IPV4_MAPPED_PREFIX = '::ffff:';
+/** Datagrams other than full frames sent with a completion callback: one in this many. */
+const MEDIA_REPORT_EVERY = 32;
 
 export class UdpTransport implements Transport {
   private readonly families = new Map<string, number>();
@@ -46,6 +58,8 @@ export class UdpTransport implements Transport {
   private readonly local: RemoteAddress;
   /** udp6 sockets speak IPv4 as ::ffff:a.b.c.d; the engine sees and gives plain a.b.c.d. */
   private readonly ipv6: boolean;
+  private readonly backlog = new BacklogGauge();
+  private mediaSends = 0;
 
   private constructor(
     private readonly socket: Socket,
@@ -103,25 +117,35 @@ export class UdpTransport implements Transport {
   }
 
   /**
-   * Fire and forget; never throws. The caller may reuse `datagram` as soon as this returns.
+   * Fire and forget; never throws. Returns true when the socket keeps `datagram` itself (it
+   * joined a send queue behind a full kernel buffer): the caller must not write into it again.
    * Only IP literals are sent to: a host name would mean a DNS lookup per datagram.
    */
-  send(datagram: Buffer, to: RemoteAddress): void {
-    if (this.isClosed) return;
+  send(datagram: Buffer, to: RemoteAddress): boolean {
+    if (this.isClosed) return false;
     const family = this.familyOf(to.address);
     if (family === 0 || (family === 6 && !this.ipv6)) {
       this.refuse(`destination ${JSON.stringify(to.address)} is not an ${this.ipv6 ? 'IP' : 'IPv4'} address`, to);
-      return;
+      return false;
     }
     const address = family === 4 && this.ipv6 ? IPV4_MAPPED_PREFIX + to.address : to.address;
+    const socket = this.socket;
     try {
-      // A copy: dgram keeps a reference to the bytes while the kernel's send buffer is full,
-      // and the Transport contract lets the caller reuse its buffer at once.
-      this.socket.send(Buffer.from(datagram), to.port, address, this.afterSend);
+      // dgram holds the bytes of a send that joins its queue; one sent from an empty queue the
+      // kernel copies at once. So: a copy only behind a queue, where the caller's buffer would be held.
+      const queued = socket.getSendQueueCount() > 0;
+      const bytes = queued ? Buffer.from(datagram) : datagram;
+      const full = (datagram[0]! & 0x80) !== 0;
+      if (full || this.mediaSends % MEDIA_REPORT_EVERY === 0) socket.send(bytes, to.port, address, this.afterSend);
+      else socket.send(bytes, to.port, address);
+      if (!full) this.mediaSends++;
       this.counters.sent++;
+      // Sent from an empty queue and queued all the same (the kernel's buffer was full): still the caller's bytes.
+      return !queued && socket.getSendQueueCount() > 0;
     } catch (error) {
       // Synchronous refusals: a port out of range, a socket closed under us.
       this.refuse((error as Error).message, to, error);
+      return false;
     }
   }
 
@@ -156,14 +180,16 @@ export class UdpTransport implements Transport {
     if (this.isClosed) return;
     this.isClosed = true;
     this.listener = undefined;
+    this.backlog.close();
     this.socket.close();
   }
 
   private receive(datagram: Buffer, address: string, port: number): void {
     this.counters.received++;
+    const waitedMs = this.backlog.read();
     const from = { address: this.ipv6 ? unmapIpv4(address) : address, port };
     try {
-      this.listener?.(datagram, from);
+      this.listener?.(datagram, from, waitedMs);
     } catch (error) {
       this.counters.listenerErrors++;
       this.logger.error('datagram listener threw', { error, from: addressKey(from) });

@@ -71,9 +71,10 @@ export type CounterName = Exclude<
 
 /**
  * unknown-call: a frame for no call of ours; lookup-overload: too many directory reads waiting;
- * reply-withheld: a stateless reply bigger than its request, or past the global rate.
+ * reply-withheld: a stateless reply bigger than its request, or past the global rate;
+ * media-stale: media that waited past the engine's staleMediaMs while the worker was behind.
  */
-export type DropReason = 'unknown-call' | 'lookup-overload' | 'reply-withheld';
+export type DropReason = 'unknown-call' | 'lookup-overload' | 'reply-withheld' | 'media-stale';
 
 export function readFigures(parts: WorkerParts, draining: boolean): WorkerFigures {
   const { engine, registrar, callSwitch, transport } = parts;
@@ -109,7 +110,7 @@ export function readFigures(parts: WorkerParts, draining: boolean): WorkerFigure
     callsRouted: callSwitch.stats.routed,
     callsRefused: callSwitch.stats.refused,
     udpSendErrors: transport.counters.sendErrors,
-    drops: { 'unknown-call': engine.stats.droppedUnknownCall, 'lookup-overload': engine.stats.droppedLookupOverload, 'reply-withheld': engine.withheldReplies },
+    drops: { 'unknown-call': engine.stats.droppedUnknownCall, 'lookup-overload': engine.stats.droppedLookupOverload, 'reply-withheld': engine.withheldReplies, 'media-stale': engine.stats.droppedStaleMedia },
     refusalsTotal: Object.values(refusals).reduce((a, b) => a + b, 0),
     refusals,
   };

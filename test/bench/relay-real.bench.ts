@@ -77,6 +77,7 @@ interface Stats {
   heap: number;
   active: number;
   storeCalls?: Record<string, number>;
+  figures?: { drops?: Record<string, number> };
 }
 
 interface Row {
@@ -172,7 +173,7 @@ async function run(target: { name: string; root?: string }, form: TrunkForm, cal
   sent.measuring = false;
   sink.measuring = false;
   const loadedStats = target.root === undefined ? undefined : await worker.message<Stats>('stats');
-  debug(`store calls: ${JSON.stringify(loadedStats?.storeCalls)}`);
+  debug(`store calls: ${JSON.stringify(loadedStats?.storeCalls)}; drops: ${JSON.stringify(loadedStats?.figures?.drops)}`);
   ticking = false;
   await ticker;
   const setups = loaded.reduce((n, p) => n + (p instanceof BoxPair ? p.setups : 0), 0);

@@ -18,7 +18,7 @@ import type { CallCipher, CallEvents, CallSetupHandler, CloseReason } from './ca
 import { dispatchFrame, updatesRxClock, type DispatchHooks } from './frame-dispatch.ts';
 import { Keepalive } from './keepalive.ts';
 import { frameDurationMs } from './media-timing.ts';
-import { writeMini } from './mini-writer.ts';
+import { replaceMiniScratch, writeMini } from './mini-writer.ts';
 import { ReliableSender, type QueuedFrame } from './reliable-sender.ts';
 import { RrStats, type RrReport } from './rr-stats.ts';
 import { isProcessedOutOfSequence, isUnsequenced, sequenceVerdict } from './sequencing.ts';
@@ -39,7 +39,8 @@ export interface CallInit {
   direction: 'inbound' | 'outbound';
   clock: Clock;
   logger: Logger;
-  send: (datagram: Buffer) => void;
+  /** True: the transport kept `datagram` (transport.ts), so a reused buffer must be replaced. */
+  send: (datagram: Buffer) => boolean | void;
   /** The dialog that sets the call up (or the registration/qualify exchange it is). */
   setup: (call: Call) => CallSetupHandler;
   /** Outbound `autokill`: congest locally when no IAX frame comes back within 2 x this. */
@@ -85,7 +86,7 @@ export class Call {
 
   private readonly clock: Clock;
   private readonly logger: Logger;
-  private readonly sendDatagram: (datagram: Buffer) => void;
+  private readonly sendDatagram: (datagram: Buffer) => boolean | void;
   private readonly reliable: ReliableSender;
   private readonly tx: TxTimestamps;
   private readonly rr = new RrStats();
@@ -351,8 +352,8 @@ export class Call {
       this.transmit(writeMini(this.localCall, timestamp & 0xffff, payload), this.cipher.transmitKey);
     } else if (this.trunk !== undefined) {
       this.trunk.add(this.localCall, timestamp & 0xffff, payload);
-    } else {
-      this.sendDatagram(writeMini(this.localCall, timestamp & 0xffff, payload));
+    } else if (this.sendDatagram(writeMini(this.localCall, timestamp & 0xffff, payload)) === true) {
+      replaceMiniScratch();
     }
   }
 

@@ -111,13 +111,24 @@ export class ReliableSender {
    * space) has arrived (protocol.md §4.2, implicit acknowledgement).
    */
   acknowledge(iseqno: number): void {
-    for (const frame of [...this.queue]) {
+    // Every full frame received lands here: compact the queue in place, no copy of it.
+    const queue = this.queue;
+    let kept = 0;
+    let final: QueuedFrame | undefined;
+    for (let i = 0; i < queue.length; i++) {
+      const frame = queue[i]!;
       const behind = (iseqno - frame.oseqno - 1) & 0xff;
       if (behind < 128) {
-        this.remove(frame);
-        if (frame.final) this.hooks.finalAcked(frame);
+        this.clock.clearTimer(frame.timer);
+        frame.timer = undefined;
+        final ??= frame.final ? frame : undefined;
+      } else {
+        queue[kept++] = frame;
       }
     }
+    queue.length = kept;
+    // After the queue is settled: the hook closes the call, which clears it.
+    if (final !== undefined) this.hooks.finalAcked(final);
   }
 
   /** VNAK: immediately re-send, as stored, every queued frame from `iseqno` on (protocol.md §4.5). */

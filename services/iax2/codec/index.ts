@@ -28,6 +28,7 @@ export { decodeIes, encodeIes, formatValue, ieLabel, iesEncodingLength, type Ie,
 export { hasIe, ieBytes, ieFormat, ieNumber, ieString, peerCapability } from './ie-access.ts';
 export { AuthMethod, DialplanStatus, EncryptionMethod, IeId, ieIds, ieKind, type IeKind } from './ie-table.ts';
 export { decodeMetaTrunkFrame, META_TRUNK_HEADER_LENGTH, TrunkEntryView } from './meta-trunk-frame.ts';
+export { TrunkEntryCursor } from './trunk-entry-cursor.ts';
 export { decodeMiniFrame, decodeMiniFrameInto, MINI_HEADER_LENGTH, MiniFrameView, writeMiniFrame } from './mini-frame.ts';
 export { Cause, causeText, RejectReason, type Refusal } from './causes.ts';
 export { decodeSockAddr, encodeSockAddr, formatSockAddr, type SockAddr } from './sockaddr.ts';

@@ -14,7 +14,6 @@ import { CallNumberAllocator, CallNumberExhaustedError, type CallNumberLimits } 
 import {
   classifyDatagram,
   decodeFullFrame,
-  decodeMetaTrunkFrame,
   FrameType,
   FULL_BANDWIDTH,
   Iax2DecodeError,
@@ -23,6 +22,7 @@ import {
   ieString,
   peekDestCall,
   peekSourceCall,
+  TrunkEntryCursor,
   type FullFrame,
 } from '../codec/index.ts';
 import { CallTokenService, type CallTokens } from '../crypto/index.ts';
@@ -87,7 +87,16 @@ export interface EngineOptions {
   outboundChallengeWindow?: number;
   /** trunkfreq, trunkmtu and trunkmaxsize for meta trunk frames (Asterisk's defaults otherwise). */
   trunk?: TrunkOptions;
+  /**
+   * Media (mini frames, trunk frames) that may have waited longer than this in the transport's
+   * backlog is dropped, not relayed late: voice late by a second is worse than voice lost, and
+   * shedding it is what lets the signalling behind it through. Default 40 ms.
+   */
+  staleMediaMs?: number;
 }
+
+/** How often, at most, the engine says it is shedding media (one line, with the count since the last). */
+const SHED_LOG_EVERY_MS = 10_000;
 
 /**
  * Who answers REGREQ/REGREL (the registrar). The engine does the token and limit checks and
@@ -118,6 +127,7 @@ export class Iax2Engine {
     decodeErrors: 0,
     droppedUnknownCall: 0,
     droppedLookupOverload: 0,
+    droppedStaleMedia: 0,
     callTokensSent: 0,
     statelessRejects: 0,
     authFailures: 0,
@@ -143,6 +153,11 @@ export class Iax2Engine {
   private trunks: TrunkBatcher | undefined;
   private retransmissionsOfClosedCalls = 0;
   private readonly trunkOptions: TrunkOptions | undefined;
+  private readonly staleMediaMs: number;
+  private shedLoggedAt = -Infinity;
+  private shedSinceLog = 0;
+  /** Reads every meta trunk frame this engine receives, in place (one datagram at a time). */
+  private readonly trunkEntries = new TrunkEntryCursor();
 
   constructor(options: EngineOptions) {
     this.transport = options.transport;
@@ -150,6 +165,7 @@ export class Iax2Engine {
     this.setupDeadlineMs = options.setupDeadlineMs ?? 30_000;
     this.logger = options.logger ?? silentLogger;
     this.trunkOptions = options.trunk;
+    this.staleMediaMs = options.staleMediaMs ?? 40;
     this.callNumbers = new CallNumberAllocator(options.clock, options.limits, options.random);
     this.events = new TypedEvents<EngineEvents>((event, error) => this.logger.error('engine listener threw', { event, error }));
     const dialogs = dialogContext({
@@ -192,7 +208,7 @@ export class Iax2Engine {
       opened: (from, sourceCall) => this.byRemote.has(from.address, from.port, sourceCall),
     });
     this.replyCredit = new ReplyCredit(options.clock, options.replyCredit);
-    this.transport.onDatagram((datagram, from) => this.receive(datagram, from));
+    this.transport.onDatagram((datagram, from, waitedMs) => this.receive(datagram, from, waitedMs ?? 0));
   }
 
   /** Installs the registrar: REGREQ/REGREL to call 0 go to it once tokens and limits pass. */
@@ -207,11 +223,11 @@ export class Iax2Engine {
 
   // ---- receiving -------------------------------------------------------------------------
 
-  private receive(datagram: Buffer, from: RemoteAddress): void {
+  private receive(datagram: Buffer, from: RemoteAddress, waitedMs: number): void {
     if (this.closed) return;
     this.stats.datagramsIn++;
     try {
-      this.demux(datagram, from);
+      this.demux(datagram, from, waitedMs);
     } catch (error) {
       if (error instanceof Iax2DecodeError) {
         this.stats.decodeErrors++;
@@ -223,8 +239,14 @@ export class Iax2Engine {
     }
   }
 
-  private demux(datagram: Buffer, from: RemoteAddress): void {
-    switch (classifyDatagram(datagram)) {
+  private demux(datagram: Buffer, from: RemoteAddress, waitedMs: number): void {
+    const kind = classifyDatagram(datagram);
+    // Stale media goes before any lookup: full frames (signalling, ACKs) are always served.
+    if (waitedMs > this.staleMediaMs && (kind === 'mini' || kind === 'meta-trunk')) {
+      this.shedStaleMedia(waitedMs);
+      return;
+    }
+    switch (kind) {
       case 'full': {
         const dest = peekDestCall(datagram);
         if (dest === 0) {
@@ -251,11 +273,12 @@ export class Iax2Engine {
         return;
       }
       case 'meta-trunk': {
-        const trunk = decodeMetaTrunkFrame(datagram);
-        for (const entry of trunk.entries) {
-          const call = this.byRemote.get(from.address, from.port, entry.call);
+        // One pass over the entries in place: no entries array, no object per entry.
+        const entries = this.trunkEntries.reset(datagram);
+        while (entries.next()) {
+          const call = this.byRemote.get(from.address, from.port, entries.call);
           if (call === undefined) this.stats.droppedUnknownCall++;
-          else call.receiveTrunkEntry(entry.payload, entry.timestamp, trunk.timestamp);
+          else call.receiveTrunkEntry(entries.payload(), entries.timestamp < 0 ? undefined : entries.timestamp, entries.trunkTimestamp);
         }
         return;
       }
@@ -266,6 +289,16 @@ export class Iax2Engine {
         this.stats.decodeErrors++;
         return;
     }
+  }
+
+  private shedStaleMedia(waitedMs: number): void {
+    this.stats.droppedStaleMedia++;
+    this.shedSinceLog++;
+    const now = this.clock.now();
+    if (now - this.shedLoggedAt < SHED_LOG_EVERY_MS) return;
+    this.logger.warn('behind: stale media dropped, signalling served', { datagrams: this.shedSinceLog, waitedMs: Math.round(waitedMs), boundMs: this.staleMediaMs });
+    this.shedLoggedAt = now;
+    this.shedSinceLog = 0;
   }
 
   /** A full frame to call 0: only requests that open a dialog mean anything here (protocol.md §7.1). */
@@ -470,9 +503,10 @@ export class Iax2Engine {
     return this.createCall(this.allocate(remote), remote, 'outbound', { keepalive: false, pingtimeMs: options.pingtimeMs, setup: makeSetup });
   }
 
-  private send(datagram: Buffer, to: RemoteAddress): void {
+  /** True when the transport kept `datagram` (transport.ts). */
+  private send(datagram: Buffer, to: RemoteAddress): boolean | void {
     this.stats.datagramsOut++;
-    this.transport.send(datagram, to);
+    return this.transport.send(datagram, to);
   }
 
   /** Closes every call (no frames sent) and stops listening. Idempotent. */

@@ -18,6 +18,8 @@ export interface EngineStats {
   droppedUnknownCall: number;
   /** Requests dropped because too many directory lookups were waiting already (admission.ts). */
   droppedLookupOverload: number;
+  /** Media datagrams dropped because they waited in the backlog past `staleMediaMs` (engine.ts). */
+  droppedStaleMedia: number;
   callTokensSent: number;
   statelessRejects: number;
   authFailures: number;

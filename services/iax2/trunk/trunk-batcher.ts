@@ -5,6 +5,13 @@
  * `trunkmtu` bytes; entries are copied straight into it (no per-frame objects), a full buffer
  * is sent early, and at most `trunkmaxsize` bytes a peer per interval are queued (the rest is
  * dropped and counted, as Asterisk drops beyond its trunk buffer).
+ *
+ * Timing (docs/architecture.md §3): one clock per engine, not per peer, that keeps time. Ticks
+ * fall on a fixed grid (the epoch + k x trunkfreq), each timer armed for the next grid point
+ * from the time it fires, so lateness never accumulates; a tick that is due while voice is
+ * being added (the event loop ran late) is taken there and then, so no frame waits a whole
+ * extra interval. A frame thus waits at most trunkfreq in the batcher by design, trunkfreq / 2
+ * on average, and every peer's datagrams leave trunkfreq apart.
  */
 import type { Clock, TimerHandle } from '../../../shared/clock.ts';
 import { META_CMD_TRUNK, META_TRUNK_HEADER_LENGTH, TRUNK_CMD_DATA_PLAIN, TRUNK_CMD_DATA_TIMESTAMPS } from '../codec/meta-trunk-frame.ts';
@@ -31,11 +38,14 @@ export interface TrunkSink {
 }
 
 class PeerTrunk implements TrunkSink {
-  readonly buffer: Buffer;
+  /** Replaced when the transport keeps the one just sent (see TrunkSend). */
+  buffer: Buffer;
   length = META_TRUNK_HEADER_LENGTH;
   entries = 0;
   queuedThisInterval = 0;
   idleIntervals = 0;
+  /** The last trunk timestamp sent to this peer: never the same twice (protocol.md §12). */
+  lastTimestamp = -1;
 
   constructor(
     private readonly batcher: TrunkBatcher,
@@ -53,6 +63,13 @@ class PeerTrunk implements TrunkSink {
   }
 }
 
+/**
+ * Puts a trunk datagram on the wire. True means the transport still holds `datagram` after
+ * returning (queued behind a full socket buffer, transport.ts): the batcher then writes the
+ * next one into a fresh buffer.
+ */
+export type TrunkSend = (datagram: Buffer, to: RemoteAddress) => boolean | void;
+
 export class TrunkBatcher {
   readonly stats: TrunkStats = { datagrams: 0, entries: 0, dropped: 0 };
   private readonly peers = new Map<string, PeerTrunk>();
@@ -61,10 +78,12 @@ export class TrunkBatcher {
   private readonly maxSize: number;
   private readonly epoch: number;
   private timer: TimerHandle | undefined;
+  /** When the armed timer's tick is due, on the grid (epoch + k x freqMs). */
+  private dueAt = 0;
 
   constructor(
     private readonly clock: Clock,
-    private readonly send: (datagram: Buffer, to: RemoteAddress) => void,
+    private readonly send: TrunkSend,
     options: TrunkOptions = {},
   ) {
     this.freqMs = options.freqMs ?? 20;
@@ -91,7 +110,11 @@ export class TrunkBatcher {
       this.stats.dropped++;
       return;
     }
-    if (peer.length + size > this.mtu) this.flush(peer);
+    if (this.timer !== undefined && this.clock.now() >= this.dueAt) {
+      // The tick is due but its timer has not run (the loop is busy): take it now.
+      this.tick();
+    }
+    if (peer.length + size > this.mtu) this.flush(peer, undefined);
     // A peer forgotten while idle comes back with its next entry.
     if (this.peers.get(peer.key) !== peer) this.peers.set(peer.key, peer);
     const buf = peer.buffer;
@@ -114,32 +137,50 @@ export class TrunkBatcher {
     this.schedule();
   }
 
-  /** Sends what `peer` has queued as one meta trunk datagram. */
-  private flush(peer: PeerTrunk): void {
+  /**
+   * Sends what `peer` has queued as one meta trunk datagram, stamped with `gridMs` (a tick's
+   * place on the grid, so a peer's stamps step by trunkfreq) or, sent early because full, the
+   * clock; never the same stamp twice.
+   */
+  private flush(peer: PeerTrunk, gridMs: number | undefined): void {
     if (peer.entries === 0) return;
     const buf = peer.buffer;
     buf.writeUInt16BE(0, 0);
     buf[2] = META_CMD_TRUNK;
     buf[3] = peer.timestamps ? TRUNK_CMD_DATA_TIMESTAMPS : TRUNK_CMD_DATA_PLAIN;
-    buf.writeUInt32BE(Math.max(0, Math.floor(this.clock.now() - this.epoch)) >>> 0, 4);
-    // The transport copies on send, so the buffer is free to refill at once.
-    this.send(buf.subarray(0, peer.length), peer.remote);
+    const stamp = Math.max(gridMs ?? Math.floor(this.clock.now() - this.epoch), peer.lastTimestamp + 1, 0);
+    peer.lastTimestamp = stamp;
+    buf.writeUInt32BE(stamp >>> 0, 4);
+    // The transport copies, or keeps this buffer and says so: then the next goes into a new one.
+    if (this.send(buf.subarray(0, peer.length), peer.remote) === true) peer.buffer = Buffer.allocUnsafe(this.mtu);
     this.stats.datagrams++;
     peer.length = META_TRUNK_HEADER_LENGTH;
     peer.entries = 0;
   }
 
+  /** Arms the timer for the next grid point after now (missed points are skipped, not caught up). */
   private schedule(): void {
     if (this.timer !== undefined) return;
-    this.timer = this.clock.setTimer(this.freqMs, () => this.tick());
+    const now = this.clock.now();
+    const elapsed = now - this.epoch;
+    this.dueAt = this.epoch + (Math.floor(elapsed / this.freqMs) + 1) * this.freqMs;
+    // Whole ms: Node keeps a timer list per distinct duration.
+    this.timer = this.clock.setTimer(Math.ceil(this.dueAt - now), this.onTimer);
   }
 
-  private tick(): void {
+  private readonly onTimer = (): void => {
     this.timer = undefined;
+    this.tick();
+  };
+
+  private tick(): void {
+    this.clock.clearTimer(this.timer);
+    this.timer = undefined;
+    const gridMs = Math.round(this.dueAt - this.epoch);
     let busy = false;
     for (const [key, peer] of this.peers) {
       const had = peer.entries > 0;
-      this.flush(peer);
+      this.flush(peer, gridMs);
       peer.queuedThisInterval = 0;
       if (had) {
         peer.idleIntervals = 0;
@@ -151,7 +192,7 @@ export class TrunkBatcher {
 
   /** Sends everything queued and stops the timer. */
   close(): void {
-    for (const peer of this.peers.values()) this.flush(peer);
+    for (const peer of this.peers.values()) this.flush(peer, undefined);
     this.clock.clearTimer(this.timer);
     this.timer = undefined;
     this.peers.clear();

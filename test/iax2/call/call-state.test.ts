@@ -24,7 +24,9 @@ function newCall(direction: 'inbound' | 'outbound' = 'outbound') {
     direction,
     clock: new ManualClock(),
     logger: silentLogger,
-    send: (d) => sent.push(Buffer.from(d)),
+    send: (d) => {
+      sent.push(Buffer.from(d));
+    },
     setup: () => ({ handle: () => false }),
   });
   return { call, sent };

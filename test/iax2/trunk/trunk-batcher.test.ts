@@ -11,8 +11,21 @@ const PEER_B: RemoteAddress = { address: '192.0.2.2', port: 4569 };
 function setup(options: ConstructorParameters<typeof TrunkBatcher>[2] = {}) {
   const clock = new ManualClock();
   const sent: Array<{ datagram: Buffer; to: RemoteAddress; at: number }> = [];
-  const batcher = new TrunkBatcher(clock, (datagram, to) => sent.push({ datagram: Buffer.from(datagram), to, at: clock.now() }), options);
+  const batcher = new TrunkBatcher(clock, (datagram, to) => {
+    sent.push({ datagram: Buffer.from(datagram), to, at: clock.now() });
+  }, options);
   return { clock, sent, batcher };
+}
+
+/** A clock whose timers all fire `lateMs` after they are due: an event loop that runs late. */
+class LateClock extends ManualClock {
+  constructor(private readonly lateMs: number) {
+    super();
+  }
+
+  override setTimer(delayMs: number, fn: () => void) {
+    return super.setTimer(delayMs + this.lateMs, fn);
+  }
 }
 
 const voice = (call: number, i: number): Buffer => Buffer.alloc(160, (call * 7 + i) & 0xff);
@@ -73,5 +86,58 @@ describe('meta trunk batching', () => {
     sink.add(1, 0, voice(1, 0));
     batcher.close();
     assert.equal(sent.length, 1);
+  });
+
+  it('keeps time: late timers do not push later ticks back, and stamps step by trunkfreq', () => {
+    const clock = new LateClock(3);
+    const sent: number[] = [];
+    const stamps: number[] = [];
+    const batcher = new TrunkBatcher(clock, (datagram) => {
+      sent.push(clock.now());
+      stamps.push(datagram.readUInt32BE(4));
+    });
+    const sink = batcher.sinkFor(PEER_A);
+    // Voice 5 ms after each grid point, so every tick is the timer's (3 ms late), not taken on arrival.
+    clock.advance(5);
+    for (let i = 0; i < 50; i++) {
+      sink.add(1, i * 20, voice(1, i));
+      clock.advance(20);
+    }
+    // A timer re-armed for 20 ms from each late firing would be 3 ms later every tick (150 ms by the 50th).
+    assert.deepEqual(sent.slice(0, 5), [23, 43, 63, 83, 103]);
+    assert.equal(sent.at(-1), 20 * sent.length + 3);
+    assert.deepEqual(stamps.slice(0, 5), [20, 40, 60, 80, 100]);
+  });
+
+  it('takes a tick that is due when voice arrives, rather than holding the batch for the late timer', () => {
+    const clock = new LateClock(15);
+    const sent: number[] = [];
+    const batcher = new TrunkBatcher(clock, () => {
+      sent.push(clock.now());
+    });
+    const sink = batcher.sinkFor(PEER_A);
+    sink.add(1, 0, voice(1, 0));
+    clock.advance(25);
+    assert.deepEqual(sent, [], 'due at 20, its timer not run by 25');
+    sink.add(2, 20, voice(2, 0));
+    assert.deepEqual(sent, [25], 'the first frame went when the second came, not at 35');
+    clock.advance(30);
+    assert.deepEqual(sent, [25, 55], 'the second, at the next grid point (40) as late as its timer');
+  });
+
+  it('writes into a fresh buffer when the transport keeps the one it was given', () => {
+    const clock = new ManualClock();
+    const kept: Buffer[] = [];
+    const batcher = new TrunkBatcher(clock, (datagram) => {
+      kept.push(datagram);
+      return true;
+    });
+    const sink = batcher.sinkFor(PEER_A);
+    sink.add(1, 0, voice(1, 0));
+    clock.advance(20);
+    sink.add(2, 20, voice(2, 1));
+    clock.advance(20);
+    assert.equal(kept.length, 2);
+    assert.equal(decodeMetaTrunkFrame(kept[0]!).entries[0]!.call, 1, 'the first datagram is untouched by the second');
   });
 });
