@@ -49,4 +49,24 @@ describe('backlog gauge (how long a datagram may have waited in the socket)', ()
     assert.equal(gauge.isBehind, false);
     await checkPhase();
   });
+
+  it('a short standing queue, drained as fast as it fills, reads as the little it waited, not the time since it last emptied', async () => {
+    let now = 0;
+    const gauge = new BacklogGauge(() => now, () => 0);
+    // Keeping up: 10 datagrams every 10 ms for 200 ms sets the arrival rate (1 a ms).
+    for (let batch = 0; batch < 20; batch++) {
+      now += 10;
+      for (let i = 0; i < 10; i++) gauge.read();
+      await checkPhase();
+    }
+    // Then 32 datagrams stay queued: every batch is full, each 32 ms after the last, for a second.
+    const waited: number[] = [];
+    for (let batch = 0; batch < 32; batch++) {
+      now += 32;
+      for (let i = 0; i < READS_PER_CALLBACK; i++) waited.push(gauge.read());
+      await checkPhase();
+    }
+    assert.equal(gauge.isBehind, true);
+    assert.ok(Math.max(...waited) < 40, `at most ${Math.max(...waited)} ms, where the time since the socket was empty is a second`);
+  });
 });
