@@ -48,7 +48,7 @@ export const PeerFields = z.object({
   trunk: z.boolean().default(false),
   trunktimestamps: z.boolean().default(false),
   /** `qualify=yes` is 2000 ms; false for `no`. */
-  qualify: z.union([z.literal(false), z.number().int().min(1).max(60_000)]).default(false),
+  qualify: z.union([z.literal(false), z.number().int().min(1).max(60_000)], { error: 'expected false (no) or the most milliseconds a reply may take, 1 to 60000 (yes is 2000)' }).default(false),
   qualifysmoothing: z.boolean().default(false),
   qualifyfreqok: z.number().int().min(1000).max(3_600_000).default(60_000),
   qualifyfreqnotok: z.number().int().min(1000).max(3_600_000).default(10_000),

@@ -192,6 +192,9 @@ for (const start of await availableEngines()) {
         if (field !== 'name') await refused('PATCH', '/v1/tenants/acme/peers/pbx1', { body: extra, headers: { 'if-match': '"1"' } }, 400, field);
       }
       assert.deepEqual((await h.control.stores.peers.listByTenant('acme')).items.map((p) => [p.name, p.version, p.secrets]), [['pbx1', 1, ['kept-secret']]]);
+      // What iax.conf says (qualify=yes) is named in the refusal, not "Invalid input".
+      const qualifyYes = await h.call('POST', '/v1/tenants/acme/peers', { key, body: peer({ qualify: true }) });
+      assert.deepEqual([qualifyYes.status, qualifyYes.body.error.message], [400, 'qualify: expected false (no) or the most milliseconds a reply may take, 1 to 60000 (yes is 2000)']);
       await refused('POST', '/v1/tenants/acme/peers/pbx1/keys', { body: { name: LONG } }, 400, 'name');
       await refused('POST', '/v1/tenants/acme/peers/pbx1/keys', { body: { passphrase: LONG } }, 400, 'passphrase');
     });
