@@ -4,15 +4,23 @@
  * an interface of its own (no index signature), so only its events can be named: a typo in
  * an event name does not compile.
  */
+type Listener = (payload: never) => void;
+const NONE: ReadonlyArray<string | Listener> = Object.freeze([]);
+
+/*
+ * Listeners live in one flat array of (event, listener) pairs, replaced (never changed in
+ * place) when a listener comes or goes. Every call leg has an emitter with a handful of
+ * listeners: a Map of arrays cost it about a kilobyte, the flat array costs a few words a
+ * listener; and because the array is never changed in place, emit walks it as it was when
+ * the event began without copying it each time.
+ */
 export class TypedEvents<E extends object> {
-  private readonly listeners = new Map<keyof E, Array<(payload: never) => void>>();
+  private listeners: ReadonlyArray<string | Listener> = NONE;
 
   constructor(private readonly onListenerError: (event: string, error: unknown) => void = () => {}) {}
 
   on<K extends keyof E & string>(event: K, listener: (payload: E[K]) => void): () => void {
-    const list = this.listeners.get(event) ?? [];
-    list.push(listener);
-    this.listeners.set(event, list);
+    this.listeners = [...this.listeners, event, listener];
     return () => this.off(event, listener);
   }
 
@@ -25,18 +33,20 @@ export class TypedEvents<E extends object> {
   }
 
   off<K extends keyof E & string>(event: K, listener: (payload: E[K]) => void): void {
-    const list = this.listeners.get(event);
-    if (list === undefined) return;
-    const at = list.indexOf(listener);
-    if (at >= 0) list.splice(at, 1);
+    const list = this.listeners;
+    for (let i = 0; i < list.length; i += 2) {
+      if (list[i] !== event || list[i + 1] !== listener) continue;
+      this.listeners = list.length === 2 ? NONE : [...list.slice(0, i), ...list.slice(i + 2)];
+      return;
+    }
   }
 
   emit<K extends keyof E & string>(event: K, payload: E[K]): void {
-    const list = this.listeners.get(event);
-    if (list === undefined) return;
-    for (const listener of [...list]) {
+    const list = this.listeners;
+    for (let i = 0; i < list.length; i += 2) {
+      if (list[i] !== event) continue;
       try {
-        (listener as (payload: E[K]) => void)(payload);
+        (list[i + 1] as (payload: E[K]) => void)(payload);
       } catch (error) {
         this.onListenerError(event, error);
       }
@@ -44,6 +54,6 @@ export class TypedEvents<E extends object> {
   }
 
   removeAll(): void {
-    this.listeners.clear();
+    this.listeners = NONE;
   }
 }
