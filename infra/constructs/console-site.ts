@@ -22,21 +22,11 @@ import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aw
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { buildConsoleSync } from '../bundling/build-console.ts';
+import { consoleCsp } from '../../shared/console-csp.ts';
 
 /** The CSP of the deployed console: as locally, but the API is on its own (execute-api) origin. */
 export function deployedConsoleCsp(apiOrigins: string): string {
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data: blob:",
-    `connect-src 'self' ${apiOrigins}`,
-    "font-src 'self'",
-    "manifest-src 'self'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
+  return consoleCsp(apiOrigins);
 }
 
 export class ConsoleSite extends Construct {
