@@ -5,7 +5,7 @@
  * built with) moves it only through the named operations below (sendRequest, sendChallenge,
  * authenticated, started, ...), each an edge of the state table in call-state.ts.
  */
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Clock, TimerHandle } from '../../../shared/clock.ts';
 import type { Logger } from '../../../shared/logger.ts';
 import { Cause, decodeDatagram, decodeMiniFrameInto, encode, FrameType, IaxCommand, IeId, MiniFrameView, type FullFrame, type Ie } from '../codec/index.ts';
@@ -23,14 +23,13 @@ import { ReliableSender, type QueuedFrame } from './reliable-sender.ts';
 import { RrStats, type RrReport } from './rr-stats.ts';
 import { isProcessedOutOfSequence, isUnsequenced, sequenceVerdict } from './sequencing.ts';
 import { rebuildTimestamp, TxTimestamps } from './timestamps.ts';
+import { KeyRotation } from './key-rotation.ts';
 
 export { LAGRQ_INTERVAL_MS, PING_INTERVAL_MS } from './keepalive.ts';
 export type { CallCipher, CallEvents, CallSetupHandler, CloseReason } from './call-types.ts';
 /** A sent HANGUP is given this long to be acknowledged (protocol.md §4.6). */
 export const HANGUP_DESTROY_MS = 10_000;
-/** Key rotation: every 120 s plus up to 180 s at random, after the first at the first voice (protocol.md §11.5). */
-export const RTKEY_BASE_MS = 120_000;
-export const RTKEY_SPREAD_MS = 180_000;
+export { RTKEY_BASE_MS, RTKEY_SPREAD_MS } from './key-rotation.ts';
 
 export interface CallInit {
   localCall: number;
@@ -78,8 +77,6 @@ export class Call {
   private negotiatedFormat = 0n;
   private readonly setup: CallSetupHandler;
   private cipher: CallCipher | undefined;
-  /** Rotate our transmit key with RTKEY (when the peer's NEW offered rotation, protocol.md §11.1). */
-  private rotateKeys = false;
   private trunk: TrunkSink | undefined;
   private voiceSink: ((payload: Buffer, format: bigint, timestamp: number) => void) | undefined;
   private readonly fullVoiceAtWrap: boolean;
@@ -104,9 +101,7 @@ export class Call {
   private setupTimer: TimerHandle | undefined;
   private everAuthenticated = false;
   private destroyTimer: TimerHandle | undefined;
-  private rotationTimer: TimerHandle | undefined;
-  private rotationStarted = false;
-  private rotations = 0;
+  private readonly keyRotation: KeyRotation;
   /** Asterisk holds non-IAX frames until the peer has sent an IAX frame (protocol.md §6.2). */
   private heardIax = false;
   private rejectSent = false;
@@ -125,6 +120,7 @@ export class Call {
       this.logger.error('call event listener threw', { event, error, call: this.localCall }),
     );
     this.tx = new TxTimestamps(init.clock);
+    this.keyRotation = new KeyRotation(init.clock, () => this.sendNewKey());
     this.keepalive = new Keepalive(init.clock, {
       ping: () => this.sendIax(IaxCommand.PING, []),
       lagrq: () => this.sendIax(IaxCommand.LAGRQ, []),
@@ -171,12 +167,12 @@ export class Call {
 
   /** Whether we rotate our transmit key with RTKEY (the peer offered rotation, protocol.md §11.1). */
   get rotatesKeys(): boolean {
-    return this.rotateKeys;
+    return this.keyRotation.enabled;
   }
 
   /** RTKEYs we have sent so far. */
   get keyRotations(): number {
-    return this.rotations;
+    return this.keyRotation.count;
   }
 
   get pingtimeMs(): number {
@@ -252,7 +248,7 @@ export class Call {
    */
   encryptWith(cipher: CallCipher, options: { rotateKeys?: boolean } = {}): void {
     this.cipher = cipher;
-    this.rotateKeys = options.rotateKeys === true;
+    this.keyRotation.enabled = options.rotateKeys === true;
   }
 
   /** Resets sequencing for a resend after CALLTOKEN (protocol.md §7.2): both counters to 0, queue dropped. */
@@ -334,10 +330,7 @@ export class Call {
    */
   relayVoice(payload: Buffer, format: bigint, relayedTimestamp: number | undefined): void {
     if (!isStarted(this.currentState)) return;
-    if (this.rotateKeys && !this.rotationStarted && this.cipher !== undefined) {
-      this.rotationStarted = true;
-      this.rotateKey();
-    }
+    if (this.cipher !== undefined) this.keyRotation.voiceSending();
     const timestamp = this.tx.forVoice(frameDurationMs(format, payload.length), relayedTimestamp);
     const high = timestamp >>> 16;
     const lastHigh = this.lastSentTs >>> 16;
@@ -362,13 +355,16 @@ export class Call {
    * Frames already queued keep retransmitting under the key they were first sent with.
    */
   rotateKey(): void {
-    if (this.cipher === undefined || this.closed) return;
+    this.keyRotation.now();
+  }
+
+  /** One rotation: the new key goes under the old one, then everything new uses it. */
+  private sendNewKey(): boolean {
+    if (this.cipher === undefined || this.closed) return false;
     const key = randomBytes(16);
     this.sendIax(IaxCommand.RTKEY, [{ id: IeId.CHALLENGE, value: key }]);
     this.cipher.setTransmitKey(key);
-    this.rotations++;
-    this.clock.clearTimer(this.rotationTimer);
-    this.rotationTimer = this.clock.setTimer(RTKEY_BASE_MS + randomInt(RTKEY_SPREAD_MS + 1), () => this.rotateKey());
+    return true;
   }
 
   /** Sends a PING now (they also go every 21 s); the PONG's RR statistics arrive as `pong`. */
@@ -664,7 +660,7 @@ export class Call {
     this.clock.clearTimer(this.autokillTimer);
     this.clock.clearTimer(this.setupTimer);
     this.clock.clearTimer(this.destroyTimer);
-    this.clock.clearTimer(this.rotationTimer);
+    this.keyRotation.stop();
     this.reliable.clear();
     this.events.emit('closed', { reason });
     this.events.removeAll();
