@@ -16,11 +16,12 @@ import type { AuthMethodName } from '../../services/iax2/peer-directory.ts';
 import { startWorker, type Worker } from '../../services/worker/worker.ts';
 import { jsonLogger } from '../../shared/logger.ts';
 import { parseAllowedNetworks } from '../../shared/model/peer-address-policy.ts';
-import { sendVoice, watch } from '../helpers/call-watch.ts';
+import { watch } from '../helpers/call-watch.ts';
 import { startControl, type ControlHarness } from '../helpers/control-harness.ts';
 import { startDynalite, type DynamoEngine } from '../helpers/dynamo-engines.ts';
 import { startPbx, type PbxEndpoint } from '../helpers/pbx-endpoint.ts';
 import { peeringRecipeConfs } from '../helpers/seed-confs.ts';
+import { voiceCall } from '../helpers/voice-call.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 const BIN = fileURLToPath(new URL('../../services/cli/bin.mjs', import.meta.url));
@@ -176,21 +177,9 @@ describe('strowger migrate: the seed recipe\'s two boxes onto the platform', () 
     await Promise.all([foo.registered(), bar.registered()]);
 
     // foo dials bar's 23, as Dial(IAX2/strowger/23) now does: it lands in bar's fromiax, voice both ways.
-    const fooCall = foo.dial('23');
-    const atFoo = watch(fooCall);
-    const atBarCall = await waitFor('bar to be called', () => bar.incoming.find((c) => c.info.calledNumber === '23'));
-    assert.equal(atBarCall.info.calledContext, 'fromiax', 'the context foo\'s calls landed in before');
-    assert.equal(atBarCall.info.username, 'strowger');
-    await waitFor('foo to hear the answer', () => (atFoo.answered ? true : undefined));
-    const atBar = watch(atBarCall.call);
-    const sentByFoo = sendVoice(fooCall, 10, 1000, 0x21);
-    const sentByBar = sendVoice(atBarCall.call, 10, 3000, 0x61);
-    await waitFor('voice at bar', () => (atBar.voice.length >= 10 ? true : undefined));
-    await waitFor('voice at foo', () => (atFoo.voice.length >= 10 ? true : undefined));
-    assert.deepEqual(atBar.voice.map((v) => v.payload), sentByFoo);
-    assert.deepEqual(atFoo.voice.map((v) => v.payload), sentByBar);
-    fooCall.hangup(16);
-    await waitFor('bar to see the hang-up', () => (atBar.ended ? true : undefined));
+    const atBar = await voiceCall(foo, bar, '23', [0x21, 0x61]);
+    assert.equal(atBar.calledContext, 'fromiax', 'the context foo\'s calls landed in before');
+    assert.equal(atBar.username, 'strowger');
 
     // And bar dials foo's 42.
     const barCall = watch(bar.dial('42'));

@@ -11,10 +11,11 @@ import { after, before, describe, it } from 'node:test';
 import type { AuthMethodName } from '../../services/iax2/peer-directory.ts';
 import { startWorker, type Worker } from '../../services/worker/worker.ts';
 import { jsonLogger } from '../../shared/logger.ts';
-import { sendVoice, watch } from '../helpers/call-watch.ts';
+import { watch } from '../helpers/call-watch.ts';
 import { startControl, type ControlHarness } from '../helpers/control-harness.ts';
 import { startDynalite, type DynamoEngine } from '../helpers/dynamo-engines.ts';
 import { startPbx, type PbxEndpoint } from '../helpers/pbx-endpoint.ts';
+import { voiceCall } from '../helpers/voice-call.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
@@ -103,19 +104,7 @@ describe('the README\'s Asterisk snippet, as two boxes would use it', () => {
     const [pbx1, pbx2] = pbxes as [PbxEndpoint, PbxEndpoint];
     await Promise.all([pbx1.registered(), pbx2.registered()]);
 
-    const call = pbx1.dial('200');
-    const atCaller = watch(call);
-    const arrived = await waitFor('pbx2 to be called', () => pbx2.incoming.find((c) => c.info.calledNumber === '200'));
-    await waitFor('pbx1 to hear the answer', () => (atCaller.answered ? true : undefined));
-    const atCallee = watch(arrived.call);
-    const fromCaller = sendVoice(call, 10, 1000, 0x31);
-    const fromCallee = sendVoice(arrived.call, 10, 3000, 0x71);
-    await waitFor('voice at pbx2', () => (atCallee.voice.length >= 10 ? true : undefined));
-    await waitFor('voice at pbx1', () => (atCaller.voice.length >= 10 ? true : undefined));
-    assert.deepEqual(atCallee.voice.map((v) => v.payload), fromCaller);
-    assert.deepEqual(atCaller.voice.map((v) => v.payload), fromCallee);
-    call.hangup(16);
-    await waitFor('pbx2 to see the hang-up', () => (atCallee.ended ? true : undefined));
+    await voiceCall(pbx1, pbx2, '200');
 
     const back = watch(pbx2.dial('100'));
     const atPbx1 = await waitFor('pbx1 to be called', () => pbx1.incoming.find((c) => c.info.calledNumber === '100'));
