@@ -22,8 +22,13 @@ export interface Child {
   quit(): Promise<void>;
 }
 
-export async function startChild(script: string, args: string[]): Promise<Child> {
-  const child = fork(fileURLToPath(new URL(script, import.meta.url)), args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/** `script` (beside this file) in a child process that reports its port, answers "cpu" and quits on "quit". */
+export async function startChild(script: string, args: string[], options: { env?: NodeJS.ProcessEnv; execArgv?: string[] } = {}): Promise<Child> {
+  const child = fork(fileURLToPath(new URL(script, import.meta.url)), args, {
+    execArgv: ['--import', 'tsx', ...(options.execArgv ?? [])],
+    ...(options.env === undefined ? {} : { env: options.env }),
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
   return {
     process: child,

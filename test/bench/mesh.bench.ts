@@ -4,14 +4,12 @@
 // them trunked): CPU per call of each, and the ratio. Run back to back, in the same minute.
 // Prints a table; asserts nothing.
 //   npm run bench:mesh [-- --seconds 4 --calls 200,400 --trunk]
-import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createTables } from '../../shared/store/create-tables.ts';
 import { prefixedTableNames, tableNameEnv } from '../../shared/store/store-config.ts';
 import { openStores } from '../../shared/store/stores.ts';
 import { startDynalite } from '../helpers/dynamo-engines.ts';
-import { callPair, percentile, Sink, type Child, type Stream } from './load-generator.ts';
+import { callPair, percentile, Sink, startChild, type Child, type Stream } from './load-generator.ts';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '4' }, calls: { type: 'string', default: '200,400,800' }, trunk: { type: 'boolean', default: false } } });
 const SECONDS = Number(values.seconds);
@@ -33,21 +31,7 @@ for (let k = 0; k < Math.ceil(MAX_CALLS / PER_PAIR); k++) {
 const env = { ...process.env, ...tableNameEnv(names), STROWGER_DYNAMODB_ENDPOINT: dynamo.endpoint, STROWGER_MESH_SECRET: 'the-mesh-benchmark-secret-0123456789' };
 
 async function worker(id: string): Promise<Child> {
-  const child = fork(fileURLToPath(new URL('./mesh-worker-process.ts', import.meta.url)), [id], { execArgv: ['--import', 'tsx', ...(process.env.MESH_BENCH_PROFILE === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.MESH_BENCH_PROFILE}`])], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
-  return {
-    process: child,
-    port,
-    cpu: () => new Promise((resolve) => {
-      child.once('message', (m: { cpu: NodeJS.CpuUsage }) => resolve(m.cpu.user + m.cpu.system));
-      child.send('cpu');
-    }),
-    send: (message) => child.send(message as string),
-    quit: () => new Promise((resolve) => {
-      child.once('exit', () => resolve());
-      child.send('quit');
-    }),
-  };
+  return startChild('./mesh-worker-process.ts', [id], { env, execArgv: process.env.MESH_BENCH_PROFILE === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.MESH_BENCH_PROFILE}`] });
 }
 
 interface Result {
