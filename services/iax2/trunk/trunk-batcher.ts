@@ -46,6 +46,8 @@ class PeerTrunk implements TrunkSink {
   idleIntervals = 0;
   /** The last trunk timestamp sent to this peer: never the same twice (protocol.md §12). */
   lastTimestamp = -1;
+  /** Dropped from the batcher's peers after a long idle; its next entry files it again. */
+  forgotten = false;
 
   constructor(
     private readonly batcher: TrunkBatcher,
@@ -115,8 +117,18 @@ export class TrunkBatcher {
       this.tick();
     }
     if (peer.length + size > this.mtu) this.flush(peer, undefined);
-    // A peer forgotten while idle comes back with its next entry.
-    if (this.peers.get(peer.key) !== peer) this.peers.set(peer.key, peer);
+    // A peer forgotten while idle comes back with its next entry (a flag, not a lookup per
+    // entry). A sink made for its address meanwhile gives way, its entries sent first, and
+    // comes back the same way with its own next entry: nothing is left unsent.
+    if (peer.forgotten) {
+      peer.forgotten = false;
+      const other = this.peers.get(peer.key);
+      if (other !== undefined) {
+        this.flush(other, undefined);
+        other.forgotten = true;
+      }
+      this.peers.set(peer.key, peer);
+    }
     const buf = peer.buffer;
     let at = peer.length;
     if (peer.timestamps) {
@@ -185,14 +197,21 @@ export class TrunkBatcher {
       if (had) {
         peer.idleIntervals = 0;
         busy = true;
-      } else if (++peer.idleIntervals > 500) this.peers.delete(key); // 10 s idle: forget its buffer
+      } else if (++peer.idleIntervals > 500) {
+        // 10 s idle: forget it (its calls keep the sink and bring it back).
+        peer.forgotten = true;
+        this.peers.delete(key);
+      }
     }
     if (busy || this.peers.size > 0) this.schedule();
   }
 
   /** Sends everything queued and stops the timer. */
   close(): void {
-    for (const peer of this.peers.values()) this.flush(peer, undefined);
+    for (const peer of this.peers.values()) {
+      this.flush(peer, undefined);
+      peer.forgotten = true;
+    }
     this.clock.clearTimer(this.timer);
     this.timer = undefined;
     this.peers.clear();

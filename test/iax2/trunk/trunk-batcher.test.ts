@@ -140,4 +140,31 @@ describe('meta trunk batching', () => {
     assert.equal(kept.length, 2);
     assert.equal(decodeMetaTrunkFrame(kept[0]!).entries[0]!.call, 1, 'the first datagram is untouched by the second');
   });
+  it('a peer idle for 10 s is forgotten and comes back with its next entry, sent at the next tick', () => {
+    const { clock, sent, batcher } = setup();
+    const a = batcher.sinkFor(PEER_A);
+    a.add(1, 0, voice(1, 0));
+    clock.advance(20);
+    clock.advance(20 * 502);
+    assert.equal(sent.length, 1);
+    a.add(1, 20, voice(1, 1));
+    clock.advance(20);
+    assert.equal(sent.length, 2, 'the returning peer is ticked again, its entry not left in its buffer');
+    assert.ok(decodeMetaTrunkFrame(sent[1]!.datagram).entries[0]!.payload.equals(voice(1, 1)));
+  });
+
+  it('a sink made for a forgotten peer\'s address and the old one\'s calls both get their entries sent', () => {
+    const { clock, sent, batcher } = setup();
+    const old = batcher.sinkFor(PEER_A);
+    old.add(1, 0, voice(1, 0));
+    clock.advance(20 * 503);
+    const fresh = batcher.sinkFor(PEER_A);
+    fresh.add(2, 0, voice(2, 0));
+    old.add(1, 20, voice(1, 1));
+    fresh.add(2, 20, voice(2, 1));
+    clock.advance(20);
+    clock.advance(20);
+    const entries = sent.slice(1).flatMap((s) => decodeMetaTrunkFrame(s.datagram).entries.map((e) => `${e.call}:${e.payload[0]}`));
+    assert.deepEqual(entries.sort(), [`1:${voice(1, 1)[0]}`, `2:${voice(2, 0)[0]}`, `2:${voice(2, 1)[0]}`].sort(), 'every entry sent once, none stranded');
+  });
 });
