@@ -21,8 +21,18 @@ const BYTES_PER_MS = new Map<bigint, number>([
   [Format.GSM, 33 / 20],
 ]);
 
+// The relay asks twice per voice frame, nearly always for the same format and size as the
+// frame before; a Map keyed by BigInt hashes the key at every lookup, a comparison does not.
+let lastFormat = -1n;
+let lastBytes = -1;
+let lastMs = DEFAULT_FRAME_MS;
+
 export function frameDurationMs(format: bigint, payloadBytes: number): number {
+  if (payloadBytes === lastBytes && format === lastFormat) return lastMs;
   const rate = BYTES_PER_MS.get(format);
-  if (rate === undefined || payloadBytes === 0) return DEFAULT_FRAME_MS;
-  return Math.max(1, Math.round(payloadBytes / rate));
+  const ms = rate === undefined || payloadBytes === 0 ? DEFAULT_FRAME_MS : Math.max(1, Math.round(payloadBytes / rate));
+  lastFormat = format;
+  lastBytes = payloadBytes;
+  lastMs = ms;
+  return ms;
 }
