@@ -5,13 +5,17 @@
 // worktree of an older commit) in the same run, interleaved, for before/after figures. The
 // worker and the store (dynalite) each run in a process of their own; the boxes and the sink
 // share this one. Prints a table; asserts nothing.
+// With --target npm-start each tree runs as an operator runs it, `npm start` on a seeded data
+// folder (npm-start-target.ts): CPU of the process holding the IAX2 socket and of the whole tree.
 //   npm run bench:relay-real [-- --seconds 10 --levels 100,1000 --modes none,plain,timestamps
-//                              --trees after=.,before=/tmp/before-18 --hold-s 120 --repeats 1]
+//                              --trees after=.,before=/tmp/before-18 --hold-s 120 --repeats 1
+//                              --target worker|npm-start]
 import { fork, type ChildProcess } from 'node:child_process';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { JitterSink } from './jitter-sink.ts';
+import { startNpmStart } from './npm-start-target.ts';
 import { BarePair, BoxPair, sent, type TrunkForm } from './real-boxes.ts';
 
 const { values } = parseArgs({
@@ -26,6 +30,7 @@ const { values } = parseArgs({
     repeats: { type: 'string', default: '1' },
     'cpu-prof': { type: 'string' },
     steal: { type: 'string', default: 'no' },
+    target: { type: 'string', default: 'worker' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -73,6 +78,8 @@ async function fork2(script: string, args: string[], execArgv: string[] = []): P
 
 interface Stats {
   cpu: number;
+  /** npm-start targets: the whole process tree's CPU µs. */
+  tree?: number;
   rss: number;
   heap: number;
   active: number;
@@ -86,6 +93,7 @@ interface Row {
   calls: number;
   up: number;
   cpu: number;
+  treeCpu: number;
   lossPercent: number;
   latencyP50: number;
   latencyP99: number;
@@ -122,6 +130,22 @@ async function run(target: { name: string; root?: string }, form: TrunkForm, cal
     loaded = [];
     for (let k = 0; k < pairs; k++) loaded.push(await BarePair.open({ k, calls: Math.min(PER_PAIR, calls - k * PER_PAIR), form, platform, sink, nextStreamId }));
     child.process.send({ pairs: (loaded as BarePair[]).map((p) => p.ports) });
+  } else if (values.target === 'npm-start') {
+    const npmStart = await startNpmStart(target.root, pairs, form);
+    worker = {
+      process: undefined as never,
+      // 'cpu' and 'stats' alike: /proc has no heap figure and there is no profiling here.
+      message: <T>() => {
+        const cpu = npmStart.cpu();
+        return Promise.resolve({ cpu: cpu.relay, tree: cpu.tree, rss: npmStart.rss(), heap: NaN, active: 0 } as T);
+      },
+      quit: () => npmStart.quit(),
+    };
+    await sleep(1500);
+    rest = await worker.message<Stats>('stats');
+    const platform = { address: '127.0.0.1', port: npmStart.port };
+    loaded = await Promise.all(Array.from({ length: pairs }, (_, k) => BoxPair.open({ k, calls: Math.min(PER_PAIR, calls - k * PER_PAIR), form, holdMs: HOLD_MS, platform, sink, nextStreamId })));
+    await Promise.all((loaded as BoxPair[]).map((p) => p.fill()));
   } else {
     const store = await fork2('./bench-store-process.ts', []);
     children.push(store.child);
@@ -129,7 +153,7 @@ async function run(target: { name: string; root?: string }, form: TrunkForm, cal
     store.child.process.send({ seed: { from: 0, to: pairs, trunk: form !== 'none', trunkTimestamps: form === 'timestamps' } });
     await seeded;
     debug('store seeded');
-    const { child, first } = await fork2('./relay-real-worker-process.ts', [target.root, store.first.endpoint as string], ['--expose-gc']);
+    const { child, first } = await fork2('./relay-real-worker-process.ts', [target.root, store.first.endpoint as string], ['--expose-gc', ...(process.env.BENCH_WORKER_FLAGS ?? '').split(' ').filter(Boolean)]);
     worker = child;
     await sleep(1500);
     rest = await child.message<Stats>('stats');
@@ -160,7 +184,7 @@ async function run(target: { name: string; root?: string }, form: TrunkForm, cal
   sink.measuring = true;
   sent.frames = 0;
   sent.measuring = true;
-  const profiling = values['cpu-prof'] !== undefined && target.root !== undefined;
+  const profiling = values['cpu-prof'] !== undefined && target.root !== undefined && values.target === 'worker';
   if (profiling) await worker.message('profile');
   const before = await worker.message<Stats>('cpu');
   const ticksBefore = ticks;
@@ -188,6 +212,7 @@ async function run(target: { name: string; root?: string }, form: TrunkForm, cal
     calls,
     up,
     cpu: ((after.cpu - before.cpu) / 1000 / elapsed) * 100,
+    treeCpu: after.tree === undefined || before.tree === undefined ? NaN : ((after.tree - before.tree) / 1000 / elapsed) * 100,
     lossPercent: expected === 0 ? 100 : (sink.lost / expected) * 100,
     latencyP50: sink.latency(50),
     latencyP99: sink.latency(99),
@@ -206,14 +231,14 @@ async function run(target: { name: string; root?: string }, form: TrunkForm, cal
 
 const MB = 1024 * 1024;
 const f = (n: number, d = 1): string => (Number.isFinite(n) ? n.toFixed(d) : '-');
-const header = '| target | trunk | calls (up) | relay CPU % of a core | CPU per call, % | calls per core | loss % | latency p50/p99 ms | added jitter p50/p99 ms | gaps > 20 ms | resting RSS MB | RSS per call KiB | heap per call KiB | setups (failed) in run | full voice frames | generator pace % |';
+const header = '| target | trunk | calls (up) | relay CPU % of a core | npm start tree CPU % | CPU per call, % | calls per core | loss % | latency p50/p99 ms | added jitter p50/p99 ms | gaps > 20 ms | resting RSS MB | RSS per call KiB | heap per call KiB | setups (failed) in run | full voice frames | generator pace % |';
 const print = (r: Row): void => {
-  console.log(`| ${r.target} | ${r.form} | ${r.calls} (${r.up}) | ${f(r.cpu)} | ${f(r.cpu / r.up, 4)} | ${f(r.up / (r.cpu / 100), 0)} | ${f(r.lossPercent, 3)} | ${f(r.latencyP50, 2)}/${f(r.latencyP99, 2)} | ${f(r.jitterP50, 2)}/${f(r.jitterP99, 2)} | ${r.over20} | ${f(r.restRss / MB)} | ${f(r.rssPerCall / 1024)} | ${f(r.heapPerCall / 1024, 2)} | ${r.setups} (${r.failed}) | ${r.fullVoice} | ${f(r.pace * 100, 0)} |`);
+  console.log(`| ${r.target} | ${r.form} | ${r.calls} (${r.up}) | ${f(r.cpu)} | ${f(r.treeCpu)} | ${f(r.cpu / r.up, 4)} | ${f(r.up / (r.cpu / 100), 0)} | ${f(r.lossPercent, 3)} | ${f(r.latencyP50, 2)}/${f(r.latencyP99, 2)} | ${f(r.jitterP50, 2)}/${f(r.jitterP99, 2)} | ${r.over20} | ${f(r.restRss / MB)} | ${f(r.rssPerCall / 1024)} | ${f(r.heapPerCall / 1024, 2)} | ${r.setups} (${r.failed}) | ${r.fullVoice} | ${f(r.pace * 100, 0)} |`);
 };
 
 // A busy loop on the side: the worker then shares a core with it, as on a loaded machine.
 const thief = values.steal === 'yes' ? fork(fileURLToPath(new URL('./busy-loop-process.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'] }) : undefined;
-console.log(`bench:relay-real — ${SECONDS} s measured after ${WARMUP} s, ${PER_PAIR} calls per box pair, G.711 20 ms both ways, mean hold ${HOLD_MS / 1000} s${thief === undefined ? '' : ', one core busy-looped by another process'}`);
+console.log(`bench:relay-real — ${SECONDS} s measured after ${WARMUP} s, ${PER_PAIR} calls per box pair, G.711 20 ms both ways, mean hold ${HOLD_MS / 1000} s, ${values.target === 'npm-start' ? 'each tree as `npm start`' : 'the worker alone in its process'}${thief === undefined ? '' : ', one core busy-looped by another process'}`);
 console.log(header);
 console.log(`|${'---|'.repeat(header.split('|').length - 2)}`);
 const rows: Row[] = [];
