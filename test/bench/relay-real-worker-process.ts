@@ -1,57 +1,17 @@
-// The worker of bench:relay-real, alone in its process so its CPU and memory are its own. It
-// runs the worker of the source tree at argv[2] (this tree, or a worktree of an older commit,
-// so before and after are measured in the same run) against the store at argv[3]. Reports its
-// IAX2 port; answers 'profile' and 'profile:PATH' (a CPU profile of a window), and answers 'cpu' with its CPU time, 'stats' with CPU time, memory (after a full GC: started with
-// --expose-gc) and the worker's figures; 'quit' closes it.
-import { pathToFileURL } from 'node:url';
+// bench:relay-real's worker from the sources of the tree at argv[2] (this tree, or a worktree
+// of an older commit, so before and after are measured in the same run), run through tsx as
+// `npm start` and the tests run it; the store's endpoint is argv[3]. relay-real-worker-build.ts
+// makes the same process as the deployed bundle instead.
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
+import { pathToFileURL } from 'node:url';
+import { runBenchWorker, type TreeModules } from './relay-real-worker-body.ts';
 
 const [root = '.', endpoint = ''] = process.argv.slice(2);
-const load = (path: string): Promise<Record<string, unknown>> => import(pathToFileURL(join(root, path)).href) as Promise<Record<string, unknown>>;
-// Modules of another tree, typed by their use here.
-const { startWorker } = (await load('services/worker/worker.ts')) as any;
-const { createDynamoClient } = (await load('shared/store/dynamo-client.ts')) as any;
-const { prefixedTableNames } = (await load('shared/store/store-config.ts')) as any;
-const { openStores } = (await load('shared/store/stores.ts')) as any;
-// Store calls by command, to tell the media path's cost from the store's.
-const storeCalls: Record<string, number> = {};
-const count = (command: string): void => {
-  storeCalls[command] = (storeCalls[command] ?? 0) + 1;
-};
-const client = createDynamoClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, observer: { succeeded: count, failed: count } });
-const worker = await startWorker({
-  workerId: 'bench',
-  stores: openStores(client, prefixedTableNames('bench')),
-  iax: { address: '127.0.0.1', port: 0 },
-  status: { address: '127.0.0.1', port: 0 },
-  engine: { limits: { maxPerIp: 100_000 } },
-});
-const gc = (globalThis as { gc?: () => void }).gc;
-process.send?.({ port: worker.transport.localAddress().port });
-// The CPU profile of the measured window only (bench:relay-real --cpu-prof DIR): 'profile'
-// starts it, 'profile:PATH' writes it.
-const inspector = new Session();
-inspector.connect();
-process.on('message', (message: string) => {
-  if (message === 'profile') {
-    void inspector.post('Profiler.enable').then(() => inspector.post('Profiler.start')).then(() => process.send?.({ profiling: true }));
-  } else if (message.startsWith('profile:')) {
-    void inspector.post('Profiler.stop').then(({ profile }) => {
-      writeFileSync(message.slice('profile:'.length), JSON.stringify(profile));
-      process.send?.({ written: true });
-    });
-  }
-  if (message === 'cpu') {
-    const cpu = process.cpuUsage();
-    process.send?.({ cpu: cpu.user + cpu.system });
-  }
-  if (message === 'stats') {
-    const cpu = process.cpuUsage();
-    gc?.();
-    const memory = process.memoryUsage();
-    process.send?.({ cpu: cpu.user + cpu.system, rss: memory.rss, heap: memory.heapUsed, active: worker.switch.activeCount, storeCalls, figures: worker.figures() });
-  }
-  if (message === 'quit') void worker.close().then(() => process.exit(0));
-});
+const load = async <K extends keyof TreeModules>(path: string, name: K): Promise<TreeModules[K]> =>
+  ((await import(pathToFileURL(join(root, path)).href)) as Record<K, TreeModules[K]>)[name];
+await runBenchWorker({
+  startWorker: await load('services/worker/worker.ts', 'startWorker'),
+  createDynamoClient: await load('shared/store/dynamo-client.ts', 'createDynamoClient'),
+  prefixedTableNames: await load('shared/store/store-config.ts', 'prefixedTableNames'),
+  openStores: await load('shared/store/stores.ts', 'openStores'),
+}, endpoint);

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { JitterSink } from './jitter-sink.ts';
 import { startNpmStart } from './npm-start-target.ts';
+import { bundleBenchWorker } from './relay-real-worker-build.ts';
 import { BarePair, BoxPair, sent, type TrunkForm } from './real-boxes.ts';
 
 const { values } = parseArgs({
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     'cpu-prof': { type: 'string' },
     steal: { type: 'string', default: 'no' },
     target: { type: 'string', default: 'worker' },
+    build: { type: 'string', default: 'bundle' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -48,8 +50,10 @@ interface Child {
   quit(): Promise<void>;
 }
 
+/** Forks a script of this folder through tsx, or (an absolute path: a bundle) with plain node. */
 async function fork2(script: string, args: string[], execArgv: string[] = []): Promise<{ child: Child; first: Record<string, unknown> }> {
-  const process = fork(fileURLToPath(new URL(script, import.meta.url)), args, { execArgv: ['--import', 'tsx', ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const bundled = script.startsWith('/');
+  const process = fork(bundled ? script : fileURLToPath(new URL(script, import.meta.url)), args, { execArgv: [...(bundled ? [] : ['--import', 'tsx']), ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const first = await new Promise<Record<string, unknown>>((resolve, reject) => {
     process.once('message', (m) => resolve(m as Record<string, unknown>));
     process.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
@@ -109,6 +113,17 @@ interface Row {
   fullVoice: number;
 }
 
+// --build bundle (default): each tree's worker bundled as its image is, built once per run.
+const bundles = new Map<string, Promise<string>>();
+const bundleOf = (tree: { name: string; root: string }): Promise<string> => {
+  let bundle = bundles.get(tree.name);
+  if (bundle === undefined) {
+    bundle = bundleBenchWorker(tree.root, tree.name);
+    bundles.set(tree.name, bundle);
+  }
+  return bundle;
+};
+
 const debug = (what: string): void => {
   if (process.env.BENCH_DEBUG !== undefined) console.error(`[${(performance.now() / 1000).toFixed(1)} s] ${what}`);
 };
@@ -153,7 +168,11 @@ async function run(target: { name: string; root?: string }, form: TrunkForm, cal
     store.child.process.send({ seed: { from: 0, to: pairs, trunk: form !== 'none', trunkTimestamps: form === 'timestamps' } });
     await seeded;
     debug('store seeded');
-    const { child, first } = await fork2('./relay-real-worker-process.ts', [target.root, store.first.endpoint as string], ['--expose-gc', ...(process.env.BENCH_WORKER_FLAGS ?? '').split(' ').filter(Boolean)]);
+    const flags = ['--expose-gc', ...(process.env.BENCH_WORKER_FLAGS ?? '').split(' ').filter(Boolean)];
+    const bundle = values.build === 'bundle' ? await bundleOf(target as { name: string; root: string }) : undefined;
+    const { child, first } = bundle === undefined
+      ? await fork2('./relay-real-worker-process.ts', [target.root, store.first.endpoint as string], flags)
+      : await fork2(bundle, [store.first.endpoint as string], flags);
     worker = child;
     await sleep(1500);
     rest = await child.message<Stats>('stats');
@@ -238,7 +257,7 @@ const print = (r: Row): void => {
 
 // A busy loop on the side: the worker then shares a core with it, as on a loaded machine.
 const thief = values.steal === 'yes' ? fork(fileURLToPath(new URL('./busy-loop-process.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'] }) : undefined;
-console.log(`bench:relay-real — ${SECONDS} s measured after ${WARMUP} s, ${PER_PAIR} calls per box pair, G.711 20 ms both ways, mean hold ${HOLD_MS / 1000} s, ${values.target === 'npm-start' ? 'each tree as `npm start`' : 'the worker alone in its process'}${thief === undefined ? '' : ', one core busy-looped by another process'}`);
+console.log(`bench:relay-real — ${SECONDS} s measured after ${WARMUP} s, ${PER_PAIR} calls per box pair, G.711 20 ms both ways, mean hold ${HOLD_MS / 1000} s, ${values.target === 'npm-start' ? 'each tree as `npm start`' : `the worker alone in its process (${values.build === 'bundle' ? 'bundled as deployed' : 'sources through tsx'})`}${thief === undefined ? '' : ', one core busy-looped by another process'}`);
 console.log(header);
 console.log(`|${'---|'.repeat(header.split('|').length - 2)}`);
 const rows: Row[] = [];
