@@ -8,7 +8,7 @@
 import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Cdr, type CdrInput } from '../model/cdr.ts';
 import { describeIssues } from '../model/peer.ts';
-import { queryPage, scanAll, type Page } from './query-pages.ts';
+import { queryAll, queryPage, scanAll, type Page } from './query-pages.ts';
 import { ConflictError, isConditionFailure, ValidationError } from './store-errors.ts';
 
 const DAY_S = 86_400;
@@ -140,6 +140,17 @@ export class CdrsTable {
   /** Every CDR still open, across tenants: a scan of the sparse index, so only calls in progress are read. */
   async listOpen(): Promise<Cdr[]> {
     return (await scanAll<CdrItem>(this.doc, { TableName: this.tableName, IndexName: 'openByWorker' })).map(toCdr);
+  }
+
+  /** The CDRs one worker has open: the sparse index's partition is the worker, so this reads nothing else. */
+  async listOpenOf(workerId: string): Promise<Cdr[]> {
+    return (await queryAll<CdrItem>(this.doc, {
+      TableName: this.tableName,
+      IndexName: 'openByWorker',
+      KeyConditionExpression: '#open = :worker',
+      ExpressionAttributeNames: { '#open': 'openWorkerId' },
+      ExpressionAttributeValues: { ':worker': workerId },
+    })).map(toCdr);
   }
 }
 

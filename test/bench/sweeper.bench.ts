@@ -66,26 +66,34 @@ async function seed(calls: number, clock: { now: number }, lastRunAt: number): P
   return stores;
 }
 
-interface Row { variant: string; calls: number; coldCpuMs: number; coldWallMs: number; warmCpuMs: number; warmWallMs: number; corePercent: number }
+interface Row { variant: string; calls: number; coldCpuMs: number; coldWallMs: number; medianCpuMs: number; medianWallMs: number; meanCpuMs: number; meanWallMs: number; corePercent: number }
 
-/** `options`: the sweeper's own (fullSweepEveryRuns), spread in so a sweeper without it still runs the bench. */
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const mean = (values: number[]): number => values.reduce((sum, v) => sum + v, 0) / values.length;
+
 async function bench(variant: string, options: { fullSweepEveryRuns?: number }, calls: number): Promise<Row> {
   // One minute bucket holds every run: start one second into a minute that is a few ahead.
   const clock = { now: (Math.floor(Date.now() / 60_000) + 2) * 60_000 + 1000 };
   const stores = await seed(calls, clock, clock.now + WARM_RUNS * RUN_GAP_MS);
+  // `options` spread in, so a sweeper without fullSweepEveryRuns (the parent commit's) runs the bench too.
   const sweeper = new ExpirySweeper({ stores, now: () => clock.now, ...options });
-  const check = (report: { expired: string[]; closedCdrs: string[] }): void => {
+  const run = (): Promise<{ cpuMs: number; wallMs: number }> => measure(async () => {
+    const report = await sweeper.sweep();
     if (report.expired.length + report.closedCdrs.length > 0) throw new Error(`the bench's sweeps should change nothing: ${JSON.stringify(report).slice(0, 200)}`);
-  };
-  const cold = await measure(async () => check(await sweeper.sweep()));
-  const warm = await measure(async () => {
-    for (let run = 0; run < WARM_RUNS; run++) {
-      clock.now += RUN_GAP_MS;
-      check(await sweeper.sweep());
-    }
   });
-  const warmCpuMs = warm.cpuMs / WARM_RUNS;
-  return { variant, calls, coldCpuMs: cold.cpuMs, coldWallMs: cold.wallMs, warmCpuMs, warmWallMs: warm.wallMs / WARM_RUNS, corePercent: (warmCpuMs / LOCAL_SWEEP_EVERY_MS) * 100 };
+  const cold = await run();
+  const warm: Array<{ cpuMs: number; wallMs: number }> = [];
+  for (let i = 0; i < WARM_RUNS; i++) {
+    clock.now += RUN_GAP_MS;
+    warm.push(await run());
+  }
+  const cpu = warm.map((r) => r.cpuMs);
+  const wall = warm.map((r) => r.wallMs);
+  return {
+    variant, calls, coldCpuMs: cold.cpuMs, coldWallMs: cold.wallMs,
+    medianCpuMs: median(cpu), medianWallMs: median(wall), meanCpuMs: mean(cpu), meanWallMs: mean(wall),
+    corePercent: (mean(cpu) / LOCAL_SWEEP_EVERY_MS) * 100,
+  };
 }
 
 const variants: Array<[string, { fullSweepEveryRuns?: number }]> = [['full every run', { fullSweepEveryRuns: 1 }], ['warm runs', {}]];
@@ -97,10 +105,11 @@ for (const calls of CALLS) for (const [variant, options] of variants) rows.push(
 if (process.argv.includes('--json')) console.log(JSON.stringify({ node: process.version, rows }));
 else {
   console.log(`Expiry sweeper, one run, dynalite (LevelDB) in a child process; CPU = sweeper + dynalite (node ${process.version})`);
-  console.log(`${REGISTRATIONS} registrations in the current bucket; warm = mean of ${WARM_RUNS} runs after the first; % core at one run per ${LOCAL_SWEEP_EVERY_MS / 1000} s`);
-  console.log('calls  variant          cold cpu ms  cold wall ms  warm cpu ms  warm wall ms  % core');
-  const f = (n: number, w: number): string => n.toFixed(2).padStart(w);
-  for (const r of rows) console.log(`${String(r.calls).padStart(5)}  ${r.variant.padEnd(15)}  ${f(r.coldCpuMs, 11)}  ${f(r.coldWallMs, 12)}  ${f(r.warmCpuMs, 11)}  ${f(r.warmWallMs, 12)}  ${f(r.corePercent, 6)}`);
+  console.log(`${REGISTRATIONS} registrations in the current bucket; then ${WARM_RUNS} runs: their median, their mean (a full run every 12th included), and the mean as % of a core at one run per ${LOCAL_SWEEP_EVERY_MS / 1000} s`);
+  console.log('                         first run        median of 24      mean of 24');
+  console.log('calls  variant          cpu ms  wall ms   cpu ms  wall ms   cpu ms  wall ms  % core');
+  const f = (n: number, w: number): string => n.toFixed(1).padStart(w);
+  for (const r of rows) console.log(`${String(r.calls).padStart(5)}  ${r.variant.padEnd(15)}  ${f(r.coldCpuMs, 6)}  ${f(r.coldWallMs, 7)}   ${f(r.medianCpuMs, 6)}  ${f(r.medianWallMs, 7)}   ${f(r.meanCpuMs, 6)}  ${f(r.meanWallMs, 7)}  ${f(r.corePercent, 6)}`);
 }
 client.destroy();
 await new Promise<void>((resolve) => {
