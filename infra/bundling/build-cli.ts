@@ -1,7 +1,7 @@
 /**
  * Builds the `strowger` CLI with esbuild into a folder of its own under dist/cli/: an entry
  * module and one chunk per command, so a command loads only its own code (services/cli/main.ts
- * imports each command when it runs). services/cli/prebuilt-bundle.mjs then publishes it with
+ * imports each command when it runs). shared/prebuilt-bundle.mjs then publishes it with
  * a stamp of what it was built from. npm runs this as the `prepare` script, so `npm ci` builds
  * it; services/cli/bin.mjs runs the build while it is current and the sources through tsx
  * otherwise.
@@ -11,7 +11,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
-import { buildFolderName, CLI_BUNDLE_DIR, publishBuild } from '../../services/cli/prebuilt-bundle.mjs';
+import { buildFolderName, CLI_BUNDLE_DIR, publishBuild } from '../../shared/prebuilt-bundle.mjs';
 import { CLI_ENTRY, CLI_NODE_TARGET, REPO_ROOT } from './entries.ts';
 
 /**
@@ -33,7 +33,7 @@ const withoutZodLocales: Plugin = {
  * What the bundle is current against: our own sources one by one, and for everything from
  * node_modules the record npm rewrites at every install (fewer files to stat at each start).
  */
-function stampInputs(bundled: readonly string[]): string[] {
+export function stampInputs(bundled: readonly string[]): string[] {
   const ours = bundled.filter((input) => !input.includes(':') && !input.startsWith('node_modules/'));
   const installRecord = 'node_modules/.package-lock.json';
   return bundled.length > ours.length && existsSync(join(REPO_ROOT, installRecord)) ? [...ours, installRecord] : ours;

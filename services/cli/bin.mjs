@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // The `strowger` command. It runs the prebuilt bundle (under dist/cli/, which `npm ci` builds:
-// prebuilt-bundle.mjs) while no source it was built from has changed, and otherwise the
+// shared/prebuilt-bundle.mjs) while no source it was built from has changed, and otherwise the
 // TypeScript sources through tsx's loader: a developer's edits take effect at once and a
 // checkout with no bundle still works, only slower to start (tsx compiles the sources each
 // time: a second and more).
 //   STROWGER_CLI_FROM_SOURCE=1  always run the sources
 //   STROWGER_CLI_TRACE=1        say on stderr which ran, and why
-import { currentBundle } from './prebuilt-bundle.mjs';
+import { currentBundle } from '../../shared/prebuilt-bundle.mjs';
 
 const bundle = process.env.STROWGER_CLI_FROM_SOURCE === '1' ? { reason: 'STROWGER_CLI_FROM_SOURCE=1' } : currentBundle();
 let main;

@@ -1,12 +1,12 @@
 /**
  * The whole platform on one machine: dynalite persisted in the data folder, the tables, the
- * control plane (API adapter, authorizer, sweeper, stream emulation) and one worker sharing
- * the stores, or several in a worker mesh. `npm start` runs it; the tests start it the same way.
+ * control plane (API adapter, authorizer, sweeper, stream emulation) in this process, and the
+ * workers each in a process of their own against the embedded store, as on ECS (one, or
+ * several in a worker mesh: worker-children.ts). `npm start` runs it; the tests start it the
+ * same way.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { hostname } from 'node:os';
-import { SystemClock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { silentLogger } from '../../shared/logger.ts';
 import { createTables } from '../../shared/store/create-tables.ts';
@@ -15,12 +15,11 @@ import { hashApiKey } from '../control/auth/api-keys.ts';
 import type { ControlSettings } from '../control/control-settings.ts';
 import { startLocalControl, type LocalControl } from '../control/local/local-control.ts';
 import type { BindAddress } from '../worker/bind-address.ts';
-import { StoreHealth } from '../worker/store-health.ts';
 import type { DrainEnd } from '../worker/drain-wait.ts';
-import { startWorker, type DrainOutcome, type Worker } from '../worker/worker.ts';
+import type { DrainOutcome } from '../worker/worker.ts';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo.ts';
 import { meshSecret } from './mesh-secret-file.ts';
-import { WorkerChildren, type WorkerChild } from './worker-children.ts';
+import { WorkerChildren, type RunningWorker, type WorkerChild } from './worker-children.ts';
 import { operatorKey } from './operator-key.ts';
 
 export interface PlatformOptions {
@@ -32,13 +31,14 @@ export interface PlatformOptions {
   logger?: Logger;
   sweepEveryMs?: number;
   minExpireS?: number;
+  /** The workers log every frame to and from these peers (STROWGER_DEBUG). */
   debugPeers?: ReadonlySet<string>;
-  /** The operator's API settings; the allowed peer networks reach the in-process worker too. */
+  /** The operator's API settings; the allowed peer networks reach the workers too. */
   settings?: Partial<ControlSettings>;
   /**
-   * How many workers (default 1). Worker 1 runs in this process on `iax` and `status`; worker
-   * k runs as its own process on the IAX2 port 2(k-1) above it and the status port k-1 above,
-   * all of them in one worker mesh (mesh port: the IAX2 port + 1) over the shared store.
+   * How many workers (default 1), each a process of its own. Worker 1 takes `iax` and `status`;
+   * worker k the IAX2 port 2(k-1) above it and the status port k-1 above, all of them in one
+   * worker mesh (mesh port: the IAX2 port + 1) over the shared store.
    */
   workers?: number;
   /** When a silent worker counts as gone (its calls closed by the sweeper); heartbeats come three times as often. Default 30 s. */
@@ -50,9 +50,8 @@ export interface PlatformOptions {
 export interface Platform {
   dynamo: EmbeddedDynamo;
   control: LocalControl;
-  worker: Worker;
-  /** Where each worker takes IAX2 (worker 1 first). */
-  workerPorts: Array<{ iax: BindAddress; status: BindAddress }>;
+  /** Where each worker is (worker 1 first), with the ports the kernel gave where 0 was asked. */
+  workers: RunningWorker[];
   operatorKey: string;
   operatorKeyCreated: boolean;
   /** Calls in progress, each counted once, on the worker it came in by (the other workers' as their status ports say). */
@@ -60,7 +59,8 @@ export interface Platform {
   /**
    * Ctrl-C: every worker refuses new calls and lets its calls finish, up to the drain deadline
    * or hangUpNow(), then hangs up those still up (HANGUP on both legs, CDRs closed). Resolves
-   * with worker 1's outcome once every worker is done; `onHangUp` hears when worker 1 hangs up.
+   * with the workers' outcomes added up once every worker is done; `onHangUp` hears each
+   * worker's hang-up.
    */
   drain(onHangUp?: (calls: number, legs: number, end: DrainEnd) => void): Promise<DrainOutcome>;
   /** A second Ctrl-C: every worker hangs up its calls now. */
@@ -72,9 +72,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const logger = options.logger ?? silentLogger;
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const { key, created } = operatorKey(options.dataDir, options.adminKey);
-  // The in-process worker shares the control plane's client: its health sees every call on it.
-  const storeHealth = new StoreHealth({ clock: new SystemClock(), logger: logger.child({ service: 'worker', component: 'store' }) });
-  const dynamo = await startEmbeddedDynamo(join(options.dataDir, 'dynamo'), storeHealth);
+  const dynamo = await startEmbeddedDynamo(join(options.dataDir, 'dynamo'));
   const names = prefixedTableNames('strowger');
   try {
     await createTables(dynamo.client, names);
@@ -92,74 +90,54 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const count = options.workers ?? 1;
     const drainSeconds = options.drainSeconds ?? 5;
     const local = options.iax.address === '0.0.0.0' || options.iax.address === '::' ? '127.0.0.1' : options.iax.address;
-    const secret = count > 1 ? meshSecret(options.dataDir) : undefined;
     const heartbeatMs = options.workerStaleMs === undefined ? undefined : Math.min(10_000, Math.floor(options.workerStaleMs / 3));
-    const worker = await startWorker({
-      // New with every start: a crashed platform's calls belong to a worker that is gone, and
-      // the sweeper closes them once its heartbeat is stale.
-      workerId: `${hostname()}-local-1-${Date.now().toString(36)}`,
-      ...(heartbeatMs === undefined ? {} : { heartbeatMs }),
-      stores: control.stores,
-      storeHealth,
-      iax: options.iax,
-      status: options.status,
-      logger: logger.child({ service: 'worker' }),
-      ...(options.minExpireS === undefined ? {} : { minExpireS: options.minExpireS }),
-      ...(options.debugPeers === undefined ? {} : { debugPeers: options.debugPeers }),
-      ...(options.settings?.allowedPeerNetworks === undefined ? {} : { allowedPeerNetworks: options.settings.allowedPeerNetworks }),
-      ...(secret === undefined ? {} : { privateAddress: local, mesh: { bind: { address: local, port: options.iax.port + 1 }, secret } }),
-    }).catch(async (error: unknown) => {
-      await control.close();
-      throw error;
-    });
     const children: WorkerChild[] = [];
-    for (let index = 2; index <= count; index++) {
-      const iaxPort = options.iax.port + 2 * (index - 1);
+    for (let index = 1; index <= count; index++) {
+      const iaxPort = index === 1 ? options.iax.port : options.iax.port + 2 * (index - 1);
       children.push({
         index,
         iax: { address: options.iax.address, port: iaxPort },
-        mesh: { address: local, port: iaxPort + 1 },
+        ...(count > 1 ? { mesh: { address: local, port: iaxPort + 1 } } : {}),
         // Port 0 (tests): each picks its own.
         status: { address: options.status.address, port: options.status.port === 0 ? 0 : options.status.port + index - 1 },
       });
     }
-    const others = new WorkerChildren({
+    const workers = new WorkerChildren({
       children,
-      storeEnv: {
+      env: {
         ...tableNameEnv(names),
         STROWGER_DYNAMODB_ENDPOINT: dynamo.endpoint,
         AWS_REGION: 'local',
         AWS_ACCESS_KEY_ID: 'local',
         AWS_SECRET_ACCESS_KEY: 'local',
         ...(heartbeatMs === undefined ? {} : { STROWGER_HEARTBEAT_MS: String(heartbeatMs), STROWGER_WORKER_STALE_MS: String(options.workerStaleMs) }),
+        ...(options.minExpireS === undefined ? {} : { STROWGER_MINREGEXPIRE: String(options.minExpireS) }),
+        ...(options.debugPeers === undefined ? {} : { STROWGER_DEBUG: [...options.debugPeers].join(',') }),
+        ...(options.settings?.allowedPeerNetworks === undefined ? {} : { STROWGER_ALLOWED_PEER_NETWORKS: options.settings.allowedPeerNetworks.map((range) => range.text).join(',') }),
+        // A platform started without a logger (the tests) keeps its workers quiet too, but for errors.
+        ...(options.logger === undefined ? { LOG_LEVEL: 'error' } : {}),
       },
-      meshSecret: secret ?? '',
+      ...(count > 1 ? { meshSecret: meshSecret(options.dataDir) } : {}),
       drainSeconds,
-      ...(options.minExpireS === undefined ? {} : { minExpireS: options.minExpireS }),
       logger: logger.child({ service: 'workers' }),
     });
-    others.start();
+    await workers.start().catch(async (error: unknown) => {
+      await control.close();
+      throw error;
+    });
     return {
       dynamo,
       control,
-      worker,
-      workerPorts: [{ iax: options.iax, status: options.status }, ...children.map((c) => ({ iax: c.iax, status: c.status }))],
+      get workers() {
+        return workers.workers;
+      },
       operatorKey: key,
       operatorKeyCreated: created,
-      async activeCalls() {
-        return worker.switch.enteredCount + await others.activeCalls();
-      },
-      async drain(onHangUp) {
-        const [outcome] = await Promise.all([worker.drain(drainSeconds * 1000, onHangUp), others.stop()]);
-        return outcome;
-      },
-      hangUpNow() {
-        worker.hangUpNow();
-        others.hangUpNow();
-      },
+      activeCalls: () => workers.activeCalls(),
+      drain: (onHangUp) => workers.stop(onHangUp),
+      hangUpNow: () => workers.hangUpNow(),
       async close() {
-        await others.stop();
-        await worker.close();
+        await workers.stop();
         await control.close();
         await dynamo.stop();
       },

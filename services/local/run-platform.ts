@@ -75,13 +75,14 @@ export async function runPlatform(env: NodeJS.ProcessEnv): Promise<void> {
     ];
     const platform = await startPlatform({
       ...(minExpireS === undefined ? {} : { minExpireS }), dataDir, iax, api, status, workers, drainSeconds, ...(env.STROWGER_ADMIN_KEY === undefined ? {} : { adminKey: env.STROWGER_ADMIN_KEY }), logger, debugPeers: debugPeersFromEnv(env.STROWGER_DEBUG), settings, ...(workerStaleMs === undefined ? {} : { workerStaleMs }) });
-    const iaxAt = platform.worker.transport.localAddress();
-    const otherWorkers = platform.workerPorts.slice(1).map((w, i) => `\n  worker ${i + 2}  udp ${w.iax.address}:${w.iax.port}, status http://${w.status.address}:${w.status.port}/healthz`).join('');
+    const [first] = platform.workers;
+    const iaxAt = first!.iax;
+    const otherWorkers = platform.workers.slice(1).map((w, i) => `\n  worker ${i + 2}  udp ${w.iax.address}:${w.iax.port}, status http://${w.status.address}:${w.status.port}/healthz`).join('');
     const apiUrl = platform.control.url;
     process.stdout.write(`Strowger is running.
   IAX2      udp ${iaxAt.address}:${iaxAt.port}${otherWorkers === '' ? '' : `   (worker 1 of ${workers}, in one worker mesh)${otherWorkers}`}
   API       ${apiUrl}   (OpenAPI: ${apiUrl}/v1/openapi.json)
-  status    http://${status.address}:${platform.worker.status.port}/healthz
+  status    http://${status.address}:${first!.status.port}/healthz
   data      ${dataDir}
 ${platform.operatorKeyCreated ? `\nOperator key (shown once; saved in ${dataDir}/operator-key):\n  ${platform.operatorKey}\n` : `\nOperator key: in ${dataDir}/operator-key (or STROWGER_ADMIN_KEY)\n`}
 Quick start:

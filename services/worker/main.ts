@@ -27,7 +27,8 @@
  * address and scale-in protection. SIGTERM stops new calls (REJECT, congestion), keeps
  * relaying, and exits when the calls are gone or at the deadline; the calls still up then are
  * hung up (HANGUP on both legs, their ACKs waited for 1.5 s at most) rather than dropped in
- * silence. A second SIGTERM or SIGINT hangs them up at once.
+ * silence. A second SIGTERM or SIGINT hangs them up at once. Started by `npm start`, it also
+ * reports to the platform process and leaves when that is gone (parent-channel.ts).
  */
 import { SystemClock } from '../../shared/clock.ts';
 import { isStrowgerError } from '../../shared/errors.ts';
@@ -35,9 +36,13 @@ import { jsonLogger } from '../../shared/logger.ts';
 import { StopRequests } from '../../shared/stop-requests.ts';
 import { createDynamoClient } from '../../shared/store/dynamo-client.ts';
 import { openStores } from '../../shared/store/stores.ts';
+import { hasParent, onParentGone, reportToParent } from './parent-channel.ts';
 import { StoreHealth } from './store-health.ts';
 import { workerConfigFromEnv } from './worker-config.ts';
 import { startWorker } from './worker.ts';
+
+/** An orphaned worker's HANGUPs are sent at once; this is for them to leave the socket. */
+const ORPHAN_EXIT_MS = 200;
 
 try {
   const config = await workerConfigFromEnv(process.env);
@@ -66,6 +71,7 @@ try {
   });
   logger.info('worker started', { workerId: worker.workerId, iax: worker.transport.localAddress(), mesh: worker.mesh?.address ?? 'off', statusPort: worker.status.port, emf: config.emf !== undefined, taskProtection: config.taskProtection !== undefined });
   const requests = new StopRequests(() => performance.now());
+  let stopping = false;
   const stop = (signal: string): void => {
     const request = requests.request();
     if (request === 2) {
@@ -73,17 +79,36 @@ try {
       worker.hangUpNow();
     }
     if (request !== 1) return;
+    stopping = true;
     logger.info('draining', { signal, activeCalls: worker.switch.activeCount, deadlineS: config.drainSeconds });
     void (async () => {
-      const outcome = await worker.drain(config.drainSeconds * 1000, (calls, legs, end) => logger.info('hanging up', { calls, legs, why: end }));
+      const outcome = await worker.drain(config.drainSeconds * 1000, (calls, legs, end) => {
+        logger.info('hanging up', { calls, legs, why: end });
+        void reportToParent({ type: 'hanging-up', calls, legs, end });
+      });
       await worker.close();
       logger.info('stopped', { ...outcome });
+      await reportToParent({ type: 'stopped', outcome });
       process.exit(0);
     })();
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // npm start's platform died under us (kill -9, a crash): nobody will stop this worker and its
+  // store is gone. Tell the boxes (HANGUP on every leg, sent at once) and free the ports for the
+  // platform's next start rather than wait on ACKs and CDR writes that cannot land.
+  onParentGone(() => {
+    if (stopping) return;
+    logger.warn('the platform process is gone: hanging up and exiting', { activeCalls: worker.switch.activeCount });
+    void worker.drain(0);
+    setTimeout(() => process.exit(0), ORPHAN_EXIT_MS).unref();
+  });
+  await reportToParent({ type: 'ready', workerId: worker.workerId, iax: worker.transport.localAddress(), status: { address: config.status.address, port: worker.status.port } });
 } catch (error) {
-  process.stderr.write(`strowger worker: ${isStrowgerError(error) || error instanceof Error ? error.message : String(error)}\n`);
+  const message = isStrowgerError(error) || error instanceof Error ? error.message : String(error);
+  const { code, syscall, port } = error as { code?: unknown; syscall?: unknown; port?: unknown };
+  // Under npm start the platform says it, in the operator's words (a port in use names its setting).
+  if (hasParent()) await reportToParent({ type: 'failed', message, ...(typeof code === 'string' ? { code } : {}), ...(typeof syscall === 'string' ? { syscall } : {}), ...(typeof port === 'number' ? { port } : {}) });
+  else process.stderr.write(`strowger worker: ${message}\n`);
   process.exit(1);
 }

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildCli } from '../../infra/bundling/build-cli.ts';
-import { currentBundle } from '../../services/cli/prebuilt-bundle.mjs';
+import { currentBundle } from '../../shared/prebuilt-bundle.mjs';
 
 const BIN = fileURLToPath(new URL('../../services/cli/bin.mjs', import.meta.url));
 const runsArg = process.argv.indexOf('--runs');

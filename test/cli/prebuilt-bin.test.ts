@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { buildFolderName, currentBundle, publishBuild } from '../../services/cli/prebuilt-bundle.mjs';
+import { buildFolderName, currentBundle, publishBuild } from '../../shared/prebuilt-bundle.mjs';
 import { freeTcpPort } from '../helpers/worker-process.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));

@@ -1,6 +1,6 @@
-// `STROWGER_WORKERS=2 npm start`'s platform: worker 1 in the platform's process, worker 2 a
-// process of its own from the worker's own entry, both in one mesh over the embedded store. A
-// box on each; each calls the other across the mesh. A worker that dies is started again.
+// `STROWGER_WORKERS=2 npm start`'s platform: two workers, each a process of its own from the
+// worker's own entry, both in one mesh over the embedded store. A box on each; each calls
+// the other across the mesh. A worker that dies is started again.
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -55,7 +55,7 @@ describe('the local platform with two workers', () => {
       logger: jsonLogger({ service: 'test', level: 'info', write: (line) => logs.push(line) }),
     });
     assert.equal(statSync(join(dataDir, 'mesh-secret')).mode & 0o777, 0o600, 'the mesh secret is kept like the operator key');
-    const ports = platform.workerPorts.map((w) => w.iax.port);
+    const ports = platform.workers.map((w) => w.iax.port);
     assert.deepEqual(ports, [base, base + 2]);
     const api = (method: string, path: string, body?: unknown) =>
       fetch(`${platform!.control.url}${path}`, { method, headers: { authorization: `Bearer ${platform!.operatorKey}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
@@ -84,7 +84,7 @@ describe('the local platform with two workers', () => {
 
     const worker2 = await platform.control.stores.workers.live();
     assert.equal(worker2.length, 2);
-    const status = platform.workerPorts[1]!.status;
+    const status = platform.workers[1]!.status;
     const pid = (await (await fetch(`http://${status.address}:${status.port}/admin`)).json()) as { pid?: number };
     assert.ok(typeof pid.pid === 'number', JSON.stringify(pid));
     process.kill(pid.pid, 'SIGKILL');

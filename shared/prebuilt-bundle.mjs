@@ -1,15 +1,18 @@
-// Where the prebuilt CLI lives and whether it may be run. infra/bundling/build-cli.ts (npm's
-// `prepare` script, so `npm ci` runs it) writes each build to a folder of its own under
-// dist/cli/ (an entry module and the chunks each command loads), then a stamp naming that
-// entry, every file the build read, and when the build began. The bundle is current while none
-// of those files has changed since: a few dozen stat calls, no reading of sources.
-// Plain JavaScript because bin.mjs must decide before it can load tsx (the slow part).
+// Where a prebuilt bundle lives and whether it may be run: the CLI's under dist/cli/
+// (infra/bundling/build-cli.ts) and the worker `npm start` runs under dist/worker-local/
+// (infra/bundling/build-local-worker.ts), both built by npm's `prepare` script, so `npm ci`
+// runs them. Each build goes to a folder of its own, then a stamp names its entry, every file
+// the build read, and when the build began. The bundle is current while none of those files has
+// changed since: a few dozen stat calls, no reading of sources. Otherwise the caller runs the
+// sources through tsx, so a developer's edits take effect at once.
+// Plain JavaScript because the CLI's bin.mjs must decide before it can load tsx (the slow part).
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI_BUNDLE_DIR = join(REPO_ROOT, 'dist', 'cli');
+export const LOCAL_WORKER_BUNDLE_DIR = join(REPO_ROOT, 'dist', 'worker-local');
 const STAMP_NAME = 'build-stamp.json';
 
 /** @param {string} dir */
