@@ -3,26 +3,27 @@
  * call control, PING/LAGRQ and teardown, behaving on the wire as Asterisk's chan_iax2 does
  * (protocol.md §4-§6, §10.2). The call owns its state: a dialog (the setup handler a call is
  * built with) moves it only through the named operations below (sendRequest, sendChallenge,
- * authenticated, started, ...), each an edge of the state table in call-state.ts.
+ * authenticated, started, ...), each an edge of the state table in call-state.ts. What
+ * arrives (decryption, ISeqno, the peer's clock, received voice) is call-receiver.ts's, which
+ * reaches the call only through the hooks table at the end of the receiving section.
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock, TimerHandle } from '../../../shared/clock.ts';
 import type { Logger } from '../../../shared/logger.ts';
-import { Cause, decodeDatagram, decodeMiniFrameInto, encode, FrameType, IaxCommand, IeId, MiniFrameView, type FullFrame, type Ie } from '../codec/index.ts';
+import { Cause, encode, FrameType, IaxCommand, IeId, type FullFrame, type Ie } from '../codec/index.ts';
 import { ControlSubclass } from '../codec/control-subclasses.ts';
 import type { TrunkSink } from '../trunk/trunk-batcher.ts';
 import type { RemoteAddress } from '../transport.ts';
 import { TypedEvents } from '../typed-events.ts';
+import { CallReceiver, type ReceiveHooks, type VoiceSink } from './call-receiver.ts';
 import { CallState, CallStateError, canTransition, isStarted } from './call-state.ts';
 import type { CallCipher, CallEvents, CallSetupHandler, CloseReason } from './call-types.ts';
-import { dispatchFrame, updatesRxClock, type DispatchHooks } from './frame-dispatch.ts';
 import { Keepalive } from './keepalive.ts';
 import { frameDurationMs } from './media-timing.ts';
 import { replaceMiniScratch, writeMini } from './mini-writer.ts';
 import { ReliableSender, type QueuedFrame } from './reliable-sender.ts';
-import { RrStats, type RrReport } from './rr-stats.ts';
-import { isProcessedOutOfSequence, isUnsequenced, sequenceVerdict } from './sequencing.ts';
-import { rebuildTimestamp, TxTimestamps } from './timestamps.ts';
+import type { RrReport } from './rr-stats.ts';
+import { TxTimestamps } from './timestamps.ts';
 import { KeyRotation } from './key-rotation.ts';
 
 export { LAGRQ_INTERVAL_MS, PING_INTERVAL_MS } from './keepalive.ts';
@@ -62,8 +63,6 @@ export interface CallInit {
   fullVoiceAtWrap?: boolean;
 }
 
-/** Decrypted mini frames are read through this one view: no object per frame. */
-const miniView = new MiniFrameView();
 const EMPTY = Buffer.alloc(0);
 
 export class Call {
@@ -78,7 +77,6 @@ export class Call {
   private readonly setup: CallSetupHandler;
   private cipher: CallCipher | undefined;
   private trunk: TrunkSink | undefined;
-  private voiceSink: ((payload: Buffer, format: bigint, timestamp: number) => void) | undefined;
   private readonly fullVoiceAtWrap: boolean;
 
   private readonly clock: Clock;
@@ -86,15 +84,11 @@ export class Call {
   private readonly sendDatagram: (datagram: Buffer) => boolean | void;
   private readonly reliable: ReliableSender;
   private readonly tx: TxTimestamps;
-  private readonly rr = new RrStats();
+  /** What arrives: ISeqno, the peer's clock, received voice and its statistics. */
+  private readonly receiver: CallReceiver<Call>;
   private oseqno = 0;
-  private iseqno = 0;
-  private lastSentIseqno = 0;
   private lastSentTs = 0;
   private txVoiceFormat = 0n;
-  private rxVoiceFormat = 0n;
-  /** Highest 32-bit peer timestamp seen (protocol.md §5.3). */
-  private rxLast = 0;
   private readonly keepalive: Keepalive;
   private readonly keepaliveEnabled: boolean;
   private autokillTimer: TimerHandle | undefined;
@@ -120,6 +114,7 @@ export class Call {
       this.logger.error('call event listener threw', { event, error, call: this.localCall }),
     );
     this.tx = new TxTimestamps(init.clock);
+    this.receiver = new CallReceiver<Call>(this, Call.hooks, init.clock);
     this.keyRotation = new KeyRotation(init.clock, () => this.sendNewKey());
     this.keepalive = new Keepalive(init.clock, {
       ping: () => this.sendIax(IaxCommand.PING, []),
@@ -135,7 +130,7 @@ export class Call {
     }
     this.reliable = new ReliableSender(init.clock, {
       transmit: (plain, key) => this.transmit(plain, key),
-      currentIseqno: () => this.iseqno,
+      currentIseqno: () => this.receiver.iseqno,
       gaveUp: (frame) => this.onGiveUp(frame),
       finalAcked: () => this.close(this.finalReason()),
     }, pingtimeMs);
@@ -190,7 +185,7 @@ export class Call {
 
   /** Our OSeqno and ISeqno now (`iax2 show channels`' Seq (Tx/Rx)). */
   get sequenceNumbers(): { tx: number; rx: number } {
-    return { tx: this.oseqno, rx: this.iseqno };
+    return { tx: this.oseqno, rx: this.receiver.iseqno };
   }
 
   get unacknowledged(): number {
@@ -248,6 +243,7 @@ export class Call {
    */
   encryptWith(cipher: CallCipher, options: { rotateKeys?: boolean } = {}): void {
     this.cipher = cipher;
+    this.receiver.decryptWith(cipher);
     this.keyRotation.enabled = options.rotateKeys === true;
   }
 
@@ -255,8 +251,7 @@ export class Call {
   resetForTokenRetry(): void {
     this.reliable.clear();
     this.oseqno = 0;
-    this.iseqno = 0;
-    this.lastSentIseqno = 0;
+    this.receiver.resetSequence();
     this.peerCall = 0;
   }
 
@@ -274,8 +269,8 @@ export class Call {
    * The relay's fast path: received voice goes straight to `sink` instead of a `voice` event
    * (no event object per frame). A relay sets it; everyone else listens to `voice`.
    */
-  setVoiceSink(sink: (payload: Buffer, format: bigint, timestamp: number) => void): void {
-    this.voiceSink = sink;
+  setVoiceSink(sink: VoiceSink): void {
+    this.receiver.setVoiceSink(sink);
   }
 
   /** Sends an IAX command (reliable: every IAX command is, but ACK and VNAK, which are sent apart). Returns its timestamp. */
@@ -425,7 +420,7 @@ export class Call {
 
   /** The receive statistics we would report in a PONG now. */
   receiveStats(): RrReport {
-    return this.rr.report();
+    return this.receiver.stats();
   }
 
   // ---- sending -------------------------------------------------------------------------
@@ -435,15 +430,14 @@ export class Call {
     const oseqno = this.oseqno;
     const frame = this.frame(frameType, subclass, timestamp, oseqno, ies, payload);
     this.oseqno = (oseqno + 1) & 0xff;
-    this.lastSentIseqno = this.iseqno;
     this.lastSentTs = timestamp;
     this.reliable.send(oseqno, encode(frame), final, this.cipher?.transmitKey);
     this.startPeriodicTimers();
   }
 
-  /** A full frame of this call, carrying our current ISeqno. */
+  /** A full frame of this call, carrying our current ISeqno: it acknowledges all that arrived (protocol.md §4.3). */
   private frame(frameType: number, subclass: number, timestamp: number, oseqno: number, ies: Ie[] | undefined, payload: Buffer | undefined): FullFrame {
-    return { kind: 'full', sourceCall: this.localCall, destCall: this.peerCall, retransmitted: false, timestamp, oseqno, iseqno: this.iseqno, frameType, subclass, ies, payload };
+    return { kind: 'full', sourceCall: this.localCall, destCall: this.peerCall, retransmitted: false, timestamp, oseqno, iseqno: this.receiver.carryIseqno(), frameType, subclass, ies, payload };
   }
 
   /** ACK: echoes the acknowledged frame's timestamp, takes no sequence number (protocol.md §4.3). */
@@ -453,12 +447,11 @@ export class Call {
 
   /** VNAK: "resend from my ISeqno", unreliable, OSeqno and ISeqno both ours (protocol.md §4.5). */
   private sendVnak(): void {
-    this.sendUnsequenced(IaxCommand.VNAK, this.tx.forIax(), this.iseqno);
+    this.sendUnsequenced(IaxCommand.VNAK, this.tx.forIax(), this.receiver.iseqno);
   }
 
   private sendUnsequenced(command: number, timestamp: number, oseqno: number): void {
     if (this.closed) return;
-    this.lastSentIseqno = this.iseqno;
     this.transmit(encode(this.frame(FrameType.IAX, command, timestamp, oseqno, [], undefined)), this.cipher?.transmitKey);
   }
 
@@ -478,119 +471,43 @@ export class Call {
     }
   }
 
-  // ---- receiving -----------------------------------------------------------------------
+  // ---- receiving (call-receiver.ts) ---------------------------------------------------
 
-  /** A datagram for this call (full or mini), as received: decrypted here when encrypted. */
+  /** A datagram for this call (full or mini), as received: decrypted first when encrypted. */
   receiveDatagram(datagram: Buffer): void {
-    if (this.closed) return;
-    let plain = datagram;
-    const kind = (datagram[0]! & 0x80) !== 0 ? 'full' : 'mini';
-    if (this.cipher !== undefined) {
-      const decrypted = this.cipher.decrypt(datagram, kind);
-      if (decrypted === undefined) {
-        this.logger.debug('frame did not decrypt; dropped', { call: this.localCall });
-        return;
-      }
-      plain = decrypted;
-    }
-    if (kind === 'mini') {
-      // The media path: a mini frame is read through the shared view; no frame object.
-      if (plain.length < 4) return;
-      const view = decodeMiniFrameInto(plain, miniView);
-      this.receiveMini(view.timestamp, view.payload);
-      return;
-    }
-    const frame = decodeDatagram(plain);
-    if (frame.kind === 'full') this.receiveFull(frame);
+    if (!this.closed) this.receiver.receiveDatagram(datagram);
   }
 
   /** A meta trunk entry for this call (never encrypted, protocol.md §11.4). */
   receiveTrunkEntry(payload: Buffer, timestamp16: number | undefined, trunkTimestamp: number): void {
-    if (this.closed) return;
-    if (timestamp16 === undefined || timestamp16 === 0) {
-      this.deliverVoice(payload, Math.max(this.rxLast, trunkTimestamp));
-      return;
-    }
-    this.receiveMini(timestamp16, payload);
-  }
-
-  private receiveMini(timestamp16: number, payload: Buffer): void {
-    if (this.rxVoiceFormat === 0n) {
-      // Voice before any full voice frame cannot be decoded: VNAK, drop (protocol.md §1.3, §4.5).
-      this.rr.drop();
-      this.sendVnak();
-      return;
-    }
-    const timestamp = rebuildTimestamp(this.rxLast, timestamp16, 16);
-    if (timestamp > this.rxLast) this.rxLast = timestamp;
-    this.deliverVoice(payload, timestamp);
-  }
-
-  private deliverVoice(payload: Buffer, timestamp: number): void {
-    if (!isStarted(this.currentState)) return;
-    this.rr.voice(timestamp, this.clock.now(), frameDurationMs(this.rxVoiceFormat, payload.length));
-    if (this.voiceSink !== undefined) this.voiceSink(payload, this.rxVoiceFormat, timestamp);
-    else this.events.emit('voice', { payload, format: this.rxVoiceFormat, timestamp });
+    if (!this.closed) this.receiver.receiveTrunkEntry(payload, timestamp16, trunkTimestamp);
   }
 
   receiveFull(frame: FullFrame): void {
-    if (this.closed) return;
-    const isIax = frame.frameType === FrameType.IAX;
-    const command = isIax ? frame.subclass : -1;
+    if (!this.closed) this.receiver.receiveFull(frame);
+  }
 
-    // Stateless replies from call number 1 open no dialog and take no sequence numbers (protocol.md §7.2).
-    if (frame.sourceCall === 1 && isIax && (command === IaxCommand.CALLTOKEN || command === IaxCommand.REJECT || command === IaxCommand.REGREJ)) {
-      this.setup.handle(frame);
-      return;
-    }
+  /** What any full frame of the call tells the sending side, whatever its sequence number. */
+  private arrived(frame: FullFrame): void {
     if (this.peerCall === 0 && frame.sourceCall !== 0) {
       this.peerCall = frame.sourceCall;
       this.startPeriodicTimers();
     }
+    const isIax = frame.frameType === FrameType.IAX;
     if (isIax) {
       this.heardIax = true;
       this.clock.clearTimer(this.autokillTimer);
       this.autokillTimer = undefined;
     }
     // Implicit acknowledgement by every full frame but INVAL (protocol.md §4.2).
-    if (command !== IaxCommand.INVAL) this.reliable.acknowledge(frame.iseqno);
-    if (this.closed) return;
-
-    const unsequenced = isUnsequenced(command);
-    const verdict = sequenceVerdict(this.iseqno, frame.oseqno);
-    if (verdict !== 'in-order') {
-      if (!isProcessedOutOfSequence(command)) {
-        // An old duplicate is re-ACKed (never an ACK or INVAL), then dropped; a gap asks for what is missing.
-        if (verdict === 'duplicate') {
-          if (!unsequenced && !this.isRepeatedOpening(command)) this.sendAck(frame);
-        } else {
-          this.sendVnak();
-        }
-        return;
-      }
-    } else if (!unsequenced) {
-      this.iseqno = (this.iseqno + 1) & 0xff;
-    }
-
-    if (updatesRxClock(frame) && frame.timestamp > this.rxLast) this.rxLast = frame.timestamp;
-
-    dispatchFrame(Call.dispatch, this, frame);
-    // ACK only when nothing we sent while handling it already carried the new ISeqno (protocol.md §4.3).
-    if (!unsequenced && !this.closed && this.lastSentIseqno !== this.iseqno) this.sendAck(frame);
+    if (!isIax || frame.subclass !== IaxCommand.INVAL) this.reliable.acknowledge(frame.iseqno);
   }
 
   /**
-   * A copy of the NEW or REGREQ that opened a dialog still waiting for its challenge's answer
-   * is not ACKed: the challenge, retransmitted on its own schedule, acknowledges it implicitly,
-   * and an ACK per copy would be a send per datagram from whoever can replay a token-bearing
-   * request from a spoofed address (docs/architecture.md §9).
+   * What receiving and frame dispatch may do to a call: its private moves, one set of functions
+   * for every call.
    */
-  private isRepeatedOpening(command: number): boolean {
-    return this.currentState === CallState.AuthReqSent && (command === IaxCommand.NEW || command === IaxCommand.REGREQ);
-  }
-
-  /** What frame dispatch may do to a call: its private moves, one set of functions for every call. */
-  private static readonly dispatch: DispatchHooks<Call> = {
+  private static readonly hooks: ReceiveHooks<Call> = {
     state: (call) => call.currentState,
     events: (call) => call.events,
     offerToSetup: (call, frame) => call.setup.handle(frame),
@@ -601,14 +518,14 @@ export class Call {
     close: (call, reason) => call.close(reason),
     sendIax: (call, command, ies, options) => call.sendIax(command, ies, options),
     sendAck: (call, frame) => call.sendAck(frame),
-    receiveStats: (call) => call.rr.report(),
+    sendVnak: (call) => call.sendVnak(),
+    receiveStats: (call) => call.receiver.stats(),
     measuredRtt: (call, rttMs) => call.reliable.setPingtime(rttMs),
-    voiceFrame: (call, format, payload, timestamp) => {
-      call.rxVoiceFormat = format;
-      call.deliverVoice(payload, timestamp);
-    },
+    voiceFrame: (call, format, payload, timestamp) => call.receiver.fullVoice(format, payload, timestamp),
     iaxTimestamp: (call) => call.tx.forIax(),
     resendFrom: (call, iseqno) => call.reliable.resendFrom(iseqno),
+    arrived: (call, frame) => call.arrived(frame),
+    undecryptable: (call) => call.logger.debug('frame did not decrypt; dropped', { call: call.localCall }),
   };
 
   // ---- timers and teardown -------------------------------------------------------------
