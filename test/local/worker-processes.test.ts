@@ -1,0 +1,79 @@
+// `npm start`'s workers are processes of their own, as tasks are on ECS: the relay is not in
+// the process that holds the store and the API, and it runs the bundle built like the worker
+// image while that is current (the sources through tsx once a source changed after it).
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { buildLocalWorker } from '../../infra/bundling/build-local-worker.ts';
+import { startPlatform, type Platform } from '../../services/local/platform.ts';
+import { currentBundle, LOCAL_WORKER_BUNDLE_DIR } from '../../shared/prebuilt-bundle.mjs';
+
+/** The pid whose open files include the UDP socket bound to `port` (from /proc). */
+function udpHolder(port: number): number | undefined {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const line = readFileSync('/proc/net/udp', 'utf8').split('\n').find((l) => l.trim().split(/\s+/)[1]?.endsWith(hex));
+  const inode = line?.trim().split(/\s+/)[9];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (readdirSync(`/proc/${pid}/fd`).some((fd) => readlinkSync(`/proc/${pid}/fd/${fd}`) === `socket:[${inode}]`)) return Number(pid);
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return undefined;
+}
+
+const commandLine = (pid: number): string[] => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+
+describe('npm start\'s worker processes', () => {
+  const dirs: string[] = [];
+  let platform: Platform | undefined;
+  after(async () => {
+    await platform?.close();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  const start = async (): Promise<Platform> => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'strowger-workers-'));
+    dirs.push(dataDir);
+    return startPlatform({ dataDir, iax: { address: '127.0.0.1', port: 0 }, api: { address: '127.0.0.1', port: 0 }, status: { address: '127.0.0.1', port: 0 } });
+  };
+
+  it('the relay runs in a process of its own, from the current bundle, with its status port answering', async () => {
+    if (!('url' in currentBundle({ dir: LOCAL_WORKER_BUNDLE_DIR }))) await buildLocalWorker();
+    const bundle = currentBundle({ dir: LOCAL_WORKER_BUNDLE_DIR });
+    assert.ok('url' in bundle);
+    platform = await start();
+    const [worker] = platform.workers;
+    assert.ok(worker !== undefined && worker.iax.port > 0 && worker.status.port > 0, 'the ports the kernel picked are reported');
+    const pid = udpHolder(worker.iax.port);
+    assert.ok(pid !== undefined && pid !== process.pid, `the IAX2 socket is held by another process (${pid})`);
+    assert.deepEqual(commandLine(pid).slice(1), [fileURLToPath(bundle.url)], 'plain node running the bundle, no loader');
+    const health = (await (await fetch(`http://127.0.0.1:${worker.status.port}/healthz`)).json()) as { workerId?: string };
+    assert.equal(health.workerId, worker.workerId);
+    await platform.close();
+    platform = undefined;
+    assert.equal(udpHolder(worker.iax.port), undefined, 'closing the platform stops its worker');
+  });
+
+  it('a source changed since the bundle was built: the worker runs the sources through tsx', async () => {
+    // A source newer than the build stamp makes the bundle stale, as a developer's edit does.
+    const source = fileURLToPath(new URL('../../services/worker/parent-channel.ts', import.meta.url));
+    const { atime, mtime } = statSync(source);
+    const future = new Date(Date.now() + 60_000);
+    utimesSync(source, future, future);
+    try {
+      assert.ok(!('url' in currentBundle({ dir: LOCAL_WORKER_BUNDLE_DIR })));
+      platform = await start();
+      const pid = udpHolder(platform.workers[0]!.iax.port)!;
+      const args = commandLine(pid).slice(1);
+      assert.deepEqual(args.slice(0, 2), ['--import', 'tsx']);
+      assert.match(args[2] ?? '', /services\/worker\/main\.ts$/);
+    } finally {
+      // Put the time back, so the bundle is current again for what runs next.
+      utimesSync(source, atime, mtime);
+    }
+  });
+});
