@@ -12,6 +12,16 @@
  * being added (the event loop ran late) is taken there and then, so no frame waits a whole
  * extra interval. A frame thus waits at most trunkfreq in the batcher by design, trunkfreq / 2
  * on average, and every peer's datagrams leave trunkfreq apart.
+ *
+ * Passing through (docs/architecture.md §3, item 6): a relay's trunk frames arrive already batched by
+ * the sending box, cut at its trunkmtu. When the entries one incoming datagram brought (one
+ * burst: everything added before the event loop's next microtask checkpoint) make up a peer's
+ * whole batch and fill at least half of trunkmtu, that batch leaves at the end of the burst
+ * instead of at the next tick: the relay then adds no batching delay and no jitter (a tick
+ * falling just before or just after a frame's arrival would move it by a whole trunkfreq), for
+ * no more datagrams than the tick would have sent. Smaller batches, and entries joining ones
+ * other datagrams started (many boxes calling one), still wait for the tick, which is what
+ * makes one datagram out of many small ones.
  */
 import type { Clock, TimerHandle } from '../../../shared/clock.ts';
 import { META_CMD_TRUNK, META_TRUNK_HEADER_LENGTH, TRUNK_CMD_DATA_PLAIN, TRUNK_CMD_DATA_TIMESTAMPS } from '../codec/meta-trunk-frame.ts';
@@ -48,6 +58,10 @@ class PeerTrunk implements TrunkSink {
   lastTimestamp = -1;
   /** Dropped from the batcher's peers after a long idle; its next entry files it again. */
   forgotten = false;
+  /** Has entries from the burst in progress (listed in the batcher's burst). */
+  inBurst = false;
+  /** The batch holds only the burst in progress's entries: it may pass through at its end. */
+  pure = false;
 
   constructor(
     private readonly batcher: TrunkBatcher,
@@ -82,6 +96,11 @@ export class TrunkBatcher {
   private timer: TimerHandle | undefined;
   /** When the armed timer's tick is due, on the grid (epoch + k x freqMs). */
   private dueAt = 0;
+  /** Peers given entries in the burst in progress; its end is a microtask. */
+  private readonly burst: PeerTrunk[] = [];
+  private burstEndQueued = false;
+  /** A pure burst's batch at least this long passes through at once. */
+  private readonly passThroughBytes: number;
 
   constructor(
     private readonly clock: Clock,
@@ -91,6 +110,7 @@ export class TrunkBatcher {
     this.freqMs = options.freqMs ?? 20;
     this.mtu = options.mtu ?? 1240;
     this.maxSize = options.maxSize ?? 128_000;
+    this.passThroughBytes = Math.floor(this.mtu / 2);
     this.epoch = clock.now();
   }
 
@@ -128,6 +148,18 @@ export class TrunkBatcher {
         other.forgotten = true;
       }
       this.peers.set(peer.key, peer);
+    }
+    if (!peer.inBurst) {
+      peer.inBurst = true;
+      peer.pure = peer.entries === 0;
+      this.burst.push(peer);
+      if (!this.burstEndQueued) {
+        this.burstEndQueued = true;
+        queueMicrotask(this.endBurst);
+      }
+    } else if (peer.entries === 0) {
+      // Sent early because full, mid-burst: the batch begun now is this burst's alone.
+      peer.pure = true;
     }
     const buf = peer.buffer;
     let at = peer.length;
@@ -169,6 +201,19 @@ export class TrunkBatcher {
     peer.length = META_TRUNK_HEADER_LENGTH;
     peer.entries = 0;
   }
+
+  /** The end of a burst: batches it made alone, and long enough, leave now (see the top of the file). */
+  private readonly endBurst = (): void => {
+    this.burstEndQueued = false;
+    for (const peer of this.burst) {
+      peer.inBurst = false;
+      if (peer.pure && peer.length >= this.passThroughBytes && !peer.forgotten) {
+        this.flush(peer, undefined);
+        peer.idleIntervals = 0;
+      }
+    }
+    this.burst.length = 0;
+  };
 
   /** Arms the timer for the next grid point after now (missed points are skipped, not caught up). */
   private schedule(): void {

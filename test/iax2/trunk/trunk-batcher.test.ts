@@ -167,4 +167,65 @@ describe('meta trunk batching', () => {
     const entries = sent.slice(1).flatMap((s) => decodeMetaTrunkFrame(s.datagram).entries.map((e) => `${e.call}:${e.payload[0]}`));
     assert.deepEqual(entries.sort(), [`1:${voice(1, 1)[0]}`, `2:${voice(2, 0)[0]}`, `2:${voice(2, 1)[0]}`].sort(), 'every entry sent once, none stranded');
   });
+  describe('passing through', () => {
+    const burstEnd = (): Promise<void> => new Promise((resolve) => queueMicrotask(resolve));
+
+    it('one datagram\'s entries making a batch of half trunkmtu or more leave at the end of that datagram, not at the tick', async () => {
+      const { clock, sent, batcher } = setup();
+      const sink = batcher.sinkFor(PEER_A);
+      clock.advance(7);
+      for (let call = 1; call <= 7; call++) sink.add(call, 0, voice(call, 0));
+      await burstEnd();
+      assert.equal(sent.length, 1, 'sent as it came, 13 ms before the tick');
+      assert.equal(sent[0]!.at, 7);
+      const frame = decodeMetaTrunkFrame(sent[0]!.datagram);
+      assert.deepEqual(frame.entries.map((e) => e.call), [1, 2, 3, 4, 5, 6, 7]);
+      assert.equal(frame.timestamp, 7, 'stamped with the trunk clock when it left');
+      clock.advance(13);
+      assert.equal(sent.length, 1, 'the tick finds nothing left to send');
+    });
+
+    it('a small batch waits for the tick, so many small ones still make one datagram', async () => {
+      const { clock, sent, batcher } = setup();
+      const sink = batcher.sinkFor(PEER_A);
+      clock.advance(3);
+      sink.add(1, 0, voice(1, 0));
+      sink.add(2, 0, voice(2, 0));
+      await burstEnd();
+      assert.equal(sent.length, 0);
+      clock.advance(17);
+      assert.equal(sent.length, 1);
+      assert.equal(sent[0]!.at, 20);
+    });
+
+    it('entries joining a batch another datagram began wait for the tick (many boxes calling one)', async () => {
+      const { clock, sent, batcher } = setup();
+      const sink = batcher.sinkFor(PEER_A);
+      sink.add(1, 0, voice(1, 0));
+      sink.add(2, 0, voice(2, 0));
+      await burstEnd();
+      for (let call = 3; call <= 5; call++) sink.add(call, 0, voice(call, 0));
+      await burstEnd();
+      assert.equal(sent.length, 0, 'five entries from two datagrams: one datagram at the tick');
+      clock.advance(20);
+      assert.deepEqual(decodeMetaTrunkFrame(sent[0]!.datagram).entries.map((e) => e.call), [1, 2, 3, 4, 5]);
+    });
+
+    it('trunk timestamps keep rising across frames passed through and frames sent by the tick', async () => {
+      const { clock, sent, batcher } = setup();
+      const sink = batcher.sinkFor(PEER_A);
+      for (let round = 0; round < 4; round++) {
+        // Three full frames arriving in the same millisecond, then a lone entry for the tick.
+        for (let frame = 0; frame < 3; frame++) {
+          for (let call = 1; call <= 7; call++) sink.add(frame * 7 + call, round * 20, voice(call, round));
+          await burstEnd();
+        }
+        sink.add(99, round * 20, voice(99, round));
+        clock.advance(20);
+      }
+      const stamps = sent.map((s) => decodeMetaTrunkFrame(s.datagram).timestamp);
+      assert.equal(sent.length, 16);
+      for (let i = 1; i < stamps.length; i++) assert.ok(stamps[i]! > stamps[i - 1]!, `stamps rise: ${stamps.join(', ')}`);
+    });
+  });
 });
