@@ -43,11 +43,14 @@ export interface ReceiveHooks<C> extends DispatchHooks<C> {
 
 /** Decrypted mini frames are read through this one view: no object per frame. */
 const miniView = new MiniFrameView();
+/** The statistics of a leg that has had no voice yet (never written to). */
+const NO_VOICE = new RrStats();
 
 export class CallReceiver<C> {
   private cipher: CallCipher | undefined;
   private voiceSink: VoiceSink | undefined;
-  private readonly rr = new RrStats();
+  /** Made with the first voice frame: a leg that carries none (a dialog, a call still ringing) holds none. */
+  private rr: RrStats | undefined;
   /** Our ISeqno: the OSeqno we expect next (protocol.md §4.1). */
   private expected = 0;
   /** The ISeqno the last frame we sent carried: what the peer knows we have (protocol.md §4.3). */
@@ -94,7 +97,7 @@ export class CallReceiver<C> {
 
   /** The receive statistics a PONG reports now. */
   stats(): RrReport {
-    return this.rr.report();
+    return (this.rr ?? NO_VOICE).report();
   }
 
   /** A datagram for the call (full or mini), as received. */
@@ -132,7 +135,7 @@ export class CallReceiver<C> {
   private receiveMini(timestamp16: number, payload: Buffer): void {
     if (this.rxVoiceFormat === 0n) {
       // Voice before any full voice frame cannot be decoded: VNAK, drop (protocol.md §1.3, §4.5).
-      this.rr.drop();
+      (this.rr ??= new RrStats()).drop();
       this.hooks.sendVnak(this.call);
       return;
     }
@@ -149,7 +152,7 @@ export class CallReceiver<C> {
 
   private deliverVoice(payload: Buffer, timestamp: number): void {
     if (!isStarted(this.hooks.state(this.call))) return;
-    this.rr.voice(timestamp, this.clock.now(), frameDurationMs(this.rxVoiceFormat, payload.length));
+    (this.rr ??= new RrStats()).voice(timestamp, this.clock.now(), frameDurationMs(this.rxVoiceFormat, payload.length));
     if (this.voiceSink !== undefined) this.voiceSink(payload, this.rxVoiceFormat, timestamp);
     else this.hooks.events(this.call).emit('voice', { payload, format: this.rxVoiceFormat, timestamp });
   }

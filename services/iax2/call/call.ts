@@ -95,7 +95,8 @@ export class Call {
   private setupTimer: TimerHandle | undefined;
   private everAuthenticated = false;
   private destroyTimer: TimerHandle | undefined;
-  private readonly keyRotation: KeyRotation;
+  /** Made when the call is encrypted: a plain leg carries no RTKEY schedule. */
+  private keyRotation: KeyRotation | undefined;
   /** Asterisk holds non-IAX frames until the peer has sent an IAX frame (protocol.md §6.2). */
   private heardIax = false;
   private rejectSent = false;
@@ -115,7 +116,6 @@ export class Call {
     );
     this.tx = new TxTimestamps(init.clock);
     this.receiver = new CallReceiver<Call>(this, Call.hooks, init.clock);
-    this.keyRotation = new KeyRotation(init.clock, () => this.sendNewKey());
     this.keepalive = new Keepalive(init.clock, {
       ping: () => this.sendIax(IaxCommand.PING, []),
       lagrq: () => this.sendIax(IaxCommand.LAGRQ, []),
@@ -162,12 +162,12 @@ export class Call {
 
   /** Whether we rotate our transmit key with RTKEY (the peer offered rotation, protocol.md §11.1). */
   get rotatesKeys(): boolean {
-    return this.keyRotation.enabled;
+    return this.keyRotation?.enabled ?? false;
   }
 
   /** RTKEYs we have sent so far. */
   get keyRotations(): number {
-    return this.keyRotation.count;
+    return this.keyRotation?.count ?? 0;
   }
 
   get pingtimeMs(): number {
@@ -244,7 +244,8 @@ export class Call {
   encryptWith(cipher: CallCipher, options: { rotateKeys?: boolean } = {}): void {
     this.cipher = cipher;
     this.receiver.decryptWith(cipher);
-    this.keyRotation.enabled = options.rotateKeys === true;
+    this.keyRotation?.stop();
+    this.keyRotation = new KeyRotation(this.clock, () => this.sendNewKey(), options.rotateKeys === true);
   }
 
   /** Resets sequencing for a resend after CALLTOKEN (protocol.md §7.2): both counters to 0, queue dropped. */
@@ -325,7 +326,7 @@ export class Call {
    */
   relayVoice(payload: Buffer, format: bigint, relayedTimestamp: number | undefined): void {
     if (!isStarted(this.currentState)) return;
-    if (this.cipher !== undefined) this.keyRotation.voiceSending();
+    if (this.cipher !== undefined) this.keyRotation?.voiceSending();
     const timestamp = this.tx.forVoice(frameDurationMs(format, payload.length), relayedTimestamp);
     const high = timestamp >>> 16;
     const lastHigh = this.lastSentTs >>> 16;
@@ -350,7 +351,7 @@ export class Call {
    * Frames already queued keep retransmitting under the key they were first sent with.
    */
   rotateKey(): void {
-    this.keyRotation.now();
+    this.keyRotation?.now();
   }
 
   /** One rotation: the new key goes under the old one, then everything new uses it. */
@@ -577,7 +578,7 @@ export class Call {
     this.clock.clearTimer(this.autokillTimer);
     this.clock.clearTimer(this.setupTimer);
     this.clock.clearTimer(this.destroyTimer);
-    this.keyRotation.stop();
+    this.keyRotation?.stop();
     this.reliable.clear();
     this.events.emit('closed', { reason });
     this.events.removeAll();

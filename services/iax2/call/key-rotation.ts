@@ -12,8 +12,6 @@ export const RTKEY_BASE_MS = 120_000;
 export const RTKEY_SPREAD_MS = 180_000;
 
 export class KeyRotation {
-  /** Whether the peer offered rotation (then we rotate our key). */
-  enabled = false;
   /** Rotations done so far. */
   count = 0;
   private started = false;
@@ -23,6 +21,8 @@ export class KeyRotation {
     private readonly clock: Clock,
     /** Sends a new key and uses it; false when the call cannot (not encrypted, closed). */
     private readonly rotate: () => boolean,
+    /** Whether the peer offered rotation (then we rotate our key from the first voice on). */
+    readonly enabled: boolean,
   ) {}
 
   /** A voice frame is about to go: the first one starts the rotations. */
