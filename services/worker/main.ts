@@ -10,6 +10,8 @@
  *   STROWGER_DRAIN_SECONDS      SIGTERM: how long calls may finish (default 110, inside Fargate's 120 s)
  *   STROWGER_DEBUG              peer1,peer2: log every frame to and from those peers, decoded
  *   STROWGER_SOCKET_BUFFER_BYTES  the IAX2 socket's kernel buffers (default 4 MiB, capped by net.core.rmem_max)
+ *   STROWGER_RECEIVE_QUEUE_MS     the receive queue holds about this much time of arrivals, the buffer
+ *                               following the read rate up to the size above (default 50; 0: fixed)
  *   STROWGER_METRICS            emf (default on ECS) or off; STROWGER_METRICS_NAMESPACE / _SERVICE name them
  *   STROWGER_MESH_SECRET        the deployment's worker-mesh secret (at least 16 characters): turns the mesh on
  *   STROWGER_MESH_BIND          this worker's mesh endpoint (default <private address>:STROWGER_MESH_PORT, 4570)
@@ -58,6 +60,7 @@ try {
     status: config.status,
     ...(config.privateAddress === undefined ? {} : { privateAddress: config.privateAddress }),
     ...(config.socketBufferBytes === undefined ? {} : { socketBufferBytes: config.socketBufferBytes }),
+    ...(config.receiveQueueMs === undefined ? {} : { receiveQueueMs: config.receiveQueueMs }),
     ...(config.taskProtection === undefined ? {} : { taskProtection: config.taskProtection }),
     ...(config.emf === undefined ? {} : { emf: { ...config.emf, write: (line: string) => process.stdout.write(line) } }),
     debugPeers: config.debugPeers,

@@ -14,6 +14,8 @@ import { isIP, isIPv4 } from 'node:net';
 import { silentLogger, type Logger } from '../../shared/logger.ts';
 import { addressKey, type DatagramListener, type RemoteAddress, type Transport } from '../iax2/transport.ts';
 import { BacklogGauge } from './backlog-gauge.ts';
+import { ADJUST_EVERY_MS, ReceiveQueueBound, type ReceiveQueueBoundOptions } from './receive-queue-bound.ts';
+import { socketDrops } from './socket-drops.ts';
 
 export interface UdpTransportOptions {
   /** An IP literal. Default 0.0.0.0; an IPv6 address binds a udp6 socket ('::' also takes IPv4). */
@@ -25,6 +27,11 @@ export interface UdpTransportOptions {
   receiveBufferBytes?: number;
   /** SO_SNDBUF, set after bind. Linux doubles it and caps it at net.core.wmem_max. */
   sendBufferBytes?: number;
+  /**
+   * Keep the receive queue short in time (receive-queue-bound.ts): the receive buffer follows
+   * the read rate, between the bound's floor and ceiling. Off unless given.
+   */
+  receiveQueue?: ReceiveQueueBoundOptions;
 }
 
 export interface UdpTransportCounters {
@@ -60,16 +67,24 @@ export class UdpTransport implements Transport {
   private readonly ipv6: boolean;
   private readonly backlog = new BacklogGauge();
   private mediaSends = 0;
+  private readonly queueBound: ReceiveQueueBound | undefined;
+  private readonly queueTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly socket: Socket,
     private readonly logger: Logger,
+    receiveQueue: ReceiveQueueBoundOptions | undefined,
   ) {
     const { address, port, family } = socket.address();
     this.local = { address, port };
     this.ipv6 = family === 'IPv6';
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('message', (datagram, info) => this.receive(datagram, info.address, info.port));
+    if (receiveQueue !== undefined) {
+      const bound = new ReceiveQueueBound(performance.now(), socket.getRecvBufferSize(), receiveQueue);
+      this.queueBound = bound;
+      this.queueTimer = setInterval(() => this.resizeReceiveBuffer(bound), ADJUST_EVERY_MS).unref();
+    }
     socket.on('error', (error) => {
       this.counters.socketErrors++;
       this.logger.warn('udp socket error', { error });
@@ -109,7 +124,7 @@ export class UdpTransport implements Transport {
           reject(error instanceof Error ? error : new Error(String(error)));
           return;
         }
-        const transport = new UdpTransport(socket, logger);
+        const transport = new UdpTransport(socket, logger, options.receiveQueue);
         logger.info('udp socket bound', { local: addressKey(transport.local), ...transport.bufferSizes() });
         resolve(transport);
       });
@@ -175,10 +190,16 @@ export class UdpTransport implements Transport {
     return { receiveBufferBytes: this.socket.getRecvBufferSize(), sendBufferBytes: this.socket.getSendBufferSize() };
   }
 
+  /** Datagrams the kernel dropped at this socket for a full receive queue (socket-drops.ts); undefined where it cannot say. */
+  kernelDrops(): number | undefined {
+    return this.isClosed ? undefined : socketDrops(this.local.port, this.ipv6);
+  }
+
   /** Idempotent. Stops delivery at once; `closed` resolves when the socket is gone. */
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
+    clearInterval(this.queueTimer);
     this.listener = undefined;
     this.backlog.close();
     this.socket.close();
@@ -186,6 +207,7 @@ export class UdpTransport implements Transport {
 
   private receive(datagram: Buffer, address: string, port: number): void {
     this.counters.received++;
+    this.queueBound?.read(datagram.length);
     const waitedMs = this.backlog.read();
     const from = { address: this.ipv6 ? unmapIpv4(address) : address, port };
     try {
@@ -193,6 +215,17 @@ export class UdpTransport implements Transport {
     } catch (error) {
       this.counters.listenerErrors++;
       this.logger.error('datagram listener threw', { error, from: addressKey(from) });
+    }
+  }
+
+  /** Linux doubles what SO_RCVBUF is asked for: ask half of what the bound wants the kernel to hold. */
+  private resizeReceiveBuffer(bound: ReceiveQueueBound): void {
+    const kernelBytes = bound.adjust(performance.now());
+    if (kernelBytes === undefined || this.isClosed) return;
+    try {
+      this.socket.setRecvBufferSize(Math.max(1, Math.floor(kernelBytes / 2)));
+    } catch (error) {
+      this.logger.debug('receive buffer not resized', { error, kernelBytes });
     }
   }
 

@@ -24,6 +24,8 @@ export interface WorkerConfig {
   privateAddress: string | undefined;
   drainSeconds: number;
   socketBufferBytes: number | undefined;
+  /** STROWGER_RECEIVE_QUEUE_MS: how much time's worth of arrivals the receive queue may hold (0: a fixed buffer). */
+  receiveQueueMs: number | undefined;
   debugPeers: Set<string>;
   logLevel: LogLevel;
   dynamoEndpoint: string | undefined;
@@ -112,6 +114,7 @@ export async function workerConfigFromEnv(env: Env, fetchFn: FetchLike = fetch):
     privateAddress,
     drainSeconds: positive('STROWGER_DRAIN_SECONDS', env, false) ?? DRAIN_S,
     socketBufferBytes: positive('STROWGER_SOCKET_BUFFER_BYTES', env, true),
+    receiveQueueMs: nonNegative('STROWGER_RECEIVE_QUEUE_MS', env),
     debugPeers: debugPeersFromEnv(env.STROWGER_DEBUG),
     logLevel: logLevel as LogLevel,
     dynamoEndpoint: env.STROWGER_DYNAMODB_ENDPOINT || undefined,

@@ -72,9 +72,11 @@ export type CounterName = Exclude<
 /**
  * unknown-call: a frame for no call of ours; lookup-overload: too many directory reads waiting;
  * reply-withheld: a stateless reply bigger than its request, or past the global rate;
- * media-stale: media that waited past the engine's staleMediaMs while the worker was behind.
+ * media-stale: media that waited past the engine's staleMediaMs while the worker was behind;
+ * socket-full: datagrams the kernel dropped at the IAX2 socket, its receive queue full (a worker
+ * behind sheds there first: receive-queue-bound.ts).
  */
-export type DropReason = 'unknown-call' | 'lookup-overload' | 'reply-withheld' | 'media-stale';
+export type DropReason = 'unknown-call' | 'lookup-overload' | 'reply-withheld' | 'media-stale' | 'socket-full';
 
 export function readFigures(parts: WorkerParts, draining: boolean): WorkerFigures {
   const { engine, registrar, callSwitch, transport } = parts;
@@ -110,7 +112,7 @@ export function readFigures(parts: WorkerParts, draining: boolean): WorkerFigure
     callsRouted: callSwitch.stats.routed,
     callsRefused: callSwitch.stats.refused,
     udpSendErrors: transport.counters.sendErrors,
-    drops: { 'unknown-call': engine.stats.droppedUnknownCall, 'lookup-overload': engine.stats.droppedLookupOverload, 'reply-withheld': engine.withheldReplies, 'media-stale': engine.stats.droppedStaleMedia },
+    drops: { 'unknown-call': engine.stats.droppedUnknownCall, 'lookup-overload': engine.stats.droppedLookupOverload, 'reply-withheld': engine.withheldReplies, 'media-stale': engine.stats.droppedStaleMedia, 'socket-full': transport.kernelDrops() ?? 0 },
     refusalsTotal: Object.values(refusals).reduce((a, b) => a + b, 0),
     refusals,
   };

@@ -59,6 +59,13 @@ export interface WorkerOptions {
    * net.core.rmem_max / wmem_max. Default 4 MiB.
    */
   socketBufferBytes?: number;
+  /**
+   * How much time's worth of arrivals the IAX2 socket's receive queue may hold: its buffer
+   * follows the read rate up to socketBufferBytes (receive-queue-bound.ts), so a worker that is
+   * behind has the kernel drop what would otherwise wait seconds. 0 keeps socketBufferBytes
+   * fixed. Default 50 ms.
+   */
+  receiveQueueMs?: number;
   /** STROWGER_DEBUG: peers whose every frame is logged, decoded. */
   debugPeers?: ReadonlySet<string>;
   /** Registration grants (minregexpire/maxregexpire). */
@@ -160,7 +167,16 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     addressOf: (name: string): RemoteAddress | undefined => registrar.addressOf(name),
   }, exemptNames);
   const buffer = options.socketBufferBytes ?? 4 << 20;
-  const transport = await UdpTransport.bind({ address: options.iax.address, port: options.iax.port, receiveBufferBytes: buffer, sendBufferBytes: buffer, logger });
+  const receiveQueueMs = options.receiveQueueMs ?? 50;
+  const transport = await UdpTransport.bind({
+    address: options.iax.address,
+    port: options.iax.port,
+    receiveBufferBytes: buffer,
+    sendBufferBytes: buffer,
+    // The kernel holds twice what SO_RCVBUF asks: the configured size is the ceiling.
+    ...(receiveQueueMs > 0 ? { receiveQueue: { targetMs: receiveQueueMs, maxBytes: 2 * buffer } } : {}),
+    logger,
+  });
   const debug = new FrameDebug(options.debugPeers ?? new Set(), logger.child({ component: 'debug' }));
   // delayreject is on for the hosted platform: every authentication refusal waits a second,
   // longer for a name being guessed (auth-failures.ts).

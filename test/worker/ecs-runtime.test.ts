@@ -19,7 +19,7 @@ const figures = (over: Partial<WorkerFigures> = {}): WorkerFigures => ({
   activeCalls: 0, registrationsHeld: 0, draining: false, registrationsGranted: 0, datagramsIn: 0, datagramsOut: 0, decodeErrors: 0,
   authFailures: 0, authFailuresCalls: 0, authFailuresRegistrations: 0, retransmits: 0, trunkDatagrams: 0, trunkEntries: 0, callsRouted: 0, callsRefused: 0, udpSendErrors: 0,
   callTable: 0, callNumbersInUse: 0, callNumbersHoldingOff: 0, callNumbersInSetup: 0, callNumbersFree: 32_766, lookupsInFlight: 0, eventLoopDelay: { p50Ms: 0, p99Ms: 0, maxMs: 0 }, storeDegraded: false, storeErrors: 0,
-  drops: { 'unknown-call': 0, 'lookup-overload': 0, 'reply-withheld': 0, 'media-stale': 0 }, refusalsTotal: 0, refusals: {}, ...over,
+  drops: { 'unknown-call': 0, 'lookup-overload': 0, 'reply-withheld': 0, 'media-stale': 0, 'socket-full': 0 }, refusalsTotal: 0, refusals: {}, ...over,
 });
 
 describe('on ECS: the agent endpoints', () => {

@@ -163,6 +163,41 @@ describe('UDP transport', () => {
     assert.ok(after.sendBufferBytes >= 16_384 && after.sendBufferBytes < before.sendBufferBytes, JSON.stringify({ before, after }));
   });
 
+  it('receiveQueue: the receive buffer follows the read rate (time\'s worth of arrivals, not a fixed size)', async () => {
+    const rx = await bind({ address: '127.0.0.1', port: 0, receiveBufferBytes: 2 << 20, receiveQueue: { targetMs: 50, minBytes: 64 << 10, maxBytes: 4 << 20 } });
+    const tx = await bind({ address: '127.0.0.1', port: 0 });
+    rx.onDatagram(() => {});
+    assert.equal(rx.bufferSizes().receiveBufferBytes, 4 << 20, 'the kernel holds twice the 2 MiB asked');
+    // Quiet: the floor. Nothing read for a quarter second asks for the smallest buffer.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert.equal(rx.bufferSizes().receiveBufferBytes, 64 << 10, 'idle: down to the floor');
+    // 2,000 mini-sized datagrams a second: 50 ms of them is 100 datagrams, at the kernel's
+    // 832 bytes each about 83 KB, more than the floor.
+    const until = performance.now() + 800;
+    while (performance.now() < until) {
+      for (let i = 0; i < 20; i++) tx.send(Buffer.alloc(172), rx.localAddress());
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const size = rx.bufferSizes().receiveBufferBytes;
+    assert.ok(size > 64 << 10 && size < 256 << 10, `sized for about 50 ms of ~2,000 datagrams a second: ${size}`);
+    assert.ok(rx.kernelDrops() === 0, 'nothing dropped while it keeps up');
+  });
+
+  it('kernelDrops: what the kernel dropped at a full receive queue', async () => {
+    const rx = await bind({ address: '127.0.0.1', port: 0, receiveBufferBytes: 4096 });
+    const tx = await bind({ address: '127.0.0.1', port: 0 });
+    let received = 0;
+    rx.onDatagram(() => received++);
+    const before = rx.kernelDrops();
+    assert.equal(before, 0);
+    // Sent while this thread cannot read: most of them find the 8 KiB queue full.
+    for (let i = 0; i < 200; i++) tx.send(Buffer.alloc(500), rx.localAddress());
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const drops = rx.kernelDrops()!;
+    assert.ok(drops > 0, `the kernel says it dropped some: ${drops}`);
+    assert.equal(received + drops, 200, 'every datagram read or counted as dropped');
+  });
+
   it('works on IPv6 loopback where the machine has it', async (t) => {
     let a: UdpTransport;
     try {
