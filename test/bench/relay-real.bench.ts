@@ -9,8 +9,8 @@
 // folder (npm-start-target.ts): CPU of the process holding the IAX2 socket and of the whole tree.
 //   npm run bench:relay-real [-- --seconds 10 --levels 100,1000 --modes none,plain,timestamps
 //                              --trees after=.,before=/tmp/before-18 --hold-s 120 --repeats 1
-//                              --target worker|npm-start]
-import { fork, type ChildProcess } from 'node:child_process';
+//                              --target worker|npm-start --steal no|yes|pin]
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -141,6 +141,7 @@ async function run(target: { name: string; root?: string }, form: TrunkForm, cal
   if (target.root === undefined) {
     const { child, first } = await fork2('./bare-forwarder-process.ts', []);
     worker = child;
+    pinTo(child.process.pid, 1);
     const platform = { address: '127.0.0.1', port: first.port as number };
     loaded = [];
     for (let k = 0; k < pairs; k++) loaded.push(await BarePair.open({ k, calls: Math.min(PER_PAIR, calls - k * PER_PAIR), form, platform, sink, nextStreamId }));
@@ -164,6 +165,7 @@ async function run(target: { name: string; root?: string }, form: TrunkForm, cal
   } else {
     const store = await fork2('./bench-store-process.ts', []);
     children.push(store.child);
+    pinTo(store.child.process.pid, 0);
     const seeded = new Promise((resolve) => store.child.process.once('message', resolve));
     store.child.process.send({ seed: { from: 0, to: pairs, trunk: form !== 'none', trunkTimestamps: form === 'timestamps' } });
     await seeded;
@@ -174,6 +176,7 @@ async function run(target: { name: string; root?: string }, form: TrunkForm, cal
       ? await fork2('./relay-real-worker-process.ts', [target.root, store.first.endpoint as string], flags)
       : await fork2(bundle, [store.first.endpoint as string], flags);
     worker = child;
+    pinTo(child.process.pid, 1);
     await sleep(1500);
     rest = await child.message<Stats>('stats');
     debug('worker resting');
@@ -256,8 +259,16 @@ const print = (r: Row): void => {
 };
 
 // A busy loop on the side: the worker then shares a core with it, as on a loaded machine.
-const thief = values.steal === 'yes' ? fork(fileURLToPath(new URL('./busy-loop-process.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'] }) : undefined;
-console.log(`bench:relay-real — ${SECONDS} s measured after ${WARMUP} s, ${PER_PAIR} calls per box pair, G.711 20 ms both ways, mean hold ${HOLD_MS / 1000} s, ${values.target === 'npm-start' ? 'each tree as `npm start`' : `the worker alone in its process (${values.build === 'bundle' ? 'bundled as deployed' : 'sources through tsx'})`}${thief === undefined ? '' : ', one core busy-looped by another process'}`);
+// --steal yes: the scheduler places everyone; --steal pin: the busy loop and the worker share
+// CPU 1 (all their threads) while this process (boxes and sink) and the store have CPU 0, so
+// the worker alone is short of CPU and the latency the sink measures is the worker's own.
+const thief = values.steal === 'yes' || values.steal === 'pin' ? fork(fileURLToPath(new URL('./busy-loop-process.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'] }) : undefined;
+const pinTo = (pid: number | undefined, cpu: number): void => {
+  if (values.steal === 'pin' && pid !== undefined) execFileSync('taskset', ['-a', '-cp', String(cpu), String(pid)], { stdio: 'ignore' });
+};
+pinTo(process.pid, 0);
+pinTo(thief?.pid, 1);
+console.log(`bench:relay-real — ${SECONDS} s measured after ${WARMUP} s, ${PER_PAIR} calls per box pair, G.711 20 ms both ways, mean hold ${HOLD_MS / 1000} s, ${values.target === 'npm-start' ? 'each tree as `npm start`' : `the worker alone in its process (${values.build === 'bundle' ? 'bundled as deployed' : 'sources through tsx'})`}${thief === undefined ? '' : values.steal === 'pin' ? ', the worker sharing CPU 1 with a busy loop (boxes and sink on CPU 0)' : ', one core busy-looped by another process'}`);
 console.log(header);
 console.log(`|${'---|'.repeat(header.split('|').length - 2)}`);
 const rows: Row[] = [];
