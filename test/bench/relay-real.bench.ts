@@ -9,7 +9,7 @@
 // folder (npm-start-target.ts): CPU of the process holding the IAX2 socket and of the whole tree.
 //   npm run bench:relay-real [-- --seconds 10 --levels 100,1000 --modes none,plain,timestamps
 //                              --trees after=.,before=/tmp/before-18 --hold-s 120 --repeats 1
-//                              --target worker|npm-start --steal no|yes|pin]
+//                              --target worker|npm-start --steal no|yes|pin|isolate]
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -262,13 +262,15 @@ const print = (r: Row): void => {
 // --steal yes: the scheduler places everyone; --steal pin: the busy loop and the worker share
 // CPU 1 (all their threads) while this process (boxes and sink) and the store have CPU 0, so
 // the worker alone is short of CPU and the latency the sink measures is the worker's own.
+// --steal isolate: no busy loop, the worker alone on CPU 1 and the rest on CPU 0, so its
+// timing is not disturbed by the load generator's.
 const thief = values.steal === 'yes' || values.steal === 'pin' ? fork(fileURLToPath(new URL('./busy-loop-process.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'] }) : undefined;
 const pinTo = (pid: number | undefined, cpu: number): void => {
-  if (values.steal === 'pin' && pid !== undefined) execFileSync('taskset', ['-a', '-cp', String(cpu), String(pid)], { stdio: 'ignore' });
+  if ((values.steal === 'pin' || values.steal === 'isolate') && pid !== undefined) execFileSync('taskset', ['-a', '-cp', String(cpu), String(pid)], { stdio: 'ignore' });
 };
 pinTo(process.pid, 0);
 pinTo(thief?.pid, 1);
-console.log(`bench:relay-real — ${SECONDS} s measured after ${WARMUP} s, ${PER_PAIR} calls per box pair, G.711 20 ms both ways, mean hold ${HOLD_MS / 1000} s, ${values.target === 'npm-start' ? 'each tree as `npm start`' : `the worker alone in its process (${values.build === 'bundle' ? 'bundled as deployed' : 'sources through tsx'})`}${thief === undefined ? '' : values.steal === 'pin' ? ', the worker sharing CPU 1 with a busy loop (boxes and sink on CPU 0)' : ', one core busy-looped by another process'}`);
+console.log(`bench:relay-real — ${SECONDS} s measured after ${WARMUP} s, ${PER_PAIR} calls per box pair, G.711 20 ms both ways, mean hold ${HOLD_MS / 1000} s, ${values.target === 'npm-start' ? 'each tree as `npm start`' : `the worker alone in its process (${values.build === 'bundle' ? 'bundled as deployed' : 'sources through tsx'})`}${values.steal === 'isolate' ? ', the worker alone on CPU 1 (boxes, sink and store on CPU 0)' : thief === undefined ? '' : values.steal === 'pin' ? ', the worker sharing CPU 1 with a busy loop (boxes and sink on CPU 0)' : ', one core busy-looped by another process'}`);
 console.log(header);
 console.log(`|${'---|'.repeat(header.split('|').length - 2)}`);
 const rows: Row[] = [];
