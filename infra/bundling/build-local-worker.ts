@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildFolderName, currentBundle, LOCAL_WORKER_BUNDLE_DIR, publishBuild } from '../../shared/prebuilt-bundle.mjs';
 import { stampInputs } from './build-cli.ts';
-import { REPO_ROOT, REQUIRE_BANNER, WORKER_ENTRIES } from './entries.ts';
+import { REPO_ROOT, WORKER_ENTRIES, WORKER_IMAGE_BUILD } from './entries.ts';
 
 /** Builds into a new folder under `outdir`, makes it the current build, and returns its entry's path. */
 export async function buildLocalWorker(outdir: string = LOCAL_WORKER_BUNDLE_DIR): Promise<string> {
@@ -24,16 +24,13 @@ export async function buildLocalWorker(outdir: string = LOCAL_WORKER_BUNDLE_DIR)
   const builtAtMs = Date.now();
   const folder = buildFolderName(builtAtMs);
   const result = await build({
+    ...WORKER_IMAGE_BUILD,
+    // The image runs Node 22; npm start runs on this machine's Node (20 or later).
+    target: `node${process.versions.node.split('.')[0]}`,
     entryPoints: { worker: join(REPO_ROOT, WORKER_ENTRIES.worker) },
     absWorkingDir: REPO_ROOT,
     outdir: join(outdir, folder),
     outExtension: { '.js': '.mjs' },
-    bundle: true,
-    platform: 'node',
-    target: `node${process.versions.node.split('.')[0]}`,
-    format: 'esm',
-    banner: { js: REQUIRE_BANNER },
-    minify: true,
     sourcemap: 'linked',
     metafile: true,
     logLevel: 'warning',

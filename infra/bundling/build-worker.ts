@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { NODE_TARGET, REPO_ROOT, REQUIRE_BANNER, WORKER_ENTRIES } from './entries.ts';
+import { REPO_ROOT, WORKER_ENTRIES, WORKER_IMAGE_BUILD } from './entries.ts';
 
 export async function buildWorker(outdir: string): Promise<Record<keyof typeof WORKER_ENTRIES, string>> {
   mkdirSync(outdir, { recursive: true });
@@ -16,14 +16,9 @@ export async function buildWorker(outdir: string): Promise<Record<keyof typeof W
   for (const [name, entry] of Object.entries(WORKER_ENTRIES) as Array<[keyof typeof WORKER_ENTRIES, string]>) {
     const outfile = join(outdir, `${name}.mjs`);
     await build({
+      ...WORKER_IMAGE_BUILD,
       entryPoints: [join(REPO_ROOT, entry)],
       outfile,
-      bundle: true,
-      platform: 'node',
-      target: NODE_TARGET,
-      format: 'esm',
-      banner: { js: REQUIRE_BANNER },
-      minify: true,
       sourcemap: 'linked',
       logLevel: 'warning',
     });

@@ -34,3 +34,18 @@ export const CLI_NODE_TARGET = 'node20';
  * SDK) call it for Node built-ins, so the bundle makes one.
  */
 export const REQUIRE_BANNER = "import { createRequire as __strowgerRequire } from 'node:module'; const require = __strowgerRequire(import.meta.url);";
+
+/**
+ * How the worker image's bundle is built (build-worker.ts): everything bundled, ES module,
+ * minified (so no keepNames: tsx's keepNames gives every closure a property store of its own).
+ * `npm start`'s worker bundle and the benchmarks that measure the worker "as deployed" build
+ * with these same options, adding only their entry, output and, for `npm start`, this Node.
+ */
+export const WORKER_IMAGE_BUILD = {
+  bundle: true,
+  platform: 'node',
+  target: NODE_TARGET,
+  format: 'esm',
+  banner: { js: REQUIRE_BANNER },
+  minify: true,
+} as const;

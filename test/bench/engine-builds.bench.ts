@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { NODE_TARGET, REPO_ROOT, REQUIRE_BANNER } from '../../infra/bundling/entries.ts';
+import { REPO_ROOT, WORKER_IMAGE_BUILD } from '../../infra/bundling/entries.ts';
 
 const SOURCE = fileURLToPath(new URL('./engine.bench.ts', import.meta.url));
 // Inside the repository, so the bundle's bare imports (left external) resolve to node_modules.
@@ -30,7 +30,7 @@ function run(args: string[]): Figures {
 
 mkdirSync(OUT_DIR, { recursive: true });
 const bundled = join(OUT_DIR, 'engine.bench.mjs');
-await build({ entryPoints: [SOURCE], outfile: bundled, bundle: true, packages: 'external', platform: 'node', target: NODE_TARGET, format: 'esm', banner: { js: REQUIRE_BANNER }, minify: true, logLevel: 'warning' });
+await build({ ...WORKER_IMAGE_BUILD, entryPoints: [SOURCE], outfile: bundled, packages: 'external', logLevel: 'warning' });
 writeFileSync(join(OUT_DIR, 'package.json'), `${JSON.stringify({ type: 'module', private: true })}\n`);
 
 const rows: Array<[string, Figures]> = [];

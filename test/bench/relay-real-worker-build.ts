@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { NODE_TARGET, REQUIRE_BANNER } from '../../infra/bundling/entries.ts';
+import { WORKER_IMAGE_BUILD } from '../../infra/bundling/entries.ts';
 
 /** Bundles the worker of the tree at `root` with the bench's process body; returns the file. */
 export async function bundleBenchWorker(root: string, name: string): Promise<string> {
@@ -28,13 +28,8 @@ export async function bundleBenchWorker(root: string, name: string): Promise<str
       loader: 'ts',
       sourcefile: `${name}-bench-worker.ts`,
     },
+    ...WORKER_IMAGE_BUILD,
     outfile,
-    bundle: true,
-    platform: 'node',
-    target: NODE_TARGET,
-    format: 'esm',
-    banner: { js: REQUIRE_BANNER },
-    minify: true,
     logLevel: 'warning',
   });
   return outfile;
