@@ -1,30 +1,25 @@
 /**
- * One call leg: reliable delivery, sequence numbers, timestamps, the state machine, media and
- * call control, PING/LAGRQ and teardown, behaving on the wire as Asterisk's chan_iax2 does
- * (protocol.md §4-§6, §10.2). The call owns its state: a dialog (the setup handler a call is
- * built with) moves it only through the named operations below (sendRequest, sendChallenge,
- * authenticated, started, ...), each an edge of the state table in call-state.ts. What
- * arrives (decryption, ISeqno, the peer's clock, received voice) is call-receiver.ts's, which
- * reaches the call only through the hooks table at the end of the receiving section.
+ * One call leg: the state machine, media and call control, PING/LAGRQ and teardown, behaving
+ * on the wire as Asterisk's chan_iax2 does (protocol.md §4-§6, §10.2). The call owns its state:
+ * a dialog (the setup handler a call is built with) moves it only through the named operations
+ * below (sendRequest, sendChallenge, authenticated, started, ...), each an edge of the state
+ * table in call-state.ts. What arrives (decryption, ISeqno, the peer's clock, received voice)
+ * is call-receiver.ts's; what goes out (OSeqno, our clock, reliable delivery, encryption, mini
+ * frames and trunk entries, RTKEY) is call-sender.ts's. Each half reaches the call only
+ * through its hooks table, at the end of its section below.
  */
-import { randomBytes } from 'node:crypto';
 import type { Clock, TimerHandle } from '../../../shared/clock.ts';
 import type { Logger } from '../../../shared/logger.ts';
-import { Cause, encode, FrameType, IaxCommand, IeId, type FullFrame, type Ie } from '../codec/index.ts';
+import { Cause, FrameType, IaxCommand, IeId, type FullFrame, type Ie } from '../codec/index.ts';
 import { ControlSubclass } from '../codec/control-subclasses.ts';
 import type { TrunkSink } from '../trunk/trunk-batcher.ts';
 import type { RemoteAddress } from '../transport.ts';
 import { TypedEvents } from '../typed-events.ts';
 import { CallReceiver, type ReceiveHooks, type VoiceSink } from './call-receiver.ts';
+import { CallSender, type CallSenderOptions, type SendHooks } from './call-sender.ts';
 import { CallState, CallStateError, canTransition, isStarted } from './call-state.ts';
 import type { CallCipher, CallEvents, CallSetupHandler, CloseReason } from './call-types.ts';
-import { Keepalive } from './keepalive.ts';
-import { frameDurationMs } from './media-timing.ts';
-import { replaceMiniScratch, writeMini } from './mini-writer.ts';
-import { ReliableSender, type QueuedFrame } from './reliable-sender.ts';
 import type { RrReport } from './rr-stats.ts';
-import { TxTimestamps } from './timestamps.ts';
-import { KeyRotation } from './key-rotation.ts';
 
 export { LAGRQ_INTERVAL_MS, PING_INTERVAL_MS } from './keepalive.ts';
 export type { CallCipher, CallEvents, CallSetupHandler, CloseReason } from './call-types.ts';
@@ -32,15 +27,12 @@ export type { CallCipher, CallEvents, CallSetupHandler, CloseReason } from './ca
 export const HANGUP_DESTROY_MS = 10_000;
 export { RTKEY_BASE_MS, RTKEY_SPREAD_MS } from './key-rotation.ts';
 
-export interface CallInit {
-  localCall: number;
+/** How a call leg is built; what only the send side uses is CallSenderOptions (call-sender.ts). */
+export interface CallInit extends CallSenderOptions {
   remoteCall?: number;
   remote: RemoteAddress;
   direction: 'inbound' | 'outbound';
-  clock: Clock;
   logger: Logger;
-  /** True: the transport kept `datagram` (transport.ts), so a reused buffer must be replaced. */
-  send: (datagram: Buffer) => boolean | void;
   /** The dialog that sets the call up (or the registration/qualify exchange it is). */
   setup: (call: Call) => CallSetupHandler;
   /** Outbound `autokill`: congest locally when no IAX frame comes back within 2 x this. */
@@ -52,15 +44,8 @@ export interface CallInit {
    * call number for ever.
    */
   setupDeadlineMs?: number;
-  /** PING/LAGRQ while the call lasts; off for registration and qualify dialogs. */
-  keepalive?: boolean;
   /** The first pingtime (sets the first retransmission gap); 1000 ms unless said (protocol.md §4.4). */
   pingtimeMs?: number;
-  /**
-   * Send a full voice frame when the 16-bit mini timestamp wraps (RFC 5456's advice; the
-   * default). False sends mini frames straight across the wrap, as Asterisk does (protocol.md §5.2).
-   */
-  fullVoiceAtWrap?: boolean;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -75,28 +60,17 @@ export class Call {
   private peerCall: number;
   private negotiatedFormat = 0n;
   private readonly setup: CallSetupHandler;
-  private cipher: CallCipher | undefined;
-  private trunk: TrunkSink | undefined;
-  private readonly fullVoiceAtWrap: boolean;
 
   private readonly clock: Clock;
   private readonly logger: Logger;
-  private readonly sendDatagram: (datagram: Buffer) => boolean | void;
-  private readonly reliable: ReliableSender;
-  private readonly tx: TxTimestamps;
+  /** What goes out: OSeqno, our clock, reliable delivery, encryption, voice, RTKEY. */
+  private readonly sender: CallSender<Call>;
   /** What arrives: ISeqno, the peer's clock, received voice and its statistics. */
   private readonly receiver: CallReceiver<Call>;
-  private oseqno = 0;
-  private lastSentTs = 0;
-  private txVoiceFormat = 0n;
-  private readonly keepalive: Keepalive;
-  private readonly keepaliveEnabled: boolean;
   private autokillTimer: TimerHandle | undefined;
   private setupTimer: TimerHandle | undefined;
   private everAuthenticated = false;
   private destroyTimer: TimerHandle | undefined;
-  /** Made when the call is encrypted: a plain leg carries no RTKEY schedule. */
-  private keyRotation: KeyRotation | undefined;
   /** Asterisk holds non-IAX frames until the peer has sent an IAX frame (protocol.md §6.2). */
   private heardIax = false;
   private rejectSent = false;
@@ -109,17 +83,10 @@ export class Call {
     this.direction = init.direction;
     this.clock = init.clock;
     this.logger = init.logger;
-    this.sendDatagram = init.send;
-    this.fullVoiceAtWrap = init.fullVoiceAtWrap ?? true;
     this.events = new TypedEvents<CallEvents>((event, error) =>
       this.logger.error('call event listener threw', { event, error, call: this.localCall }),
     );
-    this.tx = new TxTimestamps(init.clock);
-    this.receiver = new CallReceiver<Call>(this, Call.hooks, init.clock);
-    this.keepalive = new Keepalive(init.clock, {
-      ping: () => this.sendIax(IaxCommand.PING, []),
-      lagrq: () => this.sendIax(IaxCommand.LAGRQ, []),
-    });
+    this.receiver = new CallReceiver<Call>(this, Call.receiveHooks, init.clock);
     let pingtimeMs = init.pingtimeMs;
     if (init.direction === 'outbound' && init.autokillMs !== undefined && init.autokillMs > 0) {
       pingtimeMs = init.autokillMs / 2;
@@ -128,13 +95,7 @@ export class Call {
     if (init.direction === 'inbound' && init.setupDeadlineMs !== undefined && init.setupDeadlineMs > 0) {
       this.setupTimer = this.clock.setTimer(init.setupDeadlineMs, () => this.onSetupDeadline());
     }
-    this.reliable = new ReliableSender(init.clock, {
-      transmit: (plain, key) => this.transmit(plain, key),
-      currentIseqno: () => this.receiver.iseqno,
-      gaveUp: (frame) => this.onGiveUp(frame),
-      finalAcked: () => this.close(this.finalReason()),
-    }, pingtimeMs);
-    this.keepaliveEnabled = init.keepalive ?? true;
+    this.sender = new CallSender<Call>(this, Call.sendHooks, init, pingtimeMs);
     this.setup = init.setup(this);
   }
 
@@ -157,39 +118,39 @@ export class Call {
   }
 
   get encrypted(): boolean {
-    return this.cipher !== undefined;
+    return this.sender.cipher !== undefined;
   }
 
   /** Whether we rotate our transmit key with RTKEY (the peer offered rotation, protocol.md §11.1). */
   get rotatesKeys(): boolean {
-    return this.keyRotation?.enabled ?? false;
+    return this.sender.rotatesKeys;
   }
 
   /** RTKEYs we have sent so far. */
   get keyRotations(): number {
-    return this.keyRotation?.count ?? 0;
+    return this.sender.keyRotations;
   }
 
   get pingtimeMs(): number {
-    return this.reliable.pingtimeMs;
+    return this.sender.pingtimeMs;
   }
 
   /** ms on this leg's transmit clock: what a relay adds to a source's voice stamps to rebase them. */
   get txElapsedMs(): number {
-    return this.tx.elapsed();
+    return this.sender.txElapsedMs;
   }
 
   get retransmissions(): number {
-    return this.reliable.retransmissions;
+    return this.sender.retransmissions;
   }
 
   /** Our OSeqno and ISeqno now (`iax2 show channels`' Seq (Tx/Rx)). */
   get sequenceNumbers(): { tx: number; rx: number } {
-    return { tx: this.oseqno, rx: this.receiver.iseqno };
+    return { tx: this.sender.nextOseqno, rx: this.receiver.iseqno };
   }
 
   get unacknowledged(): number {
-    return this.reliable.pending;
+    return this.sender.unacknowledged;
   }
 
   /** The one guarded way the state moves: an edge the table does not list throws. */
@@ -242,16 +203,13 @@ export class Call {
    * decrypted by it. With `rotateKeys` we rotate our key with RTKEY from the first voice on.
    */
   encryptWith(cipher: CallCipher, options: { rotateKeys?: boolean } = {}): void {
-    this.cipher = cipher;
+    this.sender.encryptWith(cipher, options.rotateKeys === true);
     this.receiver.decryptWith(cipher);
-    this.keyRotation?.stop();
-    this.keyRotation = new KeyRotation(this.clock, () => this.sendNewKey(), options.rotateKeys === true);
   }
 
   /** Resets sequencing for a resend after CALLTOKEN (protocol.md §7.2): both counters to 0, queue dropped. */
   resetForTokenRetry(): void {
-    this.reliable.clear();
-    this.oseqno = 0;
+    this.sender.restartSequence();
     this.receiver.resetSequence();
     this.peerCall = 0;
   }
@@ -263,7 +221,7 @@ export class Call {
    * mini frames. Encrypted calls are never trunked (a trunk frame cannot be encrypted).
    */
   useTrunk(sink: TrunkSink): void {
-    this.trunk = sink;
+    this.sender.useTrunk(sink);
   }
 
   /**
@@ -276,13 +234,11 @@ export class Call {
 
   /** Sends an IAX command (reliable: every IAX command is, but ACK and VNAK, which are sent apart). Returns its timestamp. */
   sendIax(command: number, ies: Ie[], options: { final?: boolean; timestamp?: number } = {}): number {
-    const timestamp = options.timestamp ?? this.tx.forIax();
-    this.sendFull(FrameType.IAX, command, undefined, ies, options.final === true, timestamp);
-    return timestamp;
+    return this.sender.sendIax(command, ies, options.final === true, options.timestamp);
   }
 
   sendControl(subclass: number, payload?: Buffer): void {
-    this.sendFull(FrameType.CONTROL, subclass, payload ?? EMPTY, undefined, false, this.tx.forSignal());
+    this.sender.sendSignal(FrameType.CONTROL, subclass, payload ?? EMPTY);
   }
 
   ringing(): void {
@@ -301,18 +257,18 @@ export class Call {
   /** DTMF: BEGIN then END, as Asterisk sends them (protocol.md §2.1). */
   sendDtmf(digit: string, phase: 'begin' | 'end' | 'both' = 'both'): void {
     const code = digit.charCodeAt(0);
-    if (phase !== 'end') this.sendFull(FrameType.DTMF_BEGIN, code, EMPTY, undefined, false, this.tx.forSignal());
-    if (phase !== 'begin') this.sendFull(FrameType.DTMF_END, code, EMPTY, undefined, false, this.tx.forSignal());
+    if (phase !== 'end') this.sender.sendSignal(FrameType.DTMF_BEGIN, code, EMPTY);
+    if (phase !== 'begin') this.sender.sendSignal(FrameType.DTMF_END, code, EMPTY);
   }
 
   /** Comfort noise at `level` (-dBov), as the other leg sent it. */
   sendCng(level: number, payload: Buffer): void {
-    this.sendFull(FrameType.CNG, level, payload, undefined, false, this.tx.forSignal());
+    this.sender.sendSignal(FrameType.CNG, level, payload);
   }
 
   /** TEXT carries its trailing NUL on the wire (protocol.md §2.1). */
   sendText(text: string): void {
-    this.sendFull(FrameType.TEXT, 0, Buffer.from(`${text}\0`, 'utf8'), undefined, false, this.tx.forSignal());
+    this.sender.sendSignal(FrameType.TEXT, 0, Buffer.from(`${text}\0`, 'utf8'));
   }
 
   sendVoice(payload: Buffer, options: { format?: bigint; timestamp?: number } = {}): void {
@@ -320,52 +276,21 @@ export class Call {
   }
 
   /**
-   * Voice without an options object (the relay calls this for every frame): a reliable full
-   * frame for the first frame and every format change, and whenever the top 16 timestamp bits
-   * move (unless `fullVoiceAtWrap` is off); mini frames, or trunk entries, otherwise (protocol.md §5.2).
+   * Voice without an options object: the relay calls this for every frame, so it costs one
+   * method call on top of the state check (call-sender.ts voice(), protocol.md §5.2).
    */
   relayVoice(payload: Buffer, format: bigint, relayedTimestamp: number | undefined): void {
-    if (!isStarted(this.currentState)) return;
-    if (this.cipher !== undefined) this.keyRotation?.voiceSending();
-    const timestamp = this.tx.forVoice(frameDurationMs(format, payload.length), relayedTimestamp);
-    const high = timestamp >>> 16;
-    const lastHigh = this.lastSentTs >>> 16;
-    const sameHigh = high === lastHigh || (!this.fullVoiceAtWrap && high === lastHigh + 1);
-    if (format !== this.txVoiceFormat || !sameHigh) {
-      this.txVoiceFormat = format;
-      this.sendFull(FrameType.VOICE, Number(format), payload, undefined, false, timestamp);
-      return;
-    }
-    this.lastSentTs = timestamp;
-    if (this.cipher !== undefined) {
-      this.transmit(writeMini(this.localCall, timestamp & 0xffff, payload), this.cipher.transmitKey);
-    } else if (this.trunk !== undefined) {
-      this.trunk.add(this.localCall, timestamp & 0xffff, payload);
-    } else if (this.sendDatagram(writeMini(this.localCall, timestamp & 0xffff, payload)) === true) {
-      replaceMiniScratch();
-    }
+    if (isStarted(this.currentState)) this.sender.voice(payload, format, relayedTimestamp);
   }
 
-  /**
-   * RTKEY: a fresh 16-byte key sent under the old one, then used for all we send (protocol.md §11.5).
-   * Frames already queued keep retransmitting under the key they were first sent with.
-   */
+  /** RTKEY now (encrypted calls only): our new key goes under the old one (protocol.md §11.5). */
   rotateKey(): void {
-    this.keyRotation?.now();
-  }
-
-  /** One rotation: the new key goes under the old one, then everything new uses it. */
-  private sendNewKey(): boolean {
-    if (this.cipher === undefined || this.closed) return false;
-    const key = randomBytes(16);
-    this.sendIax(IaxCommand.RTKEY, [{ id: IeId.CHALLENGE, value: key }]);
-    this.cipher.setTransmitKey(key);
-    return true;
+    this.sender.rotateKey();
   }
 
   /** Sends a PING now (they also go every 21 s); the PONG's RR statistics arrive as `pong`. */
   ping(): void {
-    this.sendIax(IaxCommand.PING, []);
+    this.sender.ping();
   }
 
   /** Hangs up with a Q.850 cause (16 normal clearing by default). */
@@ -388,7 +313,7 @@ export class Call {
    * when the retransmission schedule says: a stopping worker has a second or two, not 2 s per try.
    */
   retransmitNow(): void {
-    if (!this.closed) this.reliable.retransmitNow();
+    if (!this.closed) this.sender.retransmitNow();
   }
 
   /** Refuses the call: REJECT with CAUSE and CAUSECODE, final (protocol.md §6.3). */
@@ -415,7 +340,7 @@ export class Call {
 
   /** Acknowledges `frame` now and ends the dialog: how REGACK and REGREJ are received (protocol.md §4.3). */
   acknowledgeAndClose(frame: FullFrame, reason: CloseReason): void {
-    this.sendAck(frame);
+    this.sender.sendAck(frame);
     this.close(reason);
   }
 
@@ -424,49 +349,9 @@ export class Call {
     return this.receiver.stats();
   }
 
-  // ---- sending -------------------------------------------------------------------------
-
-  private sendFull(frameType: number, subclass: number, payload: Buffer | undefined, ies: Ie[] | undefined, final: boolean, timestamp: number): void {
-    if (this.closed) return;
-    const oseqno = this.oseqno;
-    const frame = this.frame(frameType, subclass, timestamp, oseqno, ies, payload);
-    this.oseqno = (oseqno + 1) & 0xff;
-    this.lastSentTs = timestamp;
-    this.reliable.send(oseqno, encode(frame), final, this.cipher?.transmitKey);
-    this.startPeriodicTimers();
-  }
-
-  /** A full frame of this call, carrying our current ISeqno: it acknowledges all that arrived (protocol.md §4.3). */
-  private frame(frameType: number, subclass: number, timestamp: number, oseqno: number, ies: Ie[] | undefined, payload: Buffer | undefined): FullFrame {
-    return { kind: 'full', sourceCall: this.localCall, destCall: this.peerCall, retransmitted: false, timestamp, oseqno, iseqno: this.receiver.carryIseqno(), frameType, subclass, ies, payload };
-  }
-
-  /** ACK: echoes the acknowledged frame's timestamp, takes no sequence number (protocol.md §4.3). */
-  private sendAck(acked: FullFrame): void {
-    this.sendUnsequenced(IaxCommand.ACK, acked.timestamp, acked.iseqno);
-  }
-
-  /** VNAK: "resend from my ISeqno", unreliable, OSeqno and ISeqno both ours (protocol.md §4.5). */
-  private sendVnak(): void {
-    this.sendUnsequenced(IaxCommand.VNAK, this.tx.forIax(), this.receiver.iseqno);
-  }
-
-  private sendUnsequenced(command: number, timestamp: number, oseqno: number): void {
-    if (this.closed) return;
-    this.transmit(encode(this.frame(FrameType.IAX, command, timestamp, oseqno, [], undefined)), this.cipher?.transmitKey);
-  }
-
-  private transmit(plain: Buffer, key: Buffer | undefined): void {
-    if (this.cipher === undefined) {
-      this.sendDatagram(plain);
-      return;
-    }
-    this.sendDatagram(this.cipher.encrypt(plain, (plain[0]! & 0x80) !== 0 ? 'full' : 'mini', key));
-  }
-
   private enterHangingUp(destroyAfterMs: number | undefined): void {
     this.transition(CallState.HangingUp);
-    this.keepalive.stop();
+    this.sender.stopKeepalive();
     if (destroyAfterMs !== undefined) {
       this.destroyTimer = this.clock.setTimer(destroyAfterMs, () => this.close(this.rejectSent ? 'reject-sent' : 'hangup-sent'));
     }
@@ -501,32 +386,45 @@ export class Call {
       this.autokillTimer = undefined;
     }
     // Implicit acknowledgement by every full frame but INVAL (protocol.md §4.2).
-    if (!isIax || frame.subclass !== IaxCommand.INVAL) this.reliable.acknowledge(frame.iseqno);
+    if (!isIax || frame.subclass !== IaxCommand.INVAL) this.sender.acknowledge(frame.iseqno);
   }
 
   /**
    * What receiving and frame dispatch may do to a call: its private moves, one set of functions
    * for every call.
    */
-  private static readonly hooks: ReceiveHooks<Call> = {
+  private static readonly receiveHooks: ReceiveHooks<Call> = {
     state: (call) => call.currentState,
     events: (call) => call.events,
     offerToSetup: (call, frame) => call.setup.handle(frame),
     remoteAnswered: (call) => {
       if (call.currentState === CallState.Accepted) call.transition(CallState.Answered);
     },
-    receiveKey: (call, key) => call.cipher?.setReceiveKey(key),
+    receiveKey: (call, key) => call.sender.cipher?.setReceiveKey(key),
     close: (call, reason) => call.close(reason),
     sendIax: (call, command, ies, options) => call.sendIax(command, ies, options),
-    sendAck: (call, frame) => call.sendAck(frame),
-    sendVnak: (call) => call.sendVnak(),
+    sendAck: (call, frame) => call.sender.sendAck(frame),
+    sendVnak: (call) => call.sender.sendVnak(),
     receiveStats: (call) => call.receiver.stats(),
-    measuredRtt: (call, rttMs) => call.reliable.setPingtime(rttMs),
+    measuredRtt: (call, rttMs) => call.sender.setPingtime(rttMs),
     voiceFrame: (call, format, payload, timestamp) => call.receiver.fullVoice(format, payload, timestamp),
-    iaxTimestamp: (call) => call.tx.forIax(),
-    resendFrom: (call, iseqno) => call.reliable.resendFrom(iseqno),
+    iaxTimestamp: (call) => call.sender.iaxTimestamp(),
+    resendFrom: (call, iseqno) => call.sender.resendFrom(iseqno),
     arrived: (call, frame) => call.arrived(frame),
     undecryptable: (call) => call.logger.debug('frame did not decrypt; dropped', { call: call.localCall }),
+  };
+
+  // ---- sending (call-sender.ts) -------------------------------------------------------
+
+  /** What the send path may ask of a call: one set of functions for every call. */
+  private static readonly sendHooks: SendHooks<Call> = {
+    closed: (call) => call.closed,
+    remoteCall: (call) => call.peerCall,
+    carryIseqno: (call) => call.receiver.carryIseqno(),
+    iseqno: (call) => call.receiver.iseqno,
+    fullFrameSent: (call) => call.startPeriodicTimers(),
+    gaveUp: (call, final) => call.onGiveUp(final),
+    finalAcked: (call) => call.close(call.finalReason()),
   };
 
   // ---- timers and teardown -------------------------------------------------------------
@@ -537,16 +435,16 @@ export class Call {
    * the PING goes unanswered and delivery gives up.
    */
   private startPeriodicTimers(): void {
-    if (!this.keepaliveEnabled || this.peerCall === 0 || this.closed || this.currentState === CallState.HangingUp) return;
-    this.keepalive.start();
+    if (this.peerCall === 0 || this.closed || this.currentState === CallState.HangingUp) return;
+    this.sender.startKeepalive();
   }
 
   private finalReason(): CloseReason {
     return this.finishing ? 'done' : this.rejectSent ? 'reject-sent' : 'hangup-sent';
   }
 
-  private onGiveUp(frame: QueuedFrame): void {
-    if (frame.final || this.currentState === CallState.HangingUp) {
+  private onGiveUp(final: boolean): void {
+    if (final || this.currentState === CallState.HangingUp) {
       this.close(this.finalReason());
       return;
     }
@@ -574,12 +472,10 @@ export class Call {
   close(reason: CloseReason): void {
     if (this.closed) return;
     this.transition(CallState.Closed);
-    this.keepalive.stop();
     this.clock.clearTimer(this.autokillTimer);
     this.clock.clearTimer(this.setupTimer);
     this.clock.clearTimer(this.destroyTimer);
-    this.keyRotation?.stop();
-    this.reliable.clear();
+    this.sender.stop();
     this.events.emit('closed', { reason });
     this.events.removeAll();
   }
