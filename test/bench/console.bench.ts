@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import type { Browser } from 'playwright-core';
 import { buildConsole, CONSOLE_OUT_DIR } from '../../infra/bundling/build-console.ts';
 import { launchChromium } from '../helpers/console-browser.ts';
-import { startPlatformProcess } from '../helpers/platform-process.ts';
+import { npmStart } from '../helpers/npm-start.ts';
 
 const LOADS = Number(process.env.LOADS ?? '9');
 const median = (values: number[]): number => {
@@ -32,15 +32,14 @@ for (const f of sizes) console.log(`  ${f.name.padEnd(22)} ${kib(f.raw).padStart
 console.log(`  ${'first visit'.padEnd(22)} ${kib(sum(firstVisit, 'raw')).padStart(10)} raw ${kib(sum(firstVisit, 'gzip')).padStart(10)} gzip`);
 console.log(`  ${'everything'.padEnd(22)} ${kib(sum(sizes, 'raw')).padStart(10)} raw ${kib(sum(sizes, 'gzip')).padStart(10)} gzip`);
 
-const platform = await startPlatformProcess();
+const platform = await npmStart({ console: true });
 let browser: Browser | undefined;
 try {
+  await platform.up(40_000);
   browser = await launchChromium();
-  const api = (method: string, path: string, key: string, body?: unknown): Promise<Response> =>
-    fetch(`${platform.url}${path}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  await api('POST', '/v1/tenants', platform.operatorKey, { tenantId: 'bench', name: 'Bench' });
-  const key = ((await (await api('POST', '/v1/tenants/bench/keys', platform.operatorKey)).json()) as { key: string }).key;
-  for (let i = 0; i < 20; i++) await api('POST', '/v1/tenants/bench/peers', key, { name: `pbx${i}`, type: 'friend', host: 'dynamic', secrets: [`s${i}`] });
+  await platform.api('POST', '/v1/tenants', { tenantId: 'bench', name: 'Bench' });
+  const key = ((await (await platform.api('POST', '/v1/tenants/bench/keys')).json()) as { key: string }).key;
+  for (let i = 0; i < 20; i++) await platform.api('POST', '/v1/tenants/bench/peers', { name: `pbx${i}`, type: 'friend', host: 'dynamic', secrets: [`s${i}`] }, key);
 
   const htmlAt: number[] = [];
   const scriptAt: number[] = [];
@@ -87,5 +86,5 @@ try {
   console.log(`  peers table with 20 peers   median ${median(peers).toFixed(0)} ms   (min ${Math.min(...peers).toFixed(0)}, max ${Math.max(...peers).toFixed(0)})   (signed in: config, bundle, then the API)`);
 } finally {
   await browser?.close();
-  await platform.stop();
+  await platform.close();
 }

@@ -10,8 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Call } from '../../services/iax2/call/call.ts';
 import { artifact, launchChromium } from '../helpers/console-browser.ts';
+import { npmStart, type NpmStart } from '../helpers/npm-start.ts';
 import { startPbx, type PbxEndpoint } from '../helpers/pbx-endpoint.ts';
-import { startPlatformProcess, type PlatformProcess } from '../helpers/platform-process.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 const FOO_SECRET = 'foo-Secret-4711';
@@ -28,7 +28,7 @@ function talk(call: Call, marker: number): () => void {
 }
 
 describe('the web console, in Chromium, against npm start', () => {
-  let platform: PlatformProcess;
+  let platform: NpmStart;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
@@ -38,7 +38,7 @@ describe('the web console, in Chromium, against npm start', () => {
   let globexKey = '';
 
   const api = async (method: string, path: string, key: string, body?: unknown): Promise<any> => {
-    const response = await fetch(`${platform.url}${path}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const response = await platform.api(method, path, body, key);
     const text = await response.text();
     return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
   };
@@ -62,7 +62,8 @@ describe('the web console, in Chromium, against npm start', () => {
   };
 
   before(async () => {
-    [platform, browser] = await Promise.all([startPlatformProcess(), launchChromium()]);
+    [platform, browser] = await Promise.all([npmStart({ console: true }), launchChromium()]);
+    await platform.up(40_000);
     context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
     page = await context.newPage();
     // A CSP violation or a script error is a console error: none may happen.
@@ -79,7 +80,7 @@ describe('the web console, in Chromium, against npm start', () => {
   after(async () => {
     for (const pbx of pbxes) await pbx.close();
     await browser?.close();
-    await platform?.stop();
+    await platform?.close();
   });
 
   it('the operator signs in, adds tenants with limits, suspends and resumes one, and creates keys shown once', async () => {

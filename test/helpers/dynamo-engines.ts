@@ -6,7 +6,6 @@
 import { spawn, execFile } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createRequire } from 'node:module';
@@ -14,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { tableNameEnv, type TableNames } from '../../shared/store/store-config.ts';
+import { freeTcpPort } from './free-ports.ts';
 
 export interface DynamoEngine {
   name: 'dynalite' | 'dynamodb-local';
@@ -113,17 +113,6 @@ export async function startDynalite(options: { path?: string; host?: string } = 
 export async function javaAvailable(): Promise<boolean> {
   return new Promise((resolve) => {
     execFile('java', ['-version'], { timeout: 30_000 }, (error) => resolve(error === null));
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
   });
 }
 
@@ -276,7 +265,7 @@ export async function startDynamoDbLocal(): Promise<DynamoEngine> {
   // The free port is only probed, so another process may take it before the JVM binds: retry.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await launchDynamoDbLocal(await freePort());
+      return await launchDynamoDbLocal(await freeTcpPort());
     } catch (error) {
       if (!(error instanceof StartFailure && error.portTaken && attempt < 3)) throw error;
     }

@@ -1,15 +1,9 @@
 // The worker as a separate process (from source through tsx, or a bundle), started and
 // waited for the way ECS would see it: its log says "worker started", SIGTERM ends it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 
-export async function freeTcpPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+// The status port its callers give the worker (free-ports.ts has the port probes).
+export { freeTcpPort } from './free-ports.ts';
 
 export interface WorkerProcess {
   child: ChildProcess;

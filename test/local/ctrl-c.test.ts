@@ -8,23 +8,16 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { Call } from '../../services/iax2/call/call.ts';
 import { startEmbeddedDynamo } from '../../services/local/embedded-dynamo.ts';
 import { LOCK_FILE } from '../../services/local/data-folder-lock.ts';
 import { prefixedTableNames } from '../../shared/store/store-config.ts';
 import { openStores } from '../../shared/store/stores.ts';
-import { watch } from '../helpers/call-watch.ts';
+import { fooCallsBar, provisionFooAndBar } from '../helpers/foo-calls-bar.ts';
 import { npmStart, type NpmStart } from '../helpers/npm-start.ts';
-import { startPbx, type PbxEndpoint } from '../helpers/pbx-endpoint.ts';
+import type { PbxEndpoint } from '../helpers/pbx-endpoint.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface Ending {
-  at: number;
-  cause: number | undefined;
-  closedBy?: string;
-}
 
 describe('Ctrl-C on `npm start` during a call', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'strowger-ctrl-c-'));
@@ -38,35 +31,11 @@ describe('Ctrl-C on `npm start` during a call', () => {
 
   /** `npm start`, a tenant with boxes foo and bar, and foo's call to bar answered; each leg's end recorded as it comes. */
   async function callInProgress(provision: boolean) {
-    const run = await npmStart(dataDir);
+    const run = await npmStart({ dataDir });
     runs.push(run);
-    await waitFor('the platform', run.health, 30_000);
-    if (provision) {
-      assert.equal((await run.api('POST', '/v1/tenants', { tenantId: 'acme', name: 'Acme' })).status, 201);
-      const conf = '[foo]\ntype=friend\nhost=dynamic\nsecret=s1\ncontext=in\n\n[bar]\ntype=friend\nhost=dynamic\nsecret=s2\ncontext=in\n';
-      const routes = '[in]\nexten => _2X,1,Dial(IAX2/bar/${EXTEN})\n';
-      assert.equal((await run.api('POST', '/v1/tenants/acme/import', { files: [{ name: 'iax.conf', text: conf }, { name: 'extensions.conf', text: routes }] })).status, 200);
-    }
-    const platform = { address: '127.0.0.1', port: run.ports.iax };
-    const foo = await startPbx('foo', 's1', platform);
-    const bar = await startPbx('bar', 's2', platform);
-    pbxes.push(foo, bar);
-    await Promise.all([foo.registered(), bar.registered()]);
-    const fooCall = foo.dial('21');
-    const seen = watch(fooCall);
-    const barCall = (await waitFor('bar rings', () => bar.incoming[0])).call;
-    await waitFor('the answer', () => (seen.answered ? true : undefined));
-    const endings = new Map<string, Ending>();
-    const record = (name: string, call: Call): void => {
-      call.events.on('hangup', ({ causeCode }) => endings.set(name, { at: performance.now(), cause: causeCode }));
-      call.events.on('closed', ({ reason }) => {
-        const ending = endings.get(name);
-        if (ending !== undefined) ending.closedBy = reason;
-      });
-    };
-    record('foo', fooCall);
-    record('bar', barCall);
-    return { run, foo, bar, fooCall, barCall, endings };
+    await run.up();
+    if (provision) await provisionFooAndBar(run.api);
+    return { run, ...await fooCallsBar(run.iax, pbxes) };
   }
 
   it('drains 5 s saying so, then sends each box a HANGUP (16) before exiting 0; CDR closed, registrations kept', async (t) => {

@@ -2,7 +2,6 @@
 // worker's own entry, both in one mesh over the embedded store. A box on each; each calls
 // the other across the mesh. A worker that dies is started again.
 import assert from 'node:assert/strict';
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,27 +9,9 @@ import { after, describe, it } from 'node:test';
 import { startPlatform, type Platform } from '../../services/local/platform.ts';
 import { jsonLogger } from '../../shared/logger.ts';
 import { watch } from '../helpers/call-watch.ts';
+import { freeUdpRun } from '../helpers/free-ports.ts';
 import { startPbx, type PbxEndpoint } from '../helpers/pbx-endpoint.ts';
 import { waitFor } from '../helpers/wait-for.ts';
-
-/** A UDP port free with the three above it (worker 2 takes port+2, meshes port+1 and port+3). */
-async function freeUdpRun(): Promise<number> {
-  for (;;) {
-    const sockets = [createSocket('udp4'), createSocket('udp4'), createSocket('udp4'), createSocket('udp4')];
-    const first = sockets[0]!;
-    await new Promise<void>((resolve) => first.bind(0, '127.0.0.1', resolve));
-    const base = first.address().port;
-    let ok = base + 3 < 65536;
-    for (let i = 1; i < 4 && ok; i++) {
-      ok = await new Promise<boolean>((resolve) => {
-        sockets[i]!.once('error', () => resolve(false));
-        sockets[i]!.bind(base + i, '127.0.0.1', () => resolve(true));
-      });
-    }
-    for (const s of sockets) s.close();
-    if (ok) return base;
-  }
-}
 
 describe('the local platform with two workers', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'strowger-many-'));

@@ -1,23 +1,14 @@
 // `npm start`'s platform, stopped and started again on the same data folder: peers, routes,
 // registrations and CDRs survive, and the PBXes re-register within one refresh.
 import assert from 'node:assert/strict';
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { startPlatform, type Platform } from '../../services/local/platform.ts';
+import { freeUdpPort } from '../helpers/free-ports.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { startPbx, type PbxEndpoint } from '../helpers/pbx-endpoint.ts';
-
-async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
-
 
 describe('the local platform across a restart', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'strowger-data-'));

@@ -11,8 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { LOCK_FILE } from '../../services/local/data-folder-lock.ts';
-import { freeTcpPort, freeUdpPort, npmStart, type NpmStart } from '../helpers/npm-start.ts';
-import { waitFor } from '../helpers/wait-for.ts';
+import { npmStart, type NpmStart } from '../helpers/npm-start.ts';
 
 /** How long node takes to start a .ts file that does nothing, with the tsx loader, on this machine now. */
 async function bareStartMs(dir: string): Promise<number> {
@@ -45,10 +44,10 @@ describe('a second `npm start`', () => {
   let first: NpmStart;
 
   it('on a folder in use: says which process holds it, exits 1 within a second of starting, and the first goes on', async (t) => {
-    first = await start(dataDir);
-    await waitFor('the first platform', first.health, 30_000);
+    first = await start({ dataDir });
+    await first.up();
     const bare = await bareStartMs(folder());
-    const second = await start(dataDir);
+    const second = await start({ dataDir });
     const exit = await second.exited;
     const tookMs = exit.at - second.startedAt;
     t.diagnostic(`second start exited after ${Math.round(tookMs)} ms (node with the tsx loader alone: ${Math.round(bare)} ms)`);
@@ -76,9 +75,8 @@ describe('a second `npm start`', () => {
         { port: 'status', what: 'status', protocol: 'tcp', setting: 'STROWGER_HEALTH_BIND' },
       ] as const;
       await Promise.all(cases.map(async (c) => {
-        const ports = { iax: await freeUdpPort(), api: await freeTcpPort(), status: await freeTcpPort(), [c.port]: taken[c.port] };
         const dir = folder();
-        const run = await start(dir, {}, ports);
+        const run = await start({ dataDir: dir, ports: { [c.port]: taken[c.port] } });
         const exit = await run.exited;
         assert.equal(exit.code, 1, run.stderr());
         assert.match(run.stderr(), new RegExp(`strowger: the ${c.what} port \\(${c.protocol} 127\\.0\\.0\\.1:${taken[c.port]}\\) is already in use by another program; stop it, or set ${c.setting} to another address:port\\n`));
@@ -96,8 +94,8 @@ describe('a second `npm start`', () => {
     first.kill();
     await first.exited;
     assert.ok(existsSync(join(dataDir, LOCK_FILE)), 'kill -9 left the lock behind');
-    const next = await start(dataDir);
-    await waitFor('the platform on the taken-over folder', next.health, 30_000);
+    const next = await start({ dataDir });
+    await next.up();
     assert.match(next.stderr(), new RegExp(`strowger: the data folder .* was left locked by pid ${killedPid} \\(started \\d\\d:\\d\\d:\\d\\d\\), which is no longer running; taking it over\\n`));
     next.ctrlC();
     assert.equal((await next.exited).code, 0);

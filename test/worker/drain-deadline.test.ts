@@ -7,14 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { Call } from '../../services/iax2/call/call.ts';
 import { startPlatform, type Platform } from '../../services/local/platform.ts';
 import { prefixedTableNames, tableNameEnv } from '../../shared/store/store-config.ts';
-import { watch } from '../helpers/call-watch.ts';
-import { freeUdpPort } from '../helpers/npm-start.ts';
-import { startPbx, type PbxEndpoint } from '../helpers/pbx-endpoint.ts';
-import { waitFor } from '../helpers/wait-for.ts';
-import { freeTcpPort, startWorkerProcess } from '../helpers/worker-process.ts';
+import { fooCallsBar, provisionFooAndBar } from '../helpers/foo-calls-bar.ts';
+import { freeTcpPort, freeUdpPort } from '../helpers/free-ports.ts';
+import type { PbxEndpoint } from '../helpers/pbx-endpoint.ts';
+import { startWorkerProcess } from '../helpers/worker-process.ts';
 
 describe('the worker process at its drain deadline', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'strowger-drain-'));
@@ -32,10 +30,7 @@ describe('the worker process at its drain deadline', () => {
     platform = await startPlatform({ dataDir, iax: { address: '127.0.0.1', port: 0 }, api: { address: '127.0.0.1', port: 0 }, status: { address: '127.0.0.1', port: 0 } });
     const api = (method: string, path: string, body?: unknown) =>
       fetch(`${platform!.control.url}${path}`, { method, headers: { authorization: `Bearer ${platform!.operatorKey}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-    assert.equal((await api('POST', '/v1/tenants', { tenantId: 'acme', name: 'Acme' })).status, 201);
-    const conf = '[foo]\ntype=friend\nhost=dynamic\nsecret=s1\ncontext=in\n\n[bar]\ntype=friend\nhost=dynamic\nsecret=s2\ncontext=in\n';
-    const routes = '[in]\nexten => _2X,1,Dial(IAX2/bar/${EXTEN})\n';
-    assert.equal((await api('POST', '/v1/tenants/acme/import', { files: [{ name: 'iax.conf', text: conf }, { name: 'extensions.conf', text: routes }] })).status, 200);
+    await provisionFooAndBar(api);
 
     const iaxPort = await freeUdpPort();
     const { child, stdout, exited } = await startWorkerProcess(['--import', 'tsx', 'services/worker/main.ts'], {
@@ -56,19 +51,7 @@ describe('the worker process at its drain deadline', () => {
     });
     kill = () => child.kill('SIGKILL');
     const exitedAt = exited.then((code) => ({ code, at: performance.now() }));
-    const worker = { address: '127.0.0.1', port: iaxPort };
-    const foo = await startPbx('foo', 's1', worker);
-    const bar = await startPbx('bar', 's2', worker);
-    pbxes.push(foo, bar);
-    await Promise.all([foo.registered(), bar.registered()]);
-    const fooCall = foo.dial('21');
-    const seen = watch(fooCall);
-    const barCall = (await waitFor('bar rings', () => bar.incoming[0])).call;
-    await waitFor('the answer', () => (seen.answered ? true : undefined));
-    const endings = new Map<string, { at: number; cause: number | undefined }>();
-    const record = (name: string, call: Call): void => void call.events.on('hangup', ({ causeCode }) => endings.set(name, { at: performance.now(), cause: causeCode }));
-    record('foo', fooCall);
-    record('bar', barCall);
+    const { endings } = await fooCallsBar({ address: '127.0.0.1', port: iaxPort }, pbxes);
 
     const termAt = performance.now();
     const termWall = Date.now();
