@@ -9,14 +9,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { AuthMethodName } from '../../services/iax2/peer-directory.ts';
-import { startWorker, type Worker } from '../../services/worker/worker.ts';
-import { jsonLogger } from '../../shared/logger.ts';
 import { watch } from '../helpers/call-watch.ts';
-import { startControl, type ControlHarness } from '../helpers/control-harness.ts';
-import { startDynalite, type DynamoEngine } from '../helpers/dynamo-engines.ts';
 import { startPbx, type PbxEndpoint } from '../helpers/pbx-endpoint.ts';
 import { voiceCall } from '../helpers/voice-call.ts';
 import { waitFor } from '../helpers/wait-for.ts';
+import { startWorkerFixture, type WorkerFixture } from '../helpers/worker-fixture.ts';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 /** The options the test gives meaning to; anything else in the snippet fails the test. */
@@ -50,36 +47,24 @@ function renderAndRead(snippet: string, values: Record<string, string>): Rendere
 }
 
 describe('the README\'s Asterisk snippet, as two boxes would use it', () => {
-  let engine: DynamoEngine;
-  let h: ControlHarness;
-  let worker: Worker;
+  let f: WorkerFixture;
   const pbxes: PbxEndpoint[] = [];
 
   before(async () => {
-    engine = await startDynalite();
-    h = await startControl(engine);
-    const key = await h.addTenant('acme');
+    f = await startWorkerFixture({ logLevel: 'warn' });
+    const { control, key } = f;
     for (const name of ['pbx1', 'pbx2']) {
-      const created = await h.call('POST', '/v1/tenants/acme/peers', { key, body: { name, type: 'friend', host: 'dynamic', secrets: [`secret-of-${name}`], auth: ['md5'], trunk: true, qualify: 2000, contexts: [`from-${name}`] } });
+      const created = await control.call('POST', '/v1/tenants/acme/peers', { key, body: { name, type: 'friend', host: 'dynamic', secrets: [`secret-of-${name}`], auth: ['md5'], trunk: true, qualify: 2000, contexts: [`from-${name}`] } });
       assert.equal(created.status, 201, JSON.stringify(created.body));
     }
     for (const [name, other] of [['pbx1', 'pbx2'], ['pbx2', 'pbx1']] as const) {
-      const route = await h.call('POST', '/v1/tenants/acme/routes', { key, body: { context: `from-${name}`, pattern: '_X.', destinations: [{ dial: `IAX2/${other}/\${EXTEN}`, target: { peer: other, extension: '${EXTEN}' } }] } });
+      const route = await control.call('POST', '/v1/tenants/acme/routes', { key, body: { context: `from-${name}`, pattern: '_X.', destinations: [{ dial: `IAX2/${other}/\${EXTEN}`, target: { peer: other, extension: '${EXTEN}' } }] } });
       assert.equal(route.status, 201, JSON.stringify(route.body));
     }
-    worker = await startWorker({
-      workerId: 'w1',
-      stores: h.control.stores,
-      iax: { address: '127.0.0.1', port: 0 },
-      status: { address: '127.0.0.1', port: 0 },
-      logger: jsonLogger({ service: 'worker', level: 'warn', write: () => {} }),
-    });
   });
   after(async () => {
     for (const pbx of pbxes) await pbx.close();
-    await worker?.close();
-    await h?.close();
-    await engine?.stop();
+    await f?.close();
   });
 
   it('the README shows the snippet', () => {
@@ -88,7 +73,7 @@ describe('the README\'s Asterisk snippet, as two boxes would use it', () => {
 
   it('rendered for pbx1 and pbx2, the boxes register and call each other with voice both ways', async () => {
     const [snippet = ''] = readmeSnippets();
-    const port = worker.transport.localAddress().port;
+    const { port } = f.platform;
     for (const name of ['pbx1', 'pbx2']) {
       // The NLB's name in AWS; here the worker's loopback address (its port as Asterisk's port=).
       const box = renderAndRead(snippet, { Iax2Endpoint: '127.0.0.1', secret: `secret-of-${name}` });

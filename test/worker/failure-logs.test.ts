@@ -4,13 +4,10 @@
 // caller making every call fail gets a few lines per window, not one per call.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startWorker, type Worker } from '../../services/worker/worker.ts';
-import { jsonLogger } from '../../shared/logger.ts';
 import { watch } from '../helpers/call-watch.ts';
-import { startControl, type ControlHarness } from '../helpers/control-harness.ts';
-import { startDynalite, type DynamoEngine } from '../helpers/dynamo-engines.ts';
-import { startPbx, type PbxEndpoint } from '../helpers/pbx-endpoint.ts';
+import type { PbxEndpoint } from '../helpers/pbx-endpoint.ts';
 import { waitFor } from '../helpers/wait-for.ts';
+import { startWorkerFixture, type WorkerFixture } from '../helpers/worker-fixture.ts';
 
 const IAX_CONF = `[pbx](!)
 type=friend
@@ -46,41 +43,22 @@ interface LogLine {
 }
 
 describe('failed destinations in the worker\'s log', () => {
-  let engine: DynamoEngine;
-  let h: ControlHarness;
-  let worker: Worker;
+  let f: WorkerFixture;
   let foo: PbxEndpoint;
   let bar: PbxEndpoint;
-  const logs: string[] = [];
   const lines = (message: string, peer: string): LogLine[] =>
-    logs.map((line) => JSON.parse(line) as LogLine).filter((line) => line.message === message && line.peer === peer);
+    f.logs.map((line) => JSON.parse(line) as LogLine).filter((line) => line.message === message && line.peer === peer);
 
   before(async () => {
-    engine = await startDynalite();
-    h = await startControl(engine);
-    const key = await h.addTenant('acme', { callsPerSecond: 50 });
-    const imported = await h.call('POST', '/v1/tenants/acme/import', { key, body: { files: [{ name: 'iax.conf', text: IAX_CONF }, { name: 'extensions.conf', text: EXTENSIONS_CONF }] } });
-    assert.equal(imported.status, 200, JSON.stringify(imported.body));
-    worker = await startWorker({
-      workerId: 'w1',
-      stores: h.control.stores,
-      iax: { address: '127.0.0.1', port: 0 },
-      status: { address: '127.0.0.1', port: 0 },
-      logger: jsonLogger({ service: 'worker', level: 'info', write: (line) => logs.push(line) }),
-    });
-    const platform = worker.transport.localAddress();
-    foo = await startPbx('foo', 'foo-secret', platform);
+    f = await startWorkerFixture({ limits: { callsPerSecond: 50 }, conf: { iax: IAX_CONF, extensions: EXTENSIONS_CONF } });
+    foo = await f.pbx('foo', 'foo-secret');
     // 24 says busy; anything else rings until the test does something about it.
-    bar = await startPbx('bar', 'bar-secret', platform, (extension) => (extension === '24' ? 'busy' : 'ring'));
+    bar = await f.pbx('bar', 'bar-secret', { behaviour: (extension) => (extension === '24' ? 'busy' : 'ring') });
     await Promise.all([foo.registered(), bar.registered()]);
   });
 
   after(async () => {
-    await foo?.close();
-    await bar?.close();
-    await worker?.close();
-    await h?.close();
-    await engine?.stop();
+    await f?.close();
   });
 
   it('busy: one info line with the peer, tenant and cause 17; the call ends', async () => {

@@ -7,14 +7,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
 import { decodeDatagram, encode, IaxCommand, IeId, ieString, FrameType } from '../../services/iax2/codec/index.ts';
-import { startWorker, type Worker } from '../../services/worker/worker.ts';
-import { jsonLogger } from '../../shared/logger.ts';
 import { parseAllowedNetworks } from '../../shared/model/peer-address-policy.ts';
 import { sendVoice, watch } from '../helpers/call-watch.ts';
-import { startControl, type ControlHarness } from '../helpers/control-harness.ts';
-import { startDynalite, type DynamoEngine } from '../helpers/dynamo-engines.ts';
-import { startPbx, type PbxEndpoint, type PbxOptions } from '../helpers/pbx-endpoint.ts';
+import type { PbxEndpoint } from '../helpers/pbx-endpoint.ts';
 import { waitFor } from '../helpers/wait-for.ts';
+import { startWorkerFixture, type WorkerFixture } from '../helpers/worker-fixture.ts';
 
 /** The full IAX frames of one command a PBX received. */
 function receivedIax(pbx: PbxEndpoint, command: number) {
@@ -25,47 +22,20 @@ function receivedIax(pbx: PbxEndpoint, command: number) {
 }
 
 describe('operators\' configurations', () => {
-  let engine: DynamoEngine;
-  let h: ControlHarness;
-  let worker: Worker;
-  let key: string;
-  const logs: string[] = [];
-  const pbxes: PbxEndpoint[] = [];
-  let platform: { address: string; port: number };
-
-  async function pbx(name: string, secret: string, options: PbxOptions = {}): Promise<PbxEndpoint> {
-    const endpoint = await startPbx(name, secret, platform, () => 'answer', 60, options);
-    pbxes.push(endpoint);
-    return endpoint;
-  }
-
-  async function importConf(iax: string, extensions: string): Promise<void> {
-    const imported = await h.call('POST', '/v1/tenants/acme/import', { key, body: { files: [{ name: 'iax.conf', text: iax }, { name: 'extensions.conf', text: extensions }] } });
-    assert.equal(imported.status, 200, JSON.stringify(imported.body));
-  }
+  let f: WorkerFixture;
 
   before(async () => {
-    engine = await startDynalite();
     // The boxes with static hosts run on this machine: the operator allows loopback for them.
     const loopback = parseAllowedNetworks('test', '127.0.0.0/8');
-    h = await startControl(engine, { settings: { allowedPeerNetworks: loopback } });
-    key = await h.addTenant('acme', { callsPerSecond: 500, maxConcurrentCalls: 500 });
-    worker = await startWorker({
-      workerId: 'w1',
-      stores: h.control.stores,
-      iax: { address: '127.0.0.1', port: 0 },
-      status: { address: '127.0.0.1', port: 0 },
-      logger: jsonLogger({ service: 'worker', level: 'info', write: (line) => logs.push(line) }),
-      allowedPeerNetworks: loopback,
+    f = await startWorkerFixture({
+      limits: { callsPerSecond: 500, maxConcurrentCalls: 500 },
+      control: { settings: { allowedPeerNetworks: loopback } },
+      worker: { allowedPeerNetworks: loopback },
     });
-    platform = worker.transport.localAddress();
   });
 
   after(async () => {
-    for (const endpoint of pbxes) await endpoint.close();
-    await worker?.close();
-    await h?.close();
-    await engine?.stop();
+    await f?.close();
   });
 
   describe('the seed recipe\'s auth=plaintext, registered', () => {
@@ -74,7 +44,7 @@ describe('operators\' configurations', () => {
     before(async () => {
       // The recipe's sections as the platform's view of the two boxes: plaintext, the same
       // password both ways, and username= naming the box's own section for the platform.
-      await importConf(`[general]
+      await f.importConf(`[general]
 disallow=all
 allow=ulaw
 allow=alaw
@@ -103,8 +73,8 @@ exten => _2X,1,Dial(IAX2/bar/\${EXTEN})
 exten => _4X,1,Dial(IAX2/foo/\${EXTEN})
 `);
       // Each box's [strowger] section asks the platform for plaintext too, as the recipe's do.
-      foo = await pbx('foo', 'password123', { platformSection: { auth: ['plaintext'] } });
-      bar = await pbx('bar', 'password123', { platformSection: { auth: ['plaintext'] } });
+      foo = await f.pbx('foo', 'password123', { platformSection: { auth: ['plaintext'] } });
+      bar = await f.pbx('bar', 'password123', { platformSection: { auth: ['plaintext'] } });
       await Promise.all([foo.registered(), bar.registered()]);
     });
 
@@ -145,8 +115,8 @@ exten => _4X,1,Dial(IAX2/foo/\${EXTEN})
 
   describe('the seed recipe\'s auth=plaintext with static hosts (no registration)', () => {
     it('each box calls the other through the platform, which reaches them at their static addresses', async () => {
-      const east = await pbx('east', 'static-secret', { register: false, platformSection: { auth: ['plaintext'] } });
-      const west = await pbx('west', 'static-secret', { register: false, platformSection: { auth: ['plaintext'] } });
+      const east = await f.pbx('east', 'static-secret', { register: false, platformSection: { auth: ['plaintext'] } });
+      const west = await f.pbx('west', 'static-secret', { register: false, platformSection: { auth: ['plaintext'] } });
       const section = (name: string, port: number): string => `[${name}]
 type=friend
 username=strowger
@@ -157,7 +127,7 @@ port=${port}
 context=fromstatic
 qualify=yes
 `;
-      await importConf(`${section('east', east.transport.localAddress().port)}\n${section('west', west.transport.localAddress().port)}`, `[fromstatic]
+      await f.importConf(`${section('east', east.transport.localAddress().port)}\n${section('west', west.transport.localAddress().port)}`, `[fromstatic]
 exten => _3X,1,Dial(IAX2/west/\${EXTEN})
 exten => _5X,1,Dial(IAX2/east/\${EXTEN})
 `);
@@ -185,7 +155,7 @@ exten => _5X,1,Dial(IAX2/east/\${EXTEN})
         invalBox.send(inval, from.port, from.address);
       });
       await new Promise<void>((resolve) => invalBox.bind(0, '127.0.0.1', resolve));
-      await importConf(`[general]
+      await f.importConf(`[general]
 disallow=all
 allow=ulaw
 
@@ -216,10 +186,10 @@ exten => _7X,1,Dial(IAX2/rsaonly/\${EXTEN})
  same => n,Dial(IAX2/fallback/\${EXTEN})
 exten => _8X,1,Dial(IAX2/rsaonly/\${EXTEN})
 `);
-      caller = await pbx('caller', 'caller-secret');
+      caller = await f.pbx('caller', 'caller-secret');
       // Its section for the platform says auth=rsa with inkeys: the platform holds no private key.
-      rsaOnly = await pbx('rsaonly', 'rsa-secret', { platformSection: { auth: ['rsa'] } });
-      fallback = await pbx('fallback', 'fallback-secret');
+      rsaOnly = await f.pbx('rsaonly', 'rsa-secret', { platformSection: { auth: ['rsa'] } });
+      fallback = await f.pbx('fallback', 'fallback-secret');
       await Promise.all([caller.registered(), rsaOnly.registered(), fallback.registered()]);
     });
 
@@ -231,7 +201,7 @@ exten => _8X,1,Dial(IAX2/rsaonly/\${EXTEN})
       await waitFor('answer', () => (seen.answered ? true : undefined));
       const hangup = await waitFor('rsaonly to be hung up on', () => receivedIax(rsaOnly, IaxCommand.HANGUP).at(-1));
       assert.equal(hangup.kind === 'full' ? hangup.ies?.find((ie) => ie.id === IeId.CAUSECODE)?.value : undefined, 50);
-      assert.ok(logs.some((line) => line.includes('outbound call abandoned') && line.includes('it asks for rsa')), 'the worker says why');
+      assert.ok(f.logs.some((line) => line.includes('outbound call abandoned') && line.includes('it asks for rsa')), 'the worker says why');
     });
 
     after(() => invalBox.close());
@@ -256,7 +226,7 @@ exten => _8X,1,Dial(IAX2/rsaonly/\${EXTEN})
 
   describe('a box whose section for the platform has no username=', () => {
     it('registers, then places calls without USERNAME: its registered address names it and it authenticates as usual', async () => {
-      await importConf(`[anon]
+      await f.importConf(`[anon]
 type=friend
 host=dynamic
 secret=anon-secret
@@ -270,8 +240,8 @@ context=fromanon
 `, `[fromanon]
 exten => _6X,1,Dial(IAX2/target/\${EXTEN})
 `);
-      const anon = await pbx('anon', 'anon-secret', { username: null });
-      const target = await pbx('target', 'target-secret');
+      const anon = await f.pbx('anon', 'anon-secret', { username: null });
+      const target = await f.pbx('target', 'target-secret');
       await Promise.all([anon.registered(), target.registered()]);
       const seen = watch(anon.dial('61'));
       await waitFor('answer', () => (seen.answered ? true : undefined));
@@ -284,12 +254,12 @@ exten => _6X,1,Dial(IAX2/target/\${EXTEN})
     });
 
     it('an unregistered box without USERNAME is refused at once (cause 50), and the refusal is logged and counted', async () => {
-      const stranger = await pbx('stranger', 'whatever', { username: null, register: false });
+      const stranger = await f.pbx('stranger', 'whatever', { username: null, register: false });
       const seen = watch(stranger.dial('61'));
       await waitFor('the refusal', () => (seen.ended ? true : undefined));
       assert.equal(seen.cause, 50);
-      assert.ok(logs.some((line) => line.includes('"call refused"') && line.includes('"reason":"no-user"')));
-      const metrics = await (await fetch(`http://127.0.0.1:${worker.status.port}/metrics`)).text();
+      assert.ok(f.logs.some((line) => line.includes('"call refused"') && line.includes('"reason":"no-user"')));
+      const metrics = await (await fetch(`http://127.0.0.1:${f.worker.status.port}/metrics`)).text();
       assert.match(metrics, /^strowger_refusals_total\{stage="engine",reason="no-user"\} [1-9]\d*$/m);
     });
   });
@@ -301,7 +271,7 @@ exten => _6X,1,Dial(IAX2/target/\${EXTEN})
     });
 
     it('60 calls placed at once all connect; NEW to AUTHREQ times are printed', async () => {
-      await importConf(`[burst-src]
+      await f.importConf(`[burst-src]
 type=friend
 host=dynamic
 secret=burst-secret
@@ -320,7 +290,7 @@ exten => _9XX,1,Dial(IAX2/burst-dst/\${EXTEN})
       // The NEW carrying the token, by our call number, and when its AUTHREQ came back.
       const newSentAt = new Map<number, number>();
       const authReqAfter: number[] = [];
-      const src = await pbx('burst-src', 'burst-secret', {
+      const src = await f.pbx('burst-src', 'burst-secret', {
         tap: {
           sent: (d, at) => {
             if ((d[0]! & 0x80) === 0 || d[10] !== FrameType.IAX || d[11] !== IaxCommand.NEW) return;
@@ -335,7 +305,7 @@ exten => _9XX,1,Dial(IAX2/burst-dst/\${EXTEN})
           },
         },
       });
-      const dst = await pbx('burst-dst', 'burst-secret2');
+      const dst = await f.pbx('burst-dst', 'burst-secret2');
       await Promise.all([src.registered(), dst.registered()]);
       // Another process keeps one of the machine's cores busy for the whole burst.
       burner = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });

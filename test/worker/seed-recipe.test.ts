@@ -6,15 +6,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { jsonLogger } from '../../shared/logger.ts';
-import { startWorker, type Worker } from '../../services/worker/worker.ts';
-import { startControl, type ControlHarness } from '../helpers/control-harness.ts';
-import { startDynalite, type DynamoEngine } from '../helpers/dynamo-engines.ts';
 import { writePcap } from '../helpers/pcap.ts';
 import { waitFor } from '../helpers/wait-for.ts';
-import { startPbx, type PbxEndpoint } from '../helpers/pbx-endpoint.ts';
+import type { PbxEndpoint } from '../helpers/pbx-endpoint.ts';
 import { sendVoice, watch } from '../helpers/call-watch.ts';
 import { dissectIax2Fields } from '../helpers/tshark.ts';
+import { startWorkerFixture, type WorkerFixture } from '../helpers/worker-fixture.ts';
 
 const IAX_CONF = `[general]
 disallow=all
@@ -57,47 +54,26 @@ exten => _8X,1,Dial(IAX2/gsmonly/\${EXTEN})
 
 
 describe('the seed recipe, hosted', () => {
-  let engine: DynamoEngine;
-  let h: ControlHarness;
-  let worker: Worker;
+  let f: WorkerFixture;
   let foo: PbxEndpoint;
   let bar: PbxEndpoint;
   let gsmonly: PbxEndpoint;
-  const logs: string[] = [];
 
   before(async () => {
-    engine = await startDynalite();
-    h = await startControl(engine);
-    const key = await h.addTenant('acme', { callsPerSecond: 50 });
-    const imported = await h.call('POST', '/v1/tenants/acme/import', { key, body: { files: [{ name: 'iax.conf', text: IAX_CONF }, { name: 'extensions.conf', text: EXTENSIONS_CONF }] } });
-    assert.equal(imported.status, 200, JSON.stringify(imported.body));
-    worker = await startWorker({
-      workerId: 'w1',
-      stores: h.control.stores,
-      iax: { address: '127.0.0.1', port: 0 },
-      status: { address: '127.0.0.1', port: 0 },
-      logger: jsonLogger({ service: 'worker', level: 'info', write: (line) => logs.push(line) }),
-      debugPeers: new Set(['bar']),
-    });
-    const platform = worker.transport.localAddress();
-    foo = await startPbx('foo', 'foo-secret', platform);
-    bar = await startPbx('bar', 'bar-secret', platform, (extension) => (extension === '24' ? 'busy' : 'answer'));
-    gsmonly = await startPbx('gsmonly', 'gsm-secret', platform);
+    f = await startWorkerFixture({ limits: { callsPerSecond: 50 }, conf: { iax: IAX_CONF, extensions: EXTENSIONS_CONF }, worker: { debugPeers: new Set(['bar']) } });
+    foo = await f.pbx('foo', 'foo-secret');
+    bar = await f.pbx('bar', 'bar-secret', { behaviour: (extension) => (extension === '24' ? 'busy' : 'answer') });
+    gsmonly = await f.pbx('gsmonly', 'gsm-secret');
     await Promise.all([foo.registered(), bar.registered(), gsmonly.registered()]);
   });
 
   after(async () => {
-    await foo?.close();
-    await bar?.close();
-    await gsmonly?.close();
-    await worker?.close();
-    await h?.close();
-    await engine?.stop();
+    await f?.close();
   });
 
   it('both PBXes registered through the worker: registrations in the store, owned by the worker', async () => {
     for (const name of ['foo', 'bar']) {
-      const registration = await h.control.stores.registrations.get(name);
+      const registration = await f.stores.registrations.get(name);
       assert.deepEqual([registration?.tenant, registration?.workerId, registration?.address], ['acme', 'w1', '127.0.0.1']);
     }
   });
@@ -112,7 +88,7 @@ describe('the seed recipe, hosted', () => {
     await waitFor('answer at foo', () => (seen.answered ? true : undefined));
 
     // show channels: both legs, with the sequence numbers the setup moved on.
-    const channels = worker.switch.channels('acme');
+    const channels = f.worker.switch.channels('acme');
     assert.equal(channels.length, 2);
     assert.ok(channels.every((c) => c.state === 'up' && c.txSeq > 0 && c.rxSeq > 0), JSON.stringify(channels));
     assert.deepEqual(channels.map((c) => c.leg).sort(), ['callee', 'caller'], 'each leg says which side it is (the usage route counts caller legs)');
@@ -129,12 +105,12 @@ describe('the seed recipe, hosted', () => {
     }
 
     // The platform's voice to bar went in meta trunk frames; tshark's IAX2 dissector reads them.
-    assert.ok((worker.engine.trunkStats?.datagrams ?? 0) > 0);
+    assert.ok((f.worker.engine.trunkStats?.datagrams ?? 0) > 0);
     const trunkFrames = bar.received.filter((d) => d.readUInt16BE(0) === 0 && d[2] === 1);
     assert.ok(trunkFrames.length > 0, 'trunk frames on the wire');
     const pcap = join(mkdtempSync(join(tmpdir(), 'strowger-trunk-')), 'trunk.pcap');
-    writePcap(pcap, trunkFrames.map((payload) => ({ payload, srcPort: worker.transport.localAddress().port, dstPort: bar.transport.localAddress().port })));
-    const dissected = dissectIax2Fields(pcap, [worker.transport.localAddress().port], ['iax2.packet_type', 'iax2.trunk.cmddata.ts', 'iax2.trunk.call.scallno', 'iax2.trunk.call.ts']);
+    writePcap(pcap, trunkFrames.map((payload) => ({ payload, srcPort: f.worker.transport.localAddress().port, dstPort: bar.transport.localAddress().port })));
+    const dissected = dissectIax2Fields(pcap, [f.worker.transport.localAddress().port], ['iax2.packet_type', 'iax2.trunk.cmddata.ts', 'iax2.trunk.call.scallno', 'iax2.trunk.call.ts']);
     assert.equal(dissected.length, trunkFrames.length);
     const entries = dissected.flatMap((fields) => fields.values['iax2.trunk.call.scallno'] ?? []);
     assert.ok(entries.length >= 49, `every voice frame after the first (a full frame) is a trunk entry (${entries.length})`);
@@ -154,7 +130,7 @@ describe('the seed recipe, hosted', () => {
     call.hangup(16);
     await waitFor('bar to see the hang-up', () => (atBar.ended ? true : undefined));
     assert.equal(atBar.cause, 16);
-    const cdr = await waitFor('the CDR', async () => (await h.control.stores.cdrs.list('acme', Date.now() - 60_000, Date.now() + 1000)).items.find((c) => c.dst === '23' && c.end !== undefined));
+    const cdr = await waitFor('the CDR', async () => (await f.stores.cdrs.list('acme', Date.now() - 60_000, Date.now() + 1000)).items.find((c) => c.dst === '23' && c.end !== undefined));
     assert.deepEqual([cdr.disposition, cdr.dcontext, cdr.src, cdr.clid, cdr.hangupCause], ['ANSWERED', 'fromiax', '5550102000', '"Foo Office" <5550102000>', 16]);
     assert.ok(cdr.billsec !== undefined && cdr.billsec >= 0 && cdr.billsec <= (cdr.duration ?? 0));
     assert.ok((cdr.rrCaller?.packets ?? 0) >= 50, `RR figures of the caller leg: ${JSON.stringify(cdr.rrCaller)}`);
@@ -162,7 +138,7 @@ describe('the seed recipe, hosted', () => {
   });
 
   it('STROWGER_DEBUG=bar: bar\'s frames are logged decoded, both ways, and nobody else\'s', () => {
-    const dumps = logs.filter((line) => line.includes('-Frame '));
+    const dumps = f.logs.filter((line) => line.includes('-Frame '));
     assert.ok(dumps.some((line) => /"message":"Tx-Frame Retry\[ No\] OSeqno: 000 ISeqno: 000 Type: IAX Subclass: NEW /.test(line) && line.includes('"peer":"bar"')), 'the NEW to bar');
     assert.ok(dumps.some((line) => line.includes('"message":"Rx-Frame ') && line.includes('"peer":"bar"')));
     assert.ok(dumps.every((line) => line.includes('"peer":"bar"')));
@@ -183,7 +159,7 @@ describe('the seed recipe, hosted', () => {
     const seen = watch(foo.dial('24'));
     await waitFor('the end of the busy call', () => (seen.ended ? true : undefined));
     assert.equal(seen.cause, 17);
-    const cdr = await waitFor('the CDR', async () => (await h.control.stores.cdrs.list('acme', Date.now() - 60_000, Date.now() + 1000)).items.find((c) => c.dst === '24'));
+    const cdr = await waitFor('the CDR', async () => (await f.stores.cdrs.list('acme', Date.now() - 60_000, Date.now() + 1000)).items.find((c) => c.dst === '24'));
     assert.equal(cdr.disposition, 'BUSY');
   });
 
@@ -209,16 +185,16 @@ describe('the seed recipe, hosted', () => {
     const nowhere = watch(foo.dial('999'));
     await waitFor('the refusal', () => (nowhere.ended ? true : undefined));
     assert.equal(nowhere.cause, 1);
-    const metrics = await (await fetch(`http://127.0.0.1:${worker.status.port}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${f.worker.status.port}/metrics`)).text();
     assert.match(metrics, /^strowger_calls_routed_total [1-9]\d*$/m);
     assert.match(metrics, /^strowger_calls_refused_total [1-9]\d*$/m);
     assert.match(metrics, /^strowger_trunk_packets_total [1-9]\d*$/m);
     assert.match(metrics, /^strowger_retransmits_total \d+$/m);
-    const admin = (await (await fetch(`http://127.0.0.1:${worker.status.port}/admin`)).json()) as { registry: string[] };
+    const admin = (await (await fetch(`http://127.0.0.1:${f.worker.status.port}/admin`)).json()) as { registry: string[] };
     assert.deepEqual(admin.registry, ['bar', 'foo', 'gsmonly']);
-    await worker.heartbeatNow();
-    assert.equal((await h.control.stores.workers.get('w1'))?.registrations, 3, 'the heartbeat reports the registrations held now');
-    const health = await fetch(`http://127.0.0.1:${worker.status.port}/healthz`);
+    await f.worker.heartbeatNow();
+    assert.equal((await f.stores.workers.get('w1'))?.registrations, 3, 'the heartbeat reports the registrations held now');
+    const health = await fetch(`http://127.0.0.1:${f.worker.status.port}/healthz`);
     assert.equal(health.status, 200);
   });
 });

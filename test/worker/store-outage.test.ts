@@ -7,20 +7,17 @@
 // lands, none lost, and the health says ok again.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startWorker, type Worker } from '../../services/worker/worker.ts';
 import { StoreHealth } from '../../services/worker/store-health.ts';
 import { queuedWrites } from '../../services/worker/store-metrics.ts';
 import { SystemClock } from '../../shared/clock.ts';
-import { jsonLogger } from '../../shared/logger.ts';
 import type { Cdr } from '../../shared/model/cdr.ts';
 import { createDynamoClient } from '../../shared/store/dynamo-client.ts';
 import { openStores } from '../../shared/store/stores.ts';
 import { startBlackholeProxy, type BlackholeProxy } from '../helpers/blackhole-proxy.ts';
 import { watch } from '../helpers/call-watch.ts';
-import { startControl, type ControlHarness } from '../helpers/control-harness.ts';
-import { startDynalite, type DynamoEngine } from '../helpers/dynamo-engines.ts';
-import { startPbx, type PbxEndpoint } from '../helpers/pbx-endpoint.ts';
+import type { PbxEndpoint } from '../helpers/pbx-endpoint.ts';
 import { waitFor } from '../helpers/wait-for.ts';
+import { startWorkerFixture, type WorkerFixture } from '../helpers/worker-fixture.ts';
 
 const IAX_CONF = `[general]
 disallow=all
@@ -57,16 +54,13 @@ const GRANT_S = 2;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('a store outage', () => {
-  let engine: DynamoEngine;
-  let h: ControlHarness;
+  let f: WorkerFixture;
   let proxy: BlackholeProxy;
-  let worker: Worker;
   const pbxes: PbxEndpoint[] = [];
-  const logs: string[] = [];
   const startedAt = Date.now();
   let outage = { tried: 0, connected: 0, refreshes: 0, fromMemory: 0 };
 
-  const statusUrl = (path: string): string => `http://127.0.0.1:${worker.status.port}${path}`;
+  const statusUrl = (path: string): string => `http://127.0.0.1:${f.worker.status.port}${path}`;
   const health = async (): Promise<{ status: number; body: { status: string; store: string } }> => {
     const response = await fetch(statusUrl('/healthz'));
     return { status: response.status, body: (await response.json()) as { status: string; store: string } };
@@ -86,7 +80,7 @@ describe('a store outage', () => {
     const [foo, bar, baz] = pbxes as [PbxEndpoint, PbxEndpoint, PbxEndpoint];
     const results = await Promise.all([call(foo, '21'), call(bar, '41'), call(baz, '22'), call(foo, '61'), call(bar, '62'), call(baz, '42')]);
     // Every routed call has ended (and queued its CDR) before the next round.
-    await waitFor('the round\'s calls to end', () => (worker.switch.activeCount === 0 ? true : undefined), 5000);
+    await waitFor('the round\'s calls to end', () => (f.worker.switch.activeCount === 0 ? true : undefined), 5000);
     return results;
   }
 
@@ -94,7 +88,7 @@ describe('a store outage', () => {
     const found: Cdr[] = [];
     let cursor: string | undefined;
     do {
-      const page = await h.control.stores.cdrs.list('acme', from, Date.now() + 1000, { limit: 100, ...(cursor === undefined ? {} : { cursor }) });
+      const page = await f.stores.cdrs.list('acme', from, Date.now() + 1000, { limit: 100, ...(cursor === undefined ? {} : { cursor }) });
       found.push(...page.items);
       cursor = page.cursor;
     } while (cursor !== undefined);
@@ -102,45 +96,38 @@ describe('a store outage', () => {
   }
 
   before(async () => {
-    engine = await startDynalite();
-    h = await startControl(engine);
-    const key = await h.addTenant('acme', { callsPerSecond: 500, maxConcurrentCalls: 500 });
-    const imported = await h.call('POST', '/v1/tenants/acme/import', { key, body: { files: [{ name: 'iax.conf', text: IAX_CONF }, { name: 'extensions.conf', text: EXTENSIONS_CONF }] } });
-    assert.equal(imported.status, 200, JSON.stringify(imported.body));
-    // The worker reaches the store only through the proxy; the test reads it directly.
-    proxy = await startBlackholeProxy(engine.endpoint);
-    const clock = new SystemClock();
-    const logger = jsonLogger({ service: 'worker', level: 'info', write: (line) => logs.push(line) });
-    const storeHealth = new StoreHealth({ clock, logger: logger.child({ component: 'store' }) });
-    const client = createDynamoClient({ endpoint: proxy.url, region: 'us-east-1', credentials: { accessKeyId: 'strowgertest', secretAccessKey: 'strowgertest' }, observer: storeHealth });
-    worker = await startWorker({
-      workerId: 'w-outage',
-      stores: openStores(client, h.names),
-      storeHealth,
-      iax: { address: '127.0.0.1', port: 0 },
-      status: { address: '127.0.0.1', port: 0 },
-      clock,
-      logger,
-      minExpireS: GRANT_S,
-      maxExpireS: GRANT_S,
-      heartbeatMs: 1000,
-      // Short cache ages, so the outage is served from stale entries, not merely fresh ones.
-      caches: { peerMaxAgeMs: 1000, routeMaxAgeMs: 1000, tenantMaxAgeMs: 1000 },
-      writeBehind: { maxBackoffMs: 1000 },
+    f = await startWorkerFixture({
+      limits: { callsPerSecond: 500, maxConcurrentCalls: 500 },
+      conf: { iax: IAX_CONF, extensions: EXTENSIONS_CONF },
+      worker: async ({ engine, control, logger, onClose }) => {
+        // The worker reaches the store only through the proxy; the test reads it directly.
+        proxy = await startBlackholeProxy(engine.endpoint);
+        onClose(() => proxy.close());
+        const clock = new SystemClock();
+        const storeHealth = new StoreHealth({ clock, logger: logger.child({ component: 'store' }) });
+        const client = createDynamoClient({ endpoint: proxy.url, region: 'us-east-1', credentials: { accessKeyId: 'strowgertest', secretAccessKey: 'strowgertest' }, observer: storeHealth });
+        return {
+          workerId: 'w-outage',
+          stores: openStores(client, control.names),
+          storeHealth,
+          clock,
+          minExpireS: GRANT_S,
+          maxExpireS: GRANT_S,
+          heartbeatMs: 1000,
+          // Short cache ages, so the outage is served from stale entries, not merely fresh ones.
+          caches: { peerMaxAgeMs: 1000, routeMaxAgeMs: 1000, tenantMaxAgeMs: 1000 },
+          writeBehind: { maxBackoffMs: 1000 },
+        };
+      },
     });
-    const platform = worker.transport.localAddress();
     for (const [name, secret] of [['foo', 'foo-secret'], ['bar', 'bar-secret'], ['baz', 'baz-secret']] as const) {
-      pbxes.push(await startPbx(name, secret, platform, () => 'answer', GRANT_S));
+      pbxes.push(await f.pbx(name, secret, { refreshS: GRANT_S }));
     }
     await Promise.all(pbxes.map((pbx) => pbx.registered()));
   });
 
   after(async () => {
-    for (const pbx of pbxes) await pbx.close();
-    await worker?.close();
-    await proxy?.close();
-    await h?.close();
-    await engine?.stop();
+    await f?.close();
   });
 
   it('with the store up: the boxes call each other, CDRs land, the store is ok', async () => {
@@ -158,8 +145,8 @@ describe('a store outage', () => {
       });
     }
     let refreshes = 0;
-    worker.registrar.events.on('registered', () => refreshes++);
-    const deferredBefore = worker.registrar.stats.deferred;
+    f.worker.registrar.events.on('registered', () => refreshes++);
+    const deferredBefore = f.worker.registrar.stats.deferred;
 
     proxy.blackhole();
     const since = Date.now();
@@ -186,7 +173,7 @@ describe('a store outage', () => {
       await sleep(250);
     }
     await checked;
-    outage = { tried, connected, refreshes, fromMemory: worker.registrar.stats.deferred - deferredBefore };
+    outage = { tried, connected, refreshes, fromMemory: f.worker.registrar.stats.deferred - deferredBefore };
     console.log(`outage: ${connected}/${tried} calls connected, ${refreshes} registrations granted (${outage.fromMemory} from memory), ${proxy.swallowed} store connections swallowed`);
     // Rounds take longer on a loaded machine (the full suite runs files side by side).
     assert.ok(tried >= 30, `enough calls to mean something (${tried})`);
@@ -195,16 +182,16 @@ describe('a store outage', () => {
     assert.ok(outage.fromMemory >= pbxes.length * 4, 'the refreshes were granted from memory');
     assert.deepEqual(unhealthy, [], 'no box lost its registration');
     assert.ok(pbxes.every((pbx) => pbx.registration.state !== 'Unregistered'));
-    assert.ok(worker.store().health.degraded);
-    assert.ok(logs.some((line) => line.includes('the store is failing')), 'the outage is logged');
-    const storeErrorLines = logs.filter((line) => line.includes('"store call failed"')).length;
+    assert.ok(f.worker.store().health.degraded);
+    assert.ok(f.logs.some((line) => line.includes('the store is failing')), 'the outage is logged');
+    const storeErrorLines = f.logs.filter((line) => line.includes('"store call failed"')).length;
     assert.ok(storeErrorLines > 0 && storeErrorLines < 60, `store errors are logged, rate-limited (${storeErrorLines} lines)`);
   });
 
   it('the store back: every queued registration and CDR lands, none lost, and the store is ok again', async () => {
     proxy.restore();
-    await waitFor('the queues to drain', () => (queuedWrites(worker.store()) === 0 && !worker.store().health.degraded ? true : undefined), 20_000);
-    const { registrations, cdrs } = worker.store().queues;
+    await waitFor('the queues to drain', () => (queuedWrites(f.worker.store()) === 0 && !f.worker.store().health.degraded ? true : undefined), 20_000);
+    const { registrations, cdrs } = f.worker.store().queues;
     console.log(`after: registrations queued ${registrations!.queued}, written ${registrations!.written}, coalesced ${registrations!.coalesced}, dropped ${registrations!.dropped}; CDR writes queued ${cdrs!.queued}, written ${cdrs!.written}, coalesced ${cdrs!.coalesced}, dropped ${cdrs!.dropped}`);
     assert.ok(registrations!.queued >= outage.fromMemory && registrations!.written >= pbxes.length, JSON.stringify(registrations));
     assert.equal(registrations!.dropped, 0);
@@ -213,12 +200,12 @@ describe('a store outage', () => {
     assert.equal(cdrs!.queued, cdrs!.written + cdrs!.coalesced);
     // Each box's registration in the store is one this worker granted during or after the outage.
     for (const pbx of pbxes) {
-      const stored = await h.control.stores.registrations.get(pbx.name);
+      const stored = await f.stores.registrations.get(pbx.name);
       assert.equal(stored?.workerId, 'w-outage');
       assert.ok(stored !== undefined && stored.registeredAt > startedAt);
     }
     // One complete CDR per call routed, the outage's included.
-    const routed = worker.switch.stats.routed;
+    const routed = f.worker.switch.stats.routed;
     const stored = await cdrsSince(startedAt);
     console.log(`CDRs: ${stored.length} in the store for ${routed} calls routed (${outage.tried} placed during the outage)`);
     assert.equal(stored.length, routed);
@@ -229,7 +216,7 @@ describe('a store outage', () => {
     const metrics = await (await fetch(statusUrl('/metrics'))).text();
     assert.match(metrics, /^strowger_store_degraded 0$/m);
     assert.match(metrics, /^strowger_store_queued_writes 0$/m);
-    assert.ok(logs.some((line) => line.includes('the store answers again')));
+    assert.ok(f.logs.some((line) => line.includes('the store answers again')));
     // And calls go on as before.
     assert.deepEqual(await round(), [true, true, true, true, true, true]);
   });
