@@ -65,6 +65,9 @@ export class WorkerStartError extends Error {
 /** What a worker takes after its drain deadline: the final HANGUPs (1.5 s), its CDRs written (up to 5 s), and some slack. */
 const AFTER_DRAIN_MS = 10_000;
 
+/** An address a bound socket is reached at from this machine: loopback for the wildcards. */
+const reachable = (address: string): string => (address === '0.0.0.0' ? '127.0.0.1' : address === '::' ? '::1' : address);
+
 /** How the worker is run: the current bundle with plain node, else the sources through tsx. */
 function workerCommand(): string[] {
   const bundle = currentBundle({ dir: LOCAL_WORKER_BUNDLE_DIR });
@@ -106,8 +109,11 @@ export class WorkerChildren {
         STROWGER_WORKER_ID: workerId,
         STROWGER_IAX_BIND: `${spec.iax.address}:${spec.iax.port}`,
         STROWGER_HEALTH_BIND: `${spec.status.address}:${spec.status.port}`,
+        // Where the control plane reaches the worker's status port (calls in progress), and with
+        // a mesh where the other workers reach it: this machine, not the first address the
+        // worker would find on its interfaces.
         ...(spec.mesh === undefined || meshSecret === undefined
-          ? { STROWGER_MESH: 'off' }
+          ? { STROWGER_MESH: 'off', STROWGER_PRIVATE_ADDRESS: reachable(spec.status.address) }
           : { STROWGER_PRIVATE_ADDRESS: spec.mesh.address, STROWGER_MESH_BIND: `${spec.mesh.address}:${spec.mesh.port}`, STROWGER_MESH_SECRET: meshSecret }),
         STROWGER_METRICS: 'off',
         STROWGER_DRAIN_SECONDS: String(drainSeconds),

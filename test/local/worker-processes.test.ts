@@ -26,6 +26,15 @@ function udpHolder(port: number): number | undefined {
   return undefined;
 }
 
+async function waitForAnnounce(platform: Platform, workerId: string): Promise<{ privateAddress: string; httpPort?: number }> {
+  for (let tries = 0; tries < 50; tries++) {
+    const record = (await platform.control.stores.workers.live()).find((w) => w.workerId === workerId);
+    if (record !== undefined) return record;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`worker ${workerId} never announced itself`);
+}
+
 const commandLine = (pid: number): string[] => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
 
 describe('npm start\'s worker processes', () => {
@@ -53,6 +62,10 @@ describe('npm start\'s worker processes', () => {
     assert.deepEqual(commandLine(pid).slice(1), [fileURLToPath(bundle.url)], 'plain node running the bundle, no loader');
     const health = (await (await fetch(`http://127.0.0.1:${worker.status.port}/healthz`)).json()) as { workerId?: string };
     assert.equal(health.workerId, worker.workerId);
+    // The control plane finds the worker where its heartbeat says (calls in progress are asked there).
+    const announced = await waitForAnnounce(platform, worker.workerId);
+    assert.equal(announced.httpPort, worker.status.port);
+    assert.equal((await fetch(`http://${announced.privateAddress}:${announced.httpPort}/healthz`)).status, 200, `reachable at ${announced.privateAddress}`);
     await platform.close();
     platform = undefined;
     assert.equal(udpHolder(worker.iax.port), undefined, 'closing the platform stops its worker');
