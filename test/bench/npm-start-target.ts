@@ -4,12 +4,11 @@
 // (the relay process) and for the whole tree under `npm start` (supervisor, platform, workers,
 // store); memory is the relay process's resident set.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freeTcpPort, freeUdpPort } from '../helpers/free-ports.ts';
 import type { TrunkForm } from './real-boxes.ts';
 
 const TICKS_PER_S = 100; // USER_HZ on Linux
@@ -22,19 +21,6 @@ export interface NpmStartTarget {
   rss(): number;
   quit(): Promise<void>;
 }
-
-const freeTcpPort = (): Promise<number> => new Promise((resolve) => {
-  const server = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = server.address() as { port: number };
-    server.close(() => resolve(port));
-  });
-});
-const freeUdpPort = (): Promise<number> => new Promise((resolve) => {
-  const socket = createSocket('udp4').bind(0, '127.0.0.1', () => {
-    const { port } = socket.address();
-    socket.close(() => resolve(port));
-  });
-});
 
 /** pid -> parent pid, for every process. */
 function parents(): Map<number, number> {
