@@ -17,8 +17,7 @@
 // - tshark says `Running as user "root"...` on stderr when run as root; stderr is only read
 //   when it exits non-zero.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { findOnPath } from './find-on-path.ts';
 
 const INSTALL_HINT =
   'tshark is required for this test (its IAX2 dissector checks our bytes independently) and was not found on PATH. ' +
@@ -36,24 +35,11 @@ let found: string | undefined;
 /** The tshark executable on PATH (absolute path), checked to run; throws how to install it if not. */
 export function tsharkPath(): string {
   if (found !== undefined) return found;
-  const candidate = (process.env['PATH'] ?? '')
-    .split(delimiter)
-    .filter((dir) => dir !== '')
-    .map((dir) => join(dir, 'tshark'))
-    .find(isExecutableFile);
+  const candidate = findOnPath('tshark');
   const probe = spawnSync(candidate ?? 'tshark', ['-v'], { encoding: 'utf8' });
   if (probe.error !== undefined || probe.status !== 0) throw new Error(INSTALL_HINT);
   found = candidate ?? 'tshark';
   return found;
-}
-
-function isExecutableFile(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
 }
 
 function decodeAsIax2(iaxPorts: readonly number[]): string[] {

@@ -2,8 +2,7 @@
 // network namespaces), checked in a fraction of a second before anything runs. Without this
 // check a missing tool shows up minutes later as failed or cancelled tests, far from its cause.
 // .ci/run installs the same packages; a test keeps the two lists in step.
-import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { findOnPath } from '../helpers/find-on-path.ts';
 import { assertNetnsCapable } from '../helpers/netns-topology.ts';
 
 export interface SystemTool {
@@ -25,19 +24,9 @@ export const SYSTEM_TOOLS: readonly SystemTool[] = [
   { command: 'chromium', aptPackage: 'chromium', neededBy: 'the web console tests (headless, driven by playwright-core)' },
 ];
 
-function isExecutableFile(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
 /** The tools no directory of `searchPath` (a PATH value) holds as an executable file. */
 export function missingTools(searchPath: string, tools: readonly SystemTool[] = SYSTEM_TOOLS): SystemTool[] {
-  const dirs = searchPath.split(delimiter).filter((dir) => dir !== '');
-  return tools.filter((tool) => !dirs.some((dir) => isExecutableFile(join(dir, tool.command))));
+  return tools.filter((tool) => findOnPath(tool.command, searchPath) === undefined);
 }
 
 /** What to tell someone missing `tools`: which, what for, and the one command that installs them. */
