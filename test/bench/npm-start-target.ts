@@ -4,11 +4,12 @@
 // (the relay process) and for the whole tree under `npm start` (supervisor, platform, workers,
 // store); memory is the relay process's resident set.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freeTcpPort, freeUdpPort } from '../helpers/free-ports.ts';
+import { udpSocketHolder } from '../helpers/udp-socket-holder.ts';
 import type { TrunkForm } from './real-boxes.ts';
 
 const TICKS_PER_S = 100; // USER_HZ on Linux
@@ -55,24 +56,6 @@ function cpuOf(pid: number): number {
   }
 }
 
-/** The process of `pids` that holds the UDP socket bound to `port`. */
-function holderOf(port: number, pids: number[]): number | undefined {
-  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  const line = readFileSync('/proc/net/udp', 'utf8').split('\n').find((l) => l.trim().split(/\s+/)[1]?.endsWith(hex));
-  const inode = line?.trim().split(/\s+/)[9];
-  if (inode === undefined) return undefined;
-  for (const pid of pids) {
-    try {
-      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-        if (readlinkSync(`/proc/${pid}/fd/${fd}`) === `socket:[${inode}]`) return pid;
-      }
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return undefined;
-}
-
 export async function startNpmStart(root: string, pairs: number, form: TrunkForm): Promise<NpmStartTarget> {
   const dataDir = mkdtempSync(join(tmpdir(), 'relay-real-npm-start-'));
   const seed = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./npm-start-seed.ts', import.meta.url)), root, dataDir, String(pairs), form], { stdio: 'inherit' });
@@ -106,12 +89,12 @@ export async function startNpmStart(root: string, pairs: number, form: TrunkForm
     child.once('exit', (code) => reject(new Error(`npm start in ${root} exited with ${code}:\n${output}`)));
   });
   const rootPid = child.pid!;
-  const relayPid = (): number | undefined => holderOf(port, descendants(rootPid));
+  const relayPid = (): number | undefined => udpSocketHolder(port, descendants(rootPid));
   return {
     port,
     cpu: () => {
       const tree = descendants(rootPid);
-      const relay = holderOf(port, tree);
+      const relay = udpSocketHolder(port, tree);
       return { relay: relay === undefined ? NaN : cpuOf(relay), tree: tree.reduce((sum, pid) => sum + cpuOf(pid), 0) };
     },
     rss: () => {

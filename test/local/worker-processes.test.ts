@@ -2,7 +2,7 @@
 // the process that holds the store and the API, and it runs the bundle built like the worker
 // image while that is current (the sources through tsx once a source changed after it).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -10,21 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { buildLocalWorker } from '../../infra/bundling/build-local-worker.ts';
 import { startPlatform, type Platform } from '../../services/local/platform.ts';
 import { currentBundle, LOCAL_WORKER_BUNDLE_DIR } from '../../shared/prebuilt-bundle.mjs';
-
-/** The pid whose open files include the UDP socket bound to `port` (from /proc). */
-function udpHolder(port: number): number | undefined {
-  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  const line = readFileSync('/proc/net/udp', 'utf8').split('\n').find((l) => l.trim().split(/\s+/)[1]?.endsWith(hex));
-  const inode = line?.trim().split(/\s+/)[9];
-  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    try {
-      if (readdirSync(`/proc/${pid}/fd`).some((fd) => readlinkSync(`/proc/${pid}/fd/${fd}`) === `socket:[${inode}]`)) return Number(pid);
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return undefined;
-}
+import { udpSocketHolder } from '../helpers/udp-socket-holder.ts';
 
 async function waitForAnnounce(platform: Platform, workerId: string): Promise<{ privateAddress: string; httpPort?: number }> {
   for (let tries = 0; tries < 50; tries++) {
@@ -57,7 +43,7 @@ describe('npm start\'s worker processes', () => {
     platform = await start();
     const [worker] = platform.workers;
     assert.ok(worker !== undefined && worker.iax.port > 0 && worker.status.port > 0, 'the ports the kernel picked are reported');
-    const pid = udpHolder(worker.iax.port);
+    const pid = udpSocketHolder(worker.iax.port);
     assert.ok(pid !== undefined && pid !== process.pid, `the IAX2 socket is held by another process (${pid})`);
     assert.deepEqual(commandLine(pid).slice(1), [fileURLToPath(bundle.url)], 'plain node running the bundle, no loader');
     const health = (await (await fetch(`http://127.0.0.1:${worker.status.port}/healthz`)).json()) as { workerId?: string };
@@ -68,7 +54,7 @@ describe('npm start\'s worker processes', () => {
     assert.equal((await fetch(`http://${announced.privateAddress}:${announced.httpPort}/healthz`)).status, 200, `reachable at ${announced.privateAddress}`);
     await platform.close();
     platform = undefined;
-    assert.equal(udpHolder(worker.iax.port), undefined, 'closing the platform stops its worker');
+    assert.equal(udpSocketHolder(worker.iax.port), undefined, 'closing the platform stops its worker');
   });
 
   it('a source changed since the bundle was built: the worker runs the sources through tsx', async () => {
@@ -80,7 +66,7 @@ describe('npm start\'s worker processes', () => {
     try {
       assert.ok(!('url' in currentBundle({ dir: LOCAL_WORKER_BUNDLE_DIR })));
       platform = await start();
-      const pid = udpHolder(platform.workers[0]!.iax.port)!;
+      const pid = udpSocketHolder(platform.workers[0]!.iax.port)!;
       const args = commandLine(pid).slice(1);
       assert.deepEqual(args.slice(0, 2), ['--import', 'tsx']);
       assert.match(args[2] ?? '', /services\/worker\/main\.ts$/);
