@@ -9,6 +9,7 @@ import { Page } from '../components/page.tsx';
 import { ErrorNotice, Notice } from '../components/states.tsx';
 import { useSession } from '../session-context.ts';
 import { ConfFileInput, ConfProblems, type ConfFile } from './conf-file.tsx';
+import { useSubmit } from '../use-submit.ts';
 
 const FILES: ConfFile[] = [{ name: 'iax.conf', text: '' }, { name: 'extensions.conf', text: '' }];
 
@@ -16,25 +17,18 @@ export function ImportView({ tenant }: { tenant: string }) {
   const { api } = useSession();
   const [files, setFiles] = useState<ConfFile[]>(FILES);
   const [result, setResult] = useState<Imported | undefined>();
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useSubmit();
   const problems: readonly ConfProblem[] = error instanceof ApiFailure ? error.problems ?? [] : [];
 
   const send = async (dryRun: boolean): Promise<void> => {
-    setBusy(true);
-    setError(undefined);
     setResult(undefined);
-    try {
+    await run(async () => {
       const chosen = files.filter((f) => f.text.trim() !== '');
       if (chosen.length === 0) throw new ApiFailure(400, 'EMPTY', 'Paste or upload an iax.conf or an extensions.conf first.');
       const kinds = (name: string): 'iax' | 'extensions' => (name === 'extensions.conf' ? 'extensions' : 'iax');
       const body = { files: chosen.map((f) => ({ name: f.name, kind: kinds(f.slot ?? f.name), text: f.text })), dryRun };
       setResult((await api.request<Imported>('POST', apiPath('tenants', tenant, 'import'), { body })).body);
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

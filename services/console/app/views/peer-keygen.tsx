@@ -9,6 +9,7 @@ import type { KeyPair, Peer } from '../api/types.ts';
 import { Field } from '../components/field.tsx';
 import { ErrorNotice, Notice } from '../components/states.tsx';
 import { useSession } from '../session-context.ts';
+import { useSubmit } from '../use-submit.ts';
 
 function download(fileName: string, text: string): void {
   const url = URL.createObjectURL(new Blob([text], { type: 'application/x-pem-file' }));
@@ -27,25 +28,18 @@ export function PeerKeygen({ tenant, peer, onChanged }: { tenant: string; peer: 
   const [passphrase, setPassphrase] = useState('');
   const [pair, setPair] = useState<KeyPair | undefined>();
   const [saved, setSaved] = useState<string | undefined>();
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useSubmit();
   const fieldError = (field: string): string | undefined => (error instanceof ApiFailure && error.field === field ? error.message : undefined);
 
   const generate = async (event: Event): Promise<void> => {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
     setSaved(undefined);
-    try {
+    await run(async () => {
       const body = { ...(keyName.trim() === '' ? {} : { name: keyName.trim() }), ...(passphrase === '' ? {} : { passphrase }) };
       setPair((await api.request<KeyPair>('POST', apiPath('tenants', tenant, 'peers', peer.name, 'keys'), { body })).body);
       setPassphrase('');
       onChanged();
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const savePrivateKey = (): void => {

@@ -5,12 +5,12 @@ import { ApiFailure, apiPath } from '../api/client.ts';
 import { Field } from '../components/field.tsx';
 import { ErrorNotice } from '../components/states.tsx';
 import { useSession } from '../session-context.ts';
+import { useSubmit } from '../use-submit.ts';
 
 export function RouteForm({ tenant, onCreated }: { tenant: string; onCreated: () => void }) {
   const { api } = useSession();
   const [values, setValues] = useState({ context: '', pattern: '', dials: '', timeout: '' });
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useSubmit();
   const fieldError = (field: string): string | undefined => {
     if (!(error instanceof ApiFailure) || error.field === undefined) return undefined;
     const head = error.field.split('.')[0];
@@ -20,9 +20,7 @@ export function RouteForm({ tenant, onCreated }: { tenant: string; onCreated: ()
 
   const submit = async (event: Event): Promise<void> => {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () => {
       const timeoutS = values.timeout.trim() === '' ? undefined : Number(values.timeout);
       const lines = values.dials.split('\n').map((l) => l.trim()).filter((l) => l !== '');
       const destinations = lines.map((dial, index) => {
@@ -35,11 +33,7 @@ export function RouteForm({ tenant, onCreated }: { tenant: string; onCreated: ()
       });
       await api.request('POST', apiPath('tenants', tenant, 'routes'), { body: { context: values.context.trim(), pattern: values.pattern.trim(), destinations } });
       onCreated();
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

@@ -7,16 +7,16 @@ import { ApiClient, apiPath } from '../api/client.ts';
 import { Field } from '../components/field.tsx';
 import { ErrorNotice } from '../components/states.tsx';
 import { identityOf } from '../session.ts';
+import { useSubmit } from '../use-submit.ts';
 
 export function SignIn({ apiUrl, onSignedIn }: { apiUrl: string; onSignedIn: (key: string) => void }) {
   const [key, setKey] = useState('');
   const [problem, setProblem] = useState<string | undefined>();
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run, clearError } = useSubmit();
 
   const submit = async (event: Event): Promise<void> => {
     event.preventDefault();
-    setError(undefined);
+    clearError();
     const trimmed = key.trim();
     const identity = identityOf(trimmed);
     if (identity === undefined) {
@@ -24,16 +24,11 @@ export function SignIn({ apiUrl, onSignedIn }: { apiUrl: string; onSignedIn: (ke
       return;
     }
     setProblem(undefined);
-    setBusy(true);
-    try {
+    await run(async () => {
       const api = new ApiClient(apiUrl, trimmed);
       await api.get(identity.role === 'operator' ? apiPath('tenants') : apiPath('tenants', identity.tenant));
       onSignedIn(trimmed);
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

@@ -4,28 +4,22 @@ import { ApiFailure, apiPath } from '../api/client.ts';
 import { Field } from '../components/field.tsx';
 import { ErrorNotice } from '../components/states.tsx';
 import { useSession } from '../session-context.ts';
+import { useSubmit } from '../use-submit.ts';
 
 export function TenantForm({ onCreated }: { onCreated: () => void }) {
   const { api } = useSession();
   const [values, setValues] = useState({ tenantId: '', name: '', maxPeers: '100', maxConcurrentCalls: '30', callsPerSecond: '5' });
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useSubmit();
   const fieldError = (field: string): string | undefined => (error instanceof ApiFailure && error.field?.replace(/^limits\./, '') === field ? error.message : undefined);
   const set = (name: keyof typeof values) => (event: Event) => setValues({ ...values, [name]: (event.currentTarget as HTMLInputElement).value });
 
   const submit = async (event: Event): Promise<void> => {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () => {
       const limits = { maxPeers: Number(values.maxPeers), maxConcurrentCalls: Number(values.maxConcurrentCalls), callsPerSecond: Number(values.callsPerSecond) };
       await api.request('POST', apiPath('tenants'), { body: { tenantId: values.tenantId.trim(), name: values.name.trim() || values.tenantId.trim(), limits } });
       onCreated();
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
